@@ -1,1 +1,31 @@
-//! kcertlib
+#![doc = include_str!("../../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod cert;
+pub mod csr;
+pub mod error;
+pub mod extensions;
+pub mod key;
+pub mod pem;
+pub mod profile;
+pub mod sign;
+pub mod signer;
+pub mod time;
+mod tlv;
+pub mod validity;
+pub mod verify;
+
+pub use cert::{Certificate, NameAttribute, SignatureAlgorithm, Status};
+pub use csr::CertificateRequest;
+pub use error::{Error, ErrorKind, Result};
+pub use extensions::{AltNames, BasicConstraints, ExtendedKeyUsage, KeyUsageBit};
+pub use key::{KeyAlgorithm, KeyFormat, PrivateKey};
+pub use profile::Profile;
+pub use sign::{
+    IssueRequest, Issuer, KeyPolicy, ResignOptions, Signed, issue, resign, self_resign_ca,
+    self_signed_ca,
+};
+pub use signer::Signer;
+pub use time::Timestamp;
+pub use validity::{Clamp, IssuerWindow, NotBefore, ValidityPolicy};
+pub use verify::{verify_chain, verify_signature};

@@ -1,0 +1,575 @@
+//! `Certificate`: the original DER plus a parsed view, with accessors named after RFC 5280.
+
+use std::fmt;
+use std::path::Path;
+
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5912;
+use der::{Decode, Encode};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints as X509BasicConstraints, ExtendedKeyUsage as X509Eku,
+    KeyUsage, SubjectAltName, SubjectKeyIdentifier, name::GeneralName,
+};
+
+use crate::error::{Error, ErrorKind, Result, ResultExt, der_error};
+use crate::extensions::{
+    AltNames, BasicConstraints, ExtendedKeyUsage, KeyUsageBit, RawExtensionView,
+};
+use crate::key::KeyAlgorithm;
+use crate::pem;
+use crate::time::Timestamp;
+use crate::tlv;
+
+/// An X.509 certificate. The DER it was read from is kept byte for byte (`as_der`).
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    parsed: x509_cert::Certificate,
+    tbs_len: usize,
+    tbs_start: usize,
+}
+
+/// The validity status of a certificate at a point in time, in k3s's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Valid, and not expiring within the warning window.
+    Ok,
+    /// Valid, but expires within the warning window.
+    Warning,
+    /// `notAfter` has passed.
+    Expired,
+    /// `notBefore` is still in the future.
+    NotYetValid,
+}
+
+impl Status {
+    /// `ok`, `warning`, `expired` or `not-yet-valid`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Expired => "expired",
+            Status::NotYetValid => "not-yet-valid",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The signature algorithm of a certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum SignatureAlgorithm {
+    RsaSha256,
+    RsaSha384,
+    RsaSha512,
+    EcdsaSha256,
+    EcdsaSha384,
+    EcdsaSha512,
+    /// Any other algorithm, as its dotted OID.
+    Other(String),
+}
+
+impl SignatureAlgorithm {
+    /// OpenSSL's long name, e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`.
+    pub fn name(&self) -> &str {
+        match self {
+            SignatureAlgorithm::RsaSha256 => "sha256WithRSAEncryption",
+            SignatureAlgorithm::RsaSha384 => "sha384WithRSAEncryption",
+            SignatureAlgorithm::RsaSha512 => "sha512WithRSAEncryption",
+            SignatureAlgorithm::EcdsaSha256 => "ecdsa-with-SHA256",
+            SignatureAlgorithm::EcdsaSha384 => "ecdsa-with-SHA384",
+            SignatureAlgorithm::EcdsaSha512 => "ecdsa-with-SHA512",
+            SignatureAlgorithm::Other(oid) => oid,
+        }
+    }
+
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> SignatureAlgorithm {
+        match *oid {
+            rfc5912::SHA_256_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha256,
+            rfc5912::SHA_384_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha384,
+            rfc5912::SHA_512_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha512,
+            rfc5912::ECDSA_WITH_SHA_256 => SignatureAlgorithm::EcdsaSha256,
+            rfc5912::ECDSA_WITH_SHA_384 => SignatureAlgorithm::EcdsaSha384,
+            rfc5912::ECDSA_WITH_SHA_512 => SignatureAlgorithm::EcdsaSha512,
+            other => SignatureAlgorithm::Other(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for SignatureAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One attribute of a distinguished name (`CN=kube-apiserver`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NameAttribute {
+    /// Short name where one is known (`CN`, `O`, `OU`, `C`, `emailAddress`), else the dotted OID.
+    pub key: String,
+    /// Dotted OID.
+    pub oid: String,
+    /// The value as text.
+    pub value: String,
+}
+
+impl Certificate {
+    /// Parses one DER-encoded certificate; trailing bytes are an error.
+    ///
+    /// # Errors
+    /// `Der` for malformed or truncated input or trailing data, `InvalidCertificate` for a
+    /// negative serial number.
+    pub fn from_der(der: &[u8]) -> Result<Certificate> {
+        Self::from_der_vec(der.to_vec())
+    }
+
+    /// Like `from_der`, taking ownership of the buffer.
+    ///
+    /// # Errors
+    /// As `from_der`.
+    pub fn from_der_vec(der: Vec<u8>) -> Result<Certificate> {
+        if der.is_empty() {
+            return Err(Error::new(ErrorKind::Der, "empty input: no certificate"));
+        }
+        let parsed = x509_cert::Certificate::from_der(&der)
+            .map_err(|e| der_error("not a valid DER certificate", e))?;
+        let (outer, _) = tlv::read(&der)?;
+        let (tbs, _) = tlv::read(outer.content)?;
+        let tbs_start = tbs.raw.as_ptr() as usize - der.as_ptr() as usize;
+        let tbs_len = tbs.raw.len();
+        let serial = parsed.tbs_certificate().serial_number().as_bytes();
+        if serial.first().is_some_and(|b| b & 0x80 != 0) {
+            return Err(Error::new(
+                ErrorKind::InvalidCertificate,
+                "serial number is negative (RFC 5280 §4.1.2.2 requires a positive serial)",
+            ));
+        }
+        Ok(Certificate {
+            der,
+            parsed,
+            tbs_len,
+            tbs_start,
+        })
+    }
+
+    /// Parses the first certificate of PEM text (other blocks are ignored).
+    ///
+    /// # Errors
+    /// `Pem` when the text holds no `CERTIFICATE` block or a block is malformed; as `from_der`
+    /// for the block itself.
+    pub fn from_pem(input: &[u8]) -> Result<Certificate> {
+        Self::bundle_from_pem(input)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| no_certificate(input))
+    }
+
+    /// Parses every `CERTIFICATE` block of PEM text, in order. Other blocks (keys) are skipped;
+    /// text around blocks, CRLF, blank lines and RFC 1421 headers are tolerated.
+    ///
+    /// # Errors
+    /// As `from_pem`; the message of a bad block names its position in the bundle.
+    pub fn bundle_from_pem(input: &[u8]) -> Result<Vec<Certificate>> {
+        let mut out = Vec::new();
+        for block in pem::blocks(input)? {
+            if block.label != "CERTIFICATE" && block.label != "X509 CERTIFICATE" {
+                continue;
+            }
+            let index = out.len() + 1;
+            let line = block.line;
+            let cert = Certificate::from_der_vec(block.der).map_err(|e| {
+                let msg = format!("certificate #{index} (PEM line {line}): {}", e.message());
+                Error::new(e.kind(), msg).with_source(e)
+            })?;
+            out.push(cert);
+        }
+        Ok(out)
+    }
+
+    /// Every certificate of `input`, which may be PEM (any number of blocks) or one DER
+    /// certificate.
+    ///
+    /// # Errors
+    /// `Pem`/`Der` as above; an input with no certificate at all is a `Pem` error.
+    pub fn load_all(input: &[u8]) -> Result<Vec<Certificate>> {
+        if pem::looks_like_pem(input) {
+            let certs = Self::bundle_from_pem(input)?;
+            if certs.is_empty() {
+                return Err(no_certificate(input));
+            }
+            Ok(certs)
+        } else if input.first() == Some(&0x30) {
+            Ok(vec![Certificate::from_der(input)?])
+        } else {
+            Err(no_certificate(input))
+        }
+    }
+
+    /// Every certificate of the file at `path` (PEM or DER), with the path in any error.
+    ///
+    /// # Errors
+    /// `Io` when the file cannot be read; otherwise as `load_all`.
+    pub fn load_file(path: impl AsRef<Path>) -> Result<Vec<Certificate>> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+        Self::load_all(&bytes).at_path(path)
+    }
+
+    /// The DER this certificate was parsed from (or produced as).
+    pub fn as_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The original bytes of the tbsCertificate, the exact input of the signature.
+    pub fn tbs_der(&self) -> &[u8] {
+        &self.der[self.tbs_start..self.tbs_start + self.tbs_len]
+    }
+
+    /// PEM text of this certificate.
+    pub fn to_pem(&self) -> String {
+        pem::encode("CERTIFICATE", &self.der)
+    }
+
+    /// The parsed x509-cert structure, for callers that need more than the accessors offer.
+    pub fn x509(&self) -> &x509_cert::Certificate {
+        &self.parsed
+    }
+
+    /// The subject as an RFC 4514 string (`CN=kube-apiserver,O=...`, most specific first).
+    pub fn subject(&self) -> String {
+        self.parsed.tbs_certificate().subject().to_string()
+    }
+
+    /// The issuer as an RFC 4514 string.
+    pub fn issuer(&self) -> String {
+        self.parsed.tbs_certificate().issuer().to_string()
+    }
+
+    /// The subject's attributes in encoding order (least specific first, as in the DER).
+    pub fn subject_attributes(&self) -> Vec<NameAttribute> {
+        name_attributes(self.parsed.tbs_certificate().subject())
+    }
+
+    /// The issuer's attributes in encoding order.
+    pub fn issuer_attributes(&self) -> Vec<NameAttribute> {
+        name_attributes(self.parsed.tbs_certificate().issuer())
+    }
+
+    /// The subject's common name, if any.
+    pub fn common_name(&self) -> Option<String> {
+        self.subject_attributes()
+            .into_iter()
+            .rev()
+            .find(|a| a.oid == "2.5.4.3")
+            .map(|a| a.value)
+    }
+
+    /// The subject's organizations (Kubernetes groups), in encoding order.
+    pub fn organizations(&self) -> Vec<String> {
+        self.subject_attributes()
+            .into_iter()
+            .filter(|a| a.oid == "2.5.4.10")
+            .map(|a| a.value)
+            .collect()
+    }
+
+    /// The subject Name as encoded in the certificate.
+    ///
+    /// # Errors
+    /// `Der` if the tbsCertificate cannot be split (not expected after a successful parse).
+    pub fn subject_der(&self) -> Result<&[u8]> {
+        Ok(self.raw_tbs()?.subject)
+    }
+
+    /// The issuer Name as encoded in the certificate.
+    ///
+    /// # Errors
+    /// `Der` if the tbsCertificate cannot be split (not expected after a successful parse).
+    pub fn issuer_der(&self) -> Result<&[u8]> {
+        Ok(self.raw_tbs()?.issuer)
+    }
+
+    /// The SubjectPublicKeyInfo as encoded in the certificate.
+    ///
+    /// # Errors
+    /// `Der` if the tbsCertificate cannot be split (not expected after a successful parse).
+    pub fn spki_der(&self) -> Result<&[u8]> {
+        Ok(self.raw_tbs()?.spki)
+    }
+
+    pub(crate) fn raw_tbs(&self) -> Result<tlv::RawTbs<'_>> {
+        tlv::RawTbs::parse(self.tbs_der())
+    }
+
+    /// The serial number's big-endian magnitude (no sign padding).
+    pub fn serial(&self) -> &[u8] {
+        let bytes = self.parsed.tbs_certificate().serial_number().as_bytes();
+        match bytes {
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            _ => bytes,
+        }
+    }
+
+    /// The serial number as lowercase hex (`0a1b...`), as kubeadm and openssl print it.
+    pub fn serial_hex(&self) -> String {
+        hex(self.serial())
+    }
+
+    /// `notBefore`.
+    pub fn not_before(&self) -> Timestamp {
+        Timestamp::from_asn1(&self.parsed.tbs_certificate().validity().not_before)
+    }
+
+    /// `notAfter`.
+    pub fn not_after(&self) -> Timestamp {
+        Timestamp::from_asn1(&self.parsed.tbs_certificate().validity().not_after)
+    }
+
+    /// The validity status at `at`, with `warn_within` as the warning window before `notAfter`.
+    pub fn status(&self, at: Timestamp, warn_within: std::time::Duration) -> Status {
+        if at < self.not_before() {
+            Status::NotYetValid
+        } else if at > self.not_after() {
+            Status::Expired
+        } else if at.plus(warn_within) > self.not_after() {
+            Status::Warning
+        } else {
+            Status::Ok
+        }
+    }
+
+    /// Subject alternative names (empty when the extension is absent).
+    pub fn alt_names(&self) -> AltNames {
+        let mut out = AltNames::default();
+        let Some(san) = self.extension::<SubjectAltName>() else {
+            return out;
+        };
+        for name in san.0 {
+            match name {
+                GeneralName::DnsName(s) => out.dns.push(s.to_string()),
+                GeneralName::UniformResourceIdentifier(s) => out.uris.push(s.to_string()),
+                GeneralName::Rfc822Name(s) => out.emails.push(s.to_string()),
+                GeneralName::IpAddress(o) => match o.as_bytes().len() {
+                    4 => {
+                        let b: [u8; 4] = o.as_bytes().try_into().unwrap_or_default();
+                        out.ips.push(std::net::IpAddr::from(b));
+                    }
+                    16 => {
+                        let b: [u8; 16] = o.as_bytes().try_into().unwrap_or_default();
+                        out.ips.push(std::net::IpAddr::from(b));
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The keyUsage bits, or `None` when the extension is absent.
+    pub fn key_usage(&self) -> Option<Vec<KeyUsageBit>> {
+        self.extension::<KeyUsage>()
+            .map(|ku| KeyUsageBit::from_x509(&ku))
+    }
+
+    /// The extendedKeyUsage purposes, or `None` when the extension is absent.
+    pub fn extended_key_usage(&self) -> Option<Vec<ExtendedKeyUsage>> {
+        self.extension::<X509Eku>()
+            .map(|eku| eku.0.iter().map(ExtendedKeyUsage::from_oid).collect())
+    }
+
+    /// The basicConstraints extension, or `None` when absent.
+    pub fn basic_constraints(&self) -> Option<BasicConstraints> {
+        self.extension::<X509BasicConstraints>()
+            .map(|bc| BasicConstraints {
+                ca: bc.ca,
+                path_len: bc.path_len_constraint,
+            })
+    }
+
+    /// Whether basicConstraints says `CA:TRUE`.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints().is_some_and(|bc| bc.ca)
+    }
+
+    /// Whether the issuer and subject names are byte-identical (root or self-re-signed CA).
+    pub fn is_self_issued(&self) -> bool {
+        match self.raw_tbs() {
+            Ok(raw) => raw.issuer == raw.subject,
+            Err(_) => false,
+        }
+    }
+
+    /// The subjectKeyIdentifier, if present.
+    pub fn subject_key_id(&self) -> Option<Vec<u8>> {
+        self.extension::<SubjectKeyIdentifier>()
+            .map(|ski| ski.0.as_bytes().to_vec())
+    }
+
+    /// The keyIdentifier of the authorityKeyIdentifier, if present.
+    pub fn authority_key_id(&self) -> Option<Vec<u8>> {
+        self.extension::<AuthorityKeyIdentifier>()
+            .and_then(|aki| aki.key_identifier.map(|k| k.as_bytes().to_vec()))
+    }
+
+    /// The algorithm and size of the subject public key.
+    pub fn public_key_algorithm(&self) -> KeyAlgorithm {
+        match self.spki_der() {
+            Ok(spki) => KeyAlgorithm::from_spki_der(spki),
+            Err(_) => KeyAlgorithm::Other("malformed public key".into()),
+        }
+    }
+
+    /// The algorithm the issuer signed with.
+    pub fn signature_algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::from_oid(&self.parsed.signature_algorithm().oid)
+    }
+
+    /// SHA-256 over the DER.
+    pub fn fingerprint_sha256(&self) -> [u8; 32] {
+        Sha256::digest(&self.der).into()
+    }
+
+    /// SHA-256 fingerprint as colon-separated uppercase hex, as `openssl x509 -fingerprint`.
+    pub fn fingerprint_sha256_hex(&self) -> String {
+        self.fingerprint_sha256()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// Every extension in certificate order, undecoded.
+    pub fn extensions(&self) -> Vec<RawExtensionView> {
+        self.parsed
+            .tbs_certificate()
+            .extensions()
+            .map(|exts| {
+                exts.iter()
+                    .map(|e| RawExtensionView {
+                        oid: e.extn_id.to_string(),
+                        critical: e.critical,
+                        value: e.extn_value.as_bytes().to_vec(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Decodes the extension of type `T`; a malformed one reads as absent (the accessors are
+    /// views, and `Certificate` has already validated the outer structure).
+    fn extension<T>(&self) -> Option<T>
+    where
+        T: for<'a> Decode<'a> + const_oid::AssociatedOid,
+    {
+        self.parsed
+            .tbs_certificate()
+            .get_extension::<T>()
+            .ok()
+            .flatten()
+            .map(|(_, v)| v)
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
+impl std::hash::Hash for Certificate {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.der.hash(state);
+    }
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject())
+            .field("issuer", &self.issuer())
+            .field("serial", &self.serial_hex())
+            .field("not_after", &self.not_after())
+            .finish()
+    }
+}
+
+fn name_attributes(name: &x509_cert::name::Name) -> Vec<NameAttribute> {
+    name.iter()
+        .map(|atv| {
+            let oid = atv.oid.to_string();
+            let key = short_name(&atv.oid).map_or_else(|| oid.clone(), str::to_string);
+            NameAttribute {
+                key,
+                oid,
+                value: attribute_text(&atv.value),
+            }
+        })
+        .collect()
+}
+
+fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
+    use const_oid::db::{rfc2256, rfc3280, rfc4519};
+    Some(match *oid {
+        rfc4519::COMMON_NAME => "CN",
+        rfc4519::ORGANIZATION_NAME => "O",
+        rfc4519::ORGANIZATIONAL_UNIT_NAME => "OU",
+        rfc4519::COUNTRY_NAME => "C",
+        rfc2256::STATE_OR_PROVINCE_NAME => "ST",
+        rfc4519::LOCALITY_NAME => "L",
+        rfc4519::SERIAL_NUMBER => "serialNumber",
+        rfc3280::EMAIL_ADDRESS => "emailAddress",
+        rfc4519::DC => "DC",
+        rfc4519::UID => "UID",
+        _ => return None,
+    })
+}
+
+fn attribute_text(value: &der::Any) -> String {
+    use der::{Tag, Tagged};
+    match value.tag() {
+        Tag::Utf8String
+        | Tag::PrintableString
+        | Tag::Ia5String
+        | Tag::TeletexString
+        | Tag::VisibleString => String::from_utf8_lossy(value.value()).into_owned(),
+        Tag::BmpString => {
+            let units: Vec<u16> = value
+                .value()
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        _ => format!("#{}", value.to_der().map(|d| hex(&d)).unwrap_or_default()),
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn no_certificate(input: &[u8]) -> Error {
+    if input.iter().all(u8::is_ascii_whitespace) {
+        Error::new(ErrorKind::Pem, "empty input: no certificate")
+    } else if pem::looks_like_pem(input) {
+        Error::new(ErrorKind::Pem, "no CERTIFICATE block in PEM input")
+    } else {
+        Error::new(ErrorKind::Pem, "input is neither PEM nor a DER certificate")
+    }
+}

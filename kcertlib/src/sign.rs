@@ -1,0 +1,404 @@
+//! Producing certificates: the faithful re-sign, issuing from a profile, and self-signed CAs.
+//!
+//! Every path builds a tbsCertificate from raw DER components (see `tlv`), signs it through the
+//! `Signer` trait, and parses the result back into a `Certificate`, so what we return has passed
+//! the same decoder as anything we read.
+
+use std::str::FromStr;
+
+use const_oid::db::rfc5280;
+use der::Encode;
+
+use crate::cert::Certificate;
+use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::{AltNames, KeyUsageBit};
+use crate::key::{KeyAlgorithm, PrivateKey, same_public_key};
+use crate::profile::{self, EncodedExtension, Profile};
+use crate::signer::Signer;
+use crate::tlv::{self, RawExtension, RawTbs};
+use crate::validity::{Clamp, ResolvedValidity, ValidityPolicy};
+
+/// A CA certificate together with the signer of its key.
+#[derive(Clone, Copy)]
+pub struct Issuer<'a> {
+    cert: &'a Certificate,
+    signer: &'a dyn Signer,
+}
+
+impl<'a> Issuer<'a> {
+    /// Pairs a CA certificate with its key, checking that the pair can sign.
+    ///
+    /// A CA whose keyUsage lacks keyCertSign is refused: OpenSSL, Go and Python `cryptography`
+    /// all reject certificates it signs, so signing would only produce a broken chain.
+    ///
+    /// # Errors
+    /// `InvalidIssuer` when the certificate is not a CA (basicConstraints CA:TRUE) or its
+    /// keyUsage lacks keyCertSign; `KeyMismatch` when the key is not the certificate's.
+    pub fn new(cert: &'a Certificate, signer: &'a dyn Signer) -> Result<Issuer<'a>> {
+        if !cert.is_ca() {
+            return Err(Error::new(
+                ErrorKind::InvalidIssuer,
+                format!(
+                    "{:?} is not a CA certificate (basicConstraints CA:TRUE is missing)",
+                    cert.subject()
+                ),
+            ));
+        }
+        if let Some(ku) = cert.key_usage()
+            && !ku.contains(&KeyUsageBit::KeyCertSign)
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidIssuer,
+                format!(
+                    "CA {:?} has a keyUsage without keyCertSign; certificates it signed would fail verification",
+                    cert.subject()
+                ),
+            ));
+        }
+        if !same_public_key(&signer.public_key_der()?, cert.spki_der()?) {
+            return Err(Error::new(
+                ErrorKind::KeyMismatch,
+                format!(
+                    "the CA key does not match the CA certificate {:?}",
+                    cert.subject()
+                ),
+            ));
+        }
+        Ok(Issuer { cert, signer })
+    }
+
+    /// The CA certificate.
+    pub fn certificate(&self) -> &'a Certificate {
+        self.cert
+    }
+
+    /// The CA's signer.
+    pub fn signer(&self) -> &'a dyn Signer {
+        self.signer
+    }
+}
+
+/// What happens to the subject key on re-sign.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum KeyPolicy {
+    /// Keep the existing key (default; nothing that pins the key breaks).
+    #[default]
+    Keep,
+    /// A new key of the same algorithm and size.
+    Rotate,
+    /// A new key of the given algorithm.
+    RotateTo(KeyAlgorithm),
+}
+
+/// Options of `resign`.
+#[derive(Clone, Debug, Default)]
+pub struct ResignOptions {
+    /// Lifetime and notBefore rule.
+    pub validity: ValidityPolicy,
+    /// Keep or rotate the subject key.
+    pub key: KeyPolicy,
+    /// Replace keyUsage/extendedKeyUsage (and basicConstraints for `ca`) by a profile's, to
+    /// repair a certificate that lacks, say, clientAuth. Other extensions stay.
+    pub force_profile: Option<Profile>,
+    /// Replace the subjectAltName (only when given).
+    pub alt_names: Option<AltNames>,
+}
+
+/// A freshly signed certificate, with the new key when one was made.
+#[derive(Clone, Debug)]
+pub struct Signed {
+    /// The new certificate.
+    pub certificate: Certificate,
+    /// The new private key, when the key was rotated or generated.
+    pub key: Option<PrivateKey>,
+    /// Adjustments made to keep the validity inside the CA's.
+    pub clamps: Vec<Clamp>,
+}
+
+/// Re-signs `cert` with `issuer`, changing only serial, validity, issuer name, authority key
+/// identifier and signature algorithm (plus SPKI and SKI when the key rotates, and what
+/// `force_profile`/`alt_names` ask for). Subject, SPKI and every other extension, unknown ones
+/// included, stay byte-identical.
+///
+/// # Errors
+/// `Validity` when the window is empty after clamping; `Crypto` on signing failure; `Der` when
+/// the certificate's tbsCertificate cannot be split.
+pub fn resign(cert: &Certificate, issuer: &Issuer<'_>, options: &ResignOptions) -> Result<Signed> {
+    let self_signed = cert.as_der() == issuer.cert.as_der();
+    let window_ca = if self_signed { None } else { Some(issuer.cert) };
+    let validity = options.validity.resolve(Some(cert), window_ca)?;
+    rebuild(cert, issuer.cert, issuer.signer, options, validity)
+}
+
+/// Extends a CA with its own key and subject: existing leaves (and service-account tokens
+/// signed by the key) stay valid because the name and key do not change.
+///
+/// # Errors
+/// `KeyMismatch` when `key` is not the CA's; `InvalidArgument` when asked to rotate the key
+/// (that would orphan every certificate the CA signed); otherwise as `resign`.
+pub fn self_resign_ca(
+    ca: &Certificate,
+    key: &PrivateKey,
+    options: &ResignOptions,
+) -> Result<Signed> {
+    if options.key != KeyPolicy::Keep {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "a CA is extended with its own key; rotating it would invalidate every certificate it signed",
+        ));
+    }
+    let issuer = Issuer::new(ca, key)?;
+    if !ca.is_self_issued() {
+        return Err(Error::new(
+            ErrorKind::InvalidIssuer,
+            format!(
+                "{:?} is not self-issued; re-sign an intermediate CA with its parent instead",
+                ca.subject()
+            ),
+        ));
+    }
+    resign(ca, &issuer, options)
+}
+
+fn rebuild(
+    cert: &Certificate,
+    ca: &Certificate,
+    signer: &dyn Signer,
+    options: &ResignOptions,
+    validity: ResolvedValidity,
+) -> Result<Signed> {
+    let mut raw = cert.raw_tbs()?;
+    let serial = random_serial()?;
+    let algorithm = signer.algorithm_der();
+    let validity_der = validity.to_der()?;
+    raw.serial = &serial;
+    raw.signature = &algorithm;
+    raw.validity = &validity_der;
+    // The issuer of a self-re-signed CA is its own subject: the same bytes either way.
+    let ca_subject = ca.subject_der()?;
+    raw.issuer = ca_subject;
+
+    let mut replacements: Vec<EncodedExtension> = Vec::new();
+    let mut removals = Vec::new();
+
+    let new_key = match &options.key {
+        KeyPolicy::Keep => None,
+        KeyPolicy::Rotate => Some(PrivateKey::generate(&cert.public_key_algorithm())?),
+        KeyPolicy::RotateTo(alg) => Some(PrivateKey::generate(alg)?),
+    };
+    let new_spki = match &new_key {
+        Some(k) => Some(k.public_key_der()?),
+        None => None,
+    };
+    if let Some(spki) = &new_spki {
+        raw.spki = spki;
+        if cert.subject_key_id().is_some() {
+            replacements.push(profile::subject_key_identifier(spki)?.1);
+        }
+    }
+
+    // The authority key identifier points at the CA's SKI; a CA without one gets no AKI.
+    let is_self = ca.as_der() == cert.as_der();
+    let ca_ski = if is_self {
+        cert.subject_key_id()
+    } else {
+        ca.subject_key_id()
+    };
+    match ca_ski {
+        Some(id) => replacements.push(profile::authority_key_identifier(&id)?),
+        None => removals.push(rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER),
+    }
+
+    if let Some(p) = options.force_profile {
+        for ext in p.extensions(&AltNames::default())? {
+            replacements.push(ext);
+        }
+        if !p.is_ca() && cert.basic_constraints().is_some_and(|bc| bc.ca) {
+            replacements.push(profile::basic_constraints(false)?);
+        }
+    }
+    if let Some(names) = &options.alt_names {
+        if names.is_empty() {
+            removals.push(rfc5280::ID_CE_SUBJECT_ALT_NAME);
+        } else {
+            replacements.push(profile::subject_alt_name(names)?);
+        }
+    }
+
+    splice_extensions(&mut raw, &replacements, &removals);
+    let certificate = sign_tbs(&raw, signer)?;
+    Ok(Signed {
+        certificate,
+        key: new_key,
+        clamps: validity.clamps,
+    })
+}
+
+/// Replaces extensions in place (same position), appends new ones, drops removed ones.
+fn splice_extensions<'a>(
+    raw: &mut RawTbs<'a>,
+    replacements: &'a [EncodedExtension],
+    removals: &[const_oid::ObjectIdentifier],
+) {
+    if replacements.is_empty() && removals.is_empty() {
+        return;
+    }
+    let mut exts: Vec<RawExtension<'a>> = raw.extensions.take().unwrap_or_default();
+    exts.retain(|e| !removals.iter().any(|r| r.as_bytes() == e.oid));
+    for rep in replacements {
+        let new = RawExtension {
+            oid: rep.oid.as_bytes(),
+            raw: &rep.der,
+        };
+        match exts.iter_mut().find(|e| e.oid == new.oid) {
+            Some(slot) => *slot = new,
+            None => exts.push(new),
+        }
+    }
+    raw.extensions = if exts.is_empty() { None } else { Some(exts) };
+}
+
+fn sign_tbs(raw: &RawTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
+    let tbs = raw.encode();
+    let signature = signer.sign(&tbs)?;
+    let der = tlv::certificate(&tbs, raw.signature, &signature);
+    Certificate::from_der_vec(der)
+}
+
+/// A fresh serial: 16 random octets with the top bit cleared and the next set, so it is
+/// positive, never zero, and always 16 content octets (well inside RFC 5280's 20).
+fn random_serial() -> Result<Vec<u8>> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::new(ErrorKind::Crypto, format!("system RNG failed: {e}")))?;
+    bytes[0] = (bytes[0] & 0x7f) | 0x40;
+    Ok(tlv::wrap(0x02, &[&bytes]))
+}
+
+/// What a new certificate should say.
+#[derive(Clone, Debug)]
+pub struct IssueRequest {
+    /// Subject as RFC 4514 text, e.g. `CN=system:node:node1,O=system:nodes`.
+    pub subject: String,
+    /// The extension template.
+    pub profile: Profile,
+    /// SANs (used by profiles that carry them: `etcd`, `api`).
+    pub alt_names: AltNames,
+    /// Lifetime and notBefore rule.
+    pub validity: ValidityPolicy,
+}
+
+impl IssueRequest {
+    /// A request with default validity and no SANs.
+    pub fn new(subject: impl Into<String>, profile: Profile) -> IssueRequest {
+        IssueRequest {
+            subject: subject.into(),
+            profile,
+            alt_names: AltNames::default(),
+            validity: ValidityPolicy::default(),
+        }
+    }
+}
+
+/// Issues a new certificate for `public_key_der` (a DER SubjectPublicKeyInfo) signed by
+/// `issuer`, with the profile's extensions plus SKI and AKI.
+///
+/// # Errors
+/// `InvalidArgument` for an unparsable subject; otherwise as `resign`.
+pub fn issue(
+    request: &IssueRequest,
+    public_key_der: &[u8],
+    issuer: &Issuer<'_>,
+) -> Result<Certificate> {
+    let validity = request.validity.resolve(None, Some(issuer.cert))?;
+    let aki = match issuer.cert.subject_key_id() {
+        Some(id) => Some(profile::authority_key_identifier(&id)?),
+        None => None,
+    };
+    build_new(
+        request,
+        public_key_der,
+        issuer.cert.subject_der()?,
+        issuer.signer,
+        &validity,
+        aki,
+    )
+}
+
+/// Creates a self-signed CA certificate for `key` with the `ca` profile.
+///
+/// # Errors
+/// `InvalidArgument` for an unparsable subject; `Crypto` on signing failure.
+pub fn self_signed_ca(
+    subject: &str,
+    key: &PrivateKey,
+    validity: &ValidityPolicy,
+) -> Result<Certificate> {
+    let request = IssueRequest {
+        subject: subject.to_string(),
+        profile: Profile::Ca,
+        alt_names: AltNames::default(),
+        validity: *validity,
+    };
+    let resolved = validity.resolve(None, None)?;
+    let spki = key.public_key_der()?;
+    let subject_der = encode_name(subject)?;
+    let (ski, _) = profile::subject_key_identifier(&spki)?;
+    let aki = Some(profile::authority_key_identifier(&ski)?);
+    build_new(&request, &spki, &subject_der, key, &resolved, aki)
+}
+
+fn build_new(
+    request: &IssueRequest,
+    spki: &[u8],
+    issuer_name: &[u8],
+    signer: &dyn Signer,
+    validity: &ResolvedValidity,
+    aki: Option<EncodedExtension>,
+) -> Result<Certificate> {
+    let subject = encode_name(&request.subject)?;
+    let serial = random_serial()?;
+    let algorithm = signer.algorithm_der();
+    let validity_der = validity.to_der()?;
+    let mut extensions = request.profile.extensions(&request.alt_names)?;
+    extensions.push(profile::subject_key_identifier(spki)?.1);
+    extensions.extend(aki);
+    let raw = RawTbs {
+        version: Some(&[0xa0, 0x03, 0x02, 0x01, 0x02]),
+        serial: &serial,
+        signature: &algorithm,
+        issuer: issuer_name,
+        validity: &validity_der,
+        subject: &subject,
+        spki,
+        issuer_uid: None,
+        subject_uid: None,
+        extensions: Some(
+            extensions
+                .iter()
+                .map(|e| RawExtension {
+                    oid: e.oid.as_bytes(),
+                    raw: &e.der,
+                })
+                .collect(),
+        ),
+    };
+    sign_tbs(&raw, signer)
+}
+
+/// Encodes an RFC 4514 subject (most specific first: `CN=...,O=...`) as a DER Name.
+///
+/// # Errors
+/// `InvalidArgument` naming the text.
+pub fn encode_name(subject: &str) -> Result<Vec<u8>> {
+    x509_cert::name::Name::from_str(subject)
+        .and_then(|n| n.to_der())
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "invalid subject {subject:?}: {e} (expected RFC 4514, e.g. CN=name,O=group)"
+                ),
+            )
+        })
+}

@@ -1,0 +1,294 @@
+//! Points in time as whole Unix seconds, and the human duration syntax (`30d`, `1h`, `10y`).
+//!
+//! Certificates carry second-precision UTC times, so one `i64` of seconds is the whole model: it
+//! is `Copy`, ordered, and crosses the C and Python boundaries without conversion loss.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use der::DateTime;
+use der::asn1::{GeneralizedTime, UtcTime};
+use x509_cert::time::Time;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A UTC point in time, in whole seconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The current time, truncated to the second.
+    pub fn now() -> Timestamp {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => Timestamp(d.as_secs() as i64),
+            Err(e) => Timestamp(-(e.duration().as_secs() as i64)),
+        }
+    }
+
+    /// The time `secs` seconds after 1970-01-01T00:00:00Z.
+    pub const fn from_unix(secs: i64) -> Timestamp {
+        Timestamp(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn unix(self) -> i64 {
+        self.0
+    }
+
+    /// This time plus `d`, saturating.
+    pub fn plus(self, d: Duration) -> Timestamp {
+        Timestamp(self.0.saturating_add(duration_secs(d)))
+    }
+
+    /// This time minus `d`, saturating.
+    pub fn minus(self, d: Duration) -> Timestamp {
+        Timestamp(self.0.saturating_sub(duration_secs(d)))
+    }
+
+    /// Signed seconds from `self` to `later` (negative when `later` is earlier).
+    pub fn seconds_until(self, later: Timestamp) -> i64 {
+        later.0.saturating_sub(self.0)
+    }
+
+    /// RFC 3339 in UTC, e.g. `2026-11-28T13:58:57Z` (kubeadm's `expirationDate` format).
+    pub fn to_rfc3339(self) -> String {
+        let (y, mo, d, h, mi, s) = civil_from_unix(self.0);
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    }
+
+    /// Parses RFC 3339 UTC (`2026-11-28T13:58:57Z`; a `+00:00` offset and fractions are accepted).
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the text is not such a time.
+    pub fn parse_rfc3339(text: &str) -> Result<Timestamp> {
+        let bad = || {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "invalid time {text:?}: expected RFC 3339 UTC such as 2026-01-31T12:00:00Z"
+                ),
+            )
+        };
+        let t = text.trim();
+        let body = t
+            .strip_suffix('Z')
+            .or_else(|| t.strip_suffix("+00:00"))
+            .ok_or_else(bad)?;
+        let body = body.split('.').next().ok_or_else(bad)?;
+        let (date, clock) = body.split_once(['T', ' ']).ok_or_else(bad)?;
+        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
+        let dp: Vec<&str> = date.split('-').collect();
+        let cp: Vec<&str> = clock.split(':').collect();
+        if dp.len() != 3 || cp.len() != 3 {
+            return Err(bad());
+        }
+        let (y, mo, d) = (num(dp[0])?, num(dp[1])?, num(dp[2])?);
+        let (h, mi, s) = (num(cp[0])?, num(cp[1])?, num(cp[2])?);
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+            return Err(bad());
+        }
+        Ok(Timestamp(
+            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s,
+        ))
+    }
+
+    /// The ASN.1 time RFC 5280 §4.1.2.5 asks for: UTCTime through 2049, GeneralizedTime from 2050.
+    ///
+    /// # Errors
+    /// `Validity` for times before 1970 or after 9999.
+    pub fn to_asn1(self) -> Result<Time> {
+        let secs = u64::try_from(self.0).map_err(|_| {
+            Error::new(
+                ErrorKind::Validity,
+                format!("time {} is before 1970", self.0),
+            )
+        })?;
+        let dt = DateTime::from_unix_duration(Duration::from_secs(secs))
+            .map_err(|e| Error::new(ErrorKind::Validity, format!("time out of range: {e}")))?;
+        if dt.year() <= 2049 {
+            UtcTime::from_date_time(dt)
+                .map(Time::UtcTime)
+                .map_err(|e| Error::new(ErrorKind::Validity, format!("time out of range: {e}")))
+        } else {
+            Ok(Time::GeneralTime(GeneralizedTime::from_date_time(dt)))
+        }
+    }
+
+    /// Converts a decoded ASN.1 time.
+    pub fn from_asn1(time: &Time) -> Timestamp {
+        Timestamp(time.to_unix_duration().as_secs() as i64)
+    }
+
+    /// As a `SystemTime` (for callers that prefer std types).
+    pub fn to_system_time(self) -> SystemTime {
+        if self.0 >= 0 {
+            UNIX_EPOCH + Duration::from_secs(self.0 as u64)
+        } else {
+            UNIX_EPOCH - Duration::from_secs(self.0.unsigned_abs())
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+fn duration_secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// Parses a duration such as `30d`, `12h`, `90m`, `45s`, `2w`, `10y` (365 days), or `1d12h`.
+/// A bare number is seconds.
+///
+/// # Errors
+/// `InvalidArgument` naming the text when it is not such a duration.
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let bad = |why: &str| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("invalid duration {text:?}: {why} (examples: 30d, 12h, 1d12h, 10y)"),
+        )
+    };
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(bad("empty"));
+    }
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit: u64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            'y' => 365 * 86_400,
+            _ => return Err(bad(&format!("unknown unit {c:?}"))),
+        };
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| bad("a number must precede each unit"))?;
+        digits.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| bad("too large"))?;
+    }
+    if !digits.is_empty() {
+        return Err(bad("a number at the end has no unit"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+/// Formats seconds the way kubeadm's RESIDUAL TIME column does (`364d`, `9y`, `23h`, `5m`).
+pub fn short_human_duration(secs: i64) -> String {
+    let neg = secs < 0;
+    let s = secs.unsigned_abs();
+    let text = if s < 120 {
+        format!("{s}s")
+    } else if s < 120 * 60 {
+        format!("{}m", s / 60)
+    } else if s < 48 * 3600 {
+        format!("{}h", s / 3600)
+    } else if s < 365 * 2 * 86_400 {
+        format!("{}d", s / 86_400)
+    } else {
+        format!("{}y", s / (365 * 86_400))
+    };
+    if neg { format!("-{text}") } else { text }
+}
+
+// Civil-date conversions (proleptic Gregorian), after Howard Hinnant's public-domain algorithms.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_unix(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip() {
+        for t in [
+            0i64,
+            951_782_400,
+            1_764_338_337,
+            2_524_608_000,
+            4_102_444_799,
+        ] {
+            let ts = Timestamp::from_unix(t);
+            assert_eq!(Timestamp::parse_rfc3339(&ts.to_rfc3339()).ok(), Some(ts));
+        }
+        assert_eq!(
+            Timestamp::from_unix(951_782_400).to_rfc3339(),
+            "2000-02-29T00:00:00Z"
+        );
+        assert!(Timestamp::parse_rfc3339("2026-13-01T00:00:00Z").is_err());
+        assert!(Timestamp::parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn asn1_encoding_switches_in_2050() {
+        let y2049 = Timestamp::parse_rfc3339("2049-12-31T23:59:59Z").ok();
+        let y2050 = Timestamp::parse_rfc3339("2050-01-01T00:00:00Z").ok();
+        assert!(matches!(
+            y2049.map(|t| t.to_asn1()),
+            Some(Ok(Time::UtcTime(_)))
+        ));
+        assert!(matches!(
+            y2050.map(|t| t.to_asn1()),
+            Some(Ok(Time::GeneralTime(_)))
+        ));
+        assert!(Timestamp::from_unix(-1).to_asn1().is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            parse_duration("30d").ok(),
+            Some(Duration::from_secs(30 * 86_400))
+        );
+        assert_eq!(
+            parse_duration("1d12h").ok(),
+            Some(Duration::from_secs(36 * 3600))
+        );
+        assert_eq!(parse_duration("90").ok(), Some(Duration::from_secs(90)));
+        assert!(parse_duration("12x").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("12").is_ok());
+        assert!(parse_duration("5h3").is_err());
+        assert_eq!(short_human_duration(364 * 86_400), "364d");
+        assert_eq!(short_human_duration(9 * 365 * 86_400 + 5), "9y");
+        assert_eq!(short_human_duration(-3 * 86_400), "-3d");
+    }
+}

@@ -1,0 +1,219 @@
+//! The validity policy: how long a new certificate lives and where its `notBefore` lies.
+//!
+//! Backdating `notBefore` is what people use libfaketime for today: a node whose clock is behind,
+//! or a peer that checks a freshly renewed certificate before its clock catches up, must not see
+//! `certificate is not yet valid`. By default the result stays inside the issuing CA's window,
+//! because a leaf that outlives its CA fails verification the day the CA expires.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cert::Certificate;
+use crate::error::{Error, ErrorKind, Result};
+use crate::time::Timestamp;
+
+/// Where the new `notBefore` lies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotBefore {
+    /// `now - duration` (default: one hour, as dynamiclistener does).
+    Backdate(Duration),
+    /// The CA's own `notBefore` (what kubeadm < 1.31 and RKE do).
+    CaNotBefore,
+    /// The `notBefore` of the certificate being re-signed.
+    KeepOriginal,
+    /// A fixed time.
+    At(Timestamp),
+}
+
+/// What to do when the requested window leaves the CA's window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum IssuerWindow {
+    /// Pull `notBefore`/`notAfter` inside the CA's validity and report it (the default).
+    #[default]
+    Clamp,
+    /// Let the certificate outlive its CA. It will stop verifying when the CA expires.
+    DangerousAllowOutliving,
+}
+
+/// Lifetime and `notBefore` rule for certificates kcertlib signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidityPolicy {
+    /// `notAfter = now + lifetime`. Default 365 days.
+    pub lifetime: Duration,
+    /// Default `Backdate(1 hour)`.
+    pub not_before: NotBefore,
+    /// Default `Clamp`.
+    pub issuer_window: IssuerWindow,
+    /// The time taken as "now"; `None` reads the clock. Tests and the demo pin it.
+    pub now: Option<Timestamp>,
+}
+
+impl Default for ValidityPolicy {
+    fn default() -> Self {
+        ValidityPolicy {
+            lifetime: Duration::from_secs(365 * 86_400),
+            not_before: NotBefore::Backdate(Duration::from_secs(3600)),
+            issuer_window: IssuerWindow::Clamp,
+            now: None,
+        }
+    }
+}
+
+/// An adjustment made to keep a certificate inside its CA's window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Clamp {
+    /// `notBefore` was raised from `requested` to the CA's `notBefore`.
+    NotBeforeRaised {
+        /// The `notBefore` the policy asked for (Unix seconds).
+        requested: i64,
+        /// The `notBefore` used (Unix seconds).
+        used: i64,
+    },
+    /// `notAfter` was lowered from `requested` to the CA's `notAfter`.
+    NotAfterLowered {
+        /// The `notAfter` the policy asked for (Unix seconds).
+        requested: i64,
+        /// The `notAfter` used (Unix seconds).
+        used: i64,
+    },
+}
+
+impl std::fmt::Display for Clamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Clamp::NotBeforeRaised { requested, used } => write!(
+                f,
+                "notBefore raised from {} to the CA's notBefore {}",
+                Timestamp::from_unix(*requested),
+                Timestamp::from_unix(*used)
+            ),
+            Clamp::NotAfterLowered { requested, used } => write!(
+                f,
+                "notAfter lowered from {} to the CA's notAfter {} (renew the CA to go further)",
+                Timestamp::from_unix(*requested),
+                Timestamp::from_unix(*used)
+            ),
+        }
+    }
+}
+
+/// A concrete window, with the clamps that produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedValidity {
+    /// The new `notBefore`.
+    pub not_before: Timestamp,
+    /// The new `notAfter`.
+    pub not_after: Timestamp,
+    /// Adjustments made to stay within the CA (empty when none were needed).
+    pub clamps: Vec<Clamp>,
+}
+
+impl ValidityPolicy {
+    /// A policy with this lifetime in days and the other defaults.
+    pub fn days(days: u64) -> ValidityPolicy {
+        ValidityPolicy {
+            lifetime: Duration::from_secs(days.saturating_mul(86_400)),
+            ..ValidityPolicy::default()
+        }
+    }
+
+    /// The time this policy takes as "now".
+    pub fn now(&self) -> Timestamp {
+        self.now.unwrap_or_else(Timestamp::now)
+    }
+
+    /// Computes the window for a certificate signed by `issuer` (`None` for a self-signed one),
+    /// replacing `original` (`None` for a new one).
+    ///
+    /// # Errors
+    /// `InvalidArgument` for `KeepOriginal` without an original or a zero lifetime;
+    /// `Validity` when nothing is left of the window after clamping (e.g. the CA has expired),
+    /// naming the CA's dates.
+    pub fn resolve(
+        &self,
+        original: Option<&Certificate>,
+        issuer: Option<&Certificate>,
+    ) -> Result<ResolvedValidity> {
+        if self.lifetime.is_zero() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the lifetime must be longer than zero",
+            ));
+        }
+        let now = self.now();
+        let mut not_before = match self.not_before {
+            NotBefore::Backdate(d) => now.minus(d),
+            NotBefore::At(t) => t,
+            NotBefore::KeepOriginal => original
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidArgument,
+                        "notBefore policy KeepOriginal needs a certificate being re-signed",
+                    )
+                })?
+                .not_before(),
+            NotBefore::CaNotBefore => issuer.map_or(now, Certificate::not_before),
+        };
+        let mut not_after = now.plus(self.lifetime);
+        let mut clamps = Vec::new();
+        if let Some(ca) = issuer {
+            if not_before < ca.not_before() {
+                clamps.push(Clamp::NotBeforeRaised {
+                    requested: not_before.unix(),
+                    used: ca.not_before().unix(),
+                });
+                not_before = ca.not_before();
+            }
+            if not_after > ca.not_after() && self.issuer_window == IssuerWindow::Clamp {
+                clamps.push(Clamp::NotAfterLowered {
+                    requested: not_after.unix(),
+                    used: ca.not_after().unix(),
+                });
+                not_after = ca.not_after();
+            }
+            if not_after <= now {
+                return Err(Error::new(
+                    ErrorKind::Validity,
+                    format!(
+                        "the CA {:?} expired at {}: a certificate it signs cannot be valid now; renew the CA first (include_ca) or pass the option that lets a leaf outlive its CA",
+                        ca.subject(),
+                        ca.not_after()
+                    ),
+                ));
+            }
+        }
+        if not_before >= not_after {
+            return Err(Error::new(
+                ErrorKind::Validity,
+                format!(
+                    "empty validity window: notBefore {not_before} is not before notAfter {not_after}"
+                ),
+            ));
+        }
+        Ok(ResolvedValidity {
+            not_before,
+            not_after,
+            clamps,
+        })
+    }
+}
+
+impl ResolvedValidity {
+    /// The DER `Validity` SEQUENCE (UTCTime through 2049, GeneralizedTime from 2050).
+    ///
+    /// # Errors
+    /// `Validity` for times outside 1970..=9999.
+    pub(crate) fn to_der(&self) -> Result<Vec<u8>> {
+        use der::Encode;
+        let enc = |t: Timestamp| -> Result<Vec<u8>> {
+            t.to_asn1()?
+                .to_der()
+                .map_err(|e| Error::new(ErrorKind::Validity, format!("encoding time {t}: {e}")))
+        };
+        let nb = enc(self.not_before)?;
+        let na = enc(self.not_after)?;
+        Ok(crate::tlv::wrap(crate::tlv::SEQUENCE, &[&nb, &na]))
+    }
+}
