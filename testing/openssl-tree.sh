@@ -2,7 +2,7 @@
 # Build a kubeadm control-plane node's PKI under ROOT with the openssl CLI, independently of
 # kcertlib, in the shape of reference/layouts.md §1 (kubeadm 1.29+ subjects, 1.31+ extensions).
 #
-#   testing/openssl-tree.sh [--valid] [--force] [--manifest FILE] [--port PORT] ROOT
+#   testing/openssl-tree.sh [--valid] [--force] [--manifest FILE] [--port PORT] [--kubelet-pki] ROOT
 #
 # Default: the cluster was "installed two years ago" and never renewed: CAs (10 years) are still
 # valid, every leaf (365 days) expired a year ago. libfaketime moves openssl's clock back, which is
@@ -12,6 +12,11 @@
 # entry (see testing/README.md). --port sets the API server port in every kubeconfig (default
 # 6443), so parallel tests can each run their own loopback server. Takes a few seconds, mostly
 # RSA key generation.
+# --kubelet-pki also writes ROOT/var/lib/kubelet/pki as a node looks after kubeadm's
+# kubelet-finalize phase (layouts.md §1.9): a rotated client cert+key pem (ECDSA P-256) behind the
+# symlink kubelet-client-current.pem (absolute target, as kubelet writes it, so it points outside
+# ROOT), the self-signed serving kubelet.crt (leaf followed by its throwaway CA) + kubelet.key, and
+# kubelet.conf referring to the current pem instead of embedding the cert.
 #
 # Layout written (node name node1, advertise address 127.0.0.1, API server https://127.0.0.1:PORT):
 #   ROOT/etc/kubernetes/pki/{ca,front-proxy-ca,apiserver,apiserver-kubelet-client,
@@ -20,20 +25,22 @@
 #   ROOT/etc/kubernetes/{admin,super-admin,controller-manager,scheduler,kubelet}.conf
 set -euo pipefail
 
-usage() { echo "usage: $0 [--valid] [--force] [--manifest FILE] [--port PORT] ROOT" >&2; exit 2; }
+usage() { echo "usage: $0 [--valid] [--force] [--manifest FILE] [--port PORT] [--kubelet-pki] ROOT" >&2; exit 2; }
 
 VALID=0
 FORCE=0
 MANIFEST=""
 PORT=6443
+KUBELET_PKI=0
 ROOT=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --valid) VALID=1 ;;
+        --kubelet-pki) KUBELET_PKI=1 ;;
         --force) FORCE=1 ;;
         --manifest) [ "$#" -ge 2 ] || usage; MANIFEST="$2"; shift ;;
         --port) [ "$#" -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage; PORT="$2"; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         -*) echo "openssl-tree: unknown option: $1" >&2; usage ;;
         *) [ -z "$ROOT" ] || usage; ROOT="$1" ;;
     esac
@@ -51,10 +58,13 @@ ROOT="$(cd "$ROOT" && pwd -P)"
 [ "$ROOT" != "/" ] || die "refusing to write into / (give a temporary directory)"
 K8S="$ROOT/etc/kubernetes"
 PKI="$K8S/pki"
-if [ -e "$K8S" ]; then
-    [ "$FORCE" -eq 1 ] || die "$K8S exists (use --force to replace it)"
-    rm -rf "$K8S"
-fi
+KUBELET="$ROOT/var/lib/kubelet/pki"
+for dir in "$K8S" "$KUBELET"; do
+    if [ -e "$dir" ]; then
+        [ "$FORCE" -eq 1 ] || die "$dir exists (use --force to replace it)"
+        rm -rf "$dir"
+    fi
+done
 mkdir -p "$PKI/etcd"
 chmod 0755 "$ROOT/etc" "$K8S" "$PKI" "$PKI/etcd"
 
@@ -138,6 +148,30 @@ subjectKeyIdentifier = none
 authorityKeyIdentifier = keyid:always
 subjectAltName = @etcd_names
 
+# kubelet's rotated client cert from the kube-apiserver-client-kubelet signer (ECDSA key, so no
+# keyEncipherment).
+[kubelet_client]
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+basicConstraints = critical, CA:false
+subjectKeyIdentifier = none
+authorityKeyIdentifier = keyid:always
+
+# kubelet's self-signed serving pair (client-go GenerateSelfSignedCertKey): a throwaway CA and a leaf.
+[kubelet_selfsigned_ca]
+keyUsage = critical, digitalSignature, keyEncipherment, keyCertSign
+basicConstraints = critical, CA:true
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = none
+
+[kubelet_serving]
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+basicConstraints = critical, CA:false
+subjectKeyIdentifier = none
+authorityKeyIdentifier = keyid:always
+subjectAltName = DNS:node1
+
 [etcd_names]
 DNS.1 = localhost
 DNS.2 = node1
@@ -180,12 +214,14 @@ ca() {
     chmod 0644 "$PKI/$base.crt"
 }
 
-# sign OUT_CRT KEY CA_BASE SUBJECT SECTION: a 365-day leaf for KEY, signed by PKI/CA_BASE.
+# sign OUT_CRT KEY CA_BASE SUBJECT SECTION: a 365-day leaf for KEY, signed by PKI/CA_BASE
+# (CA_BASE may also be an absolute path without the .crt/.key suffix).
 sign() {
     local crt="$1" key="$2" ca_base="$3" subj="$4" section="$5"
+    case "$ca_base" in /*) ;; *) ca_base="$PKI/$ca_base" ;; esac
     ossl openssl req -new -config "$CNF" -key "$key" -subj "$subj" -out "$WORK/leaf.csr"
     ossl "${LEAF_CLOCK[@]}" openssl x509 -req -in "$WORK/leaf.csr" \
-        -CA "$PKI/$ca_base.crt" -CAkey "$PKI/$ca_base.key" -set_serial "$(new_serial)" \
+        -CA "$ca_base.crt" -CAkey "$ca_base.key" -set_serial "$(new_serial)" \
         -days 365 -sha256 -extfile "$CNF" -extensions "$section" -out "$crt"
     chmod 0644 "$crt"
 }
@@ -260,14 +296,42 @@ kubeconfig "$K8S/controller-manager.conf" system:kube-controller-manager ""
 kubeconfig "$K8S/scheduler.conf" system:kube-scheduler ""
 kubeconfig "$K8S/kubelet.conf" system:node:node1 system:nodes
 
+if [ "$KUBELET_PKI" -eq 1 ]; then
+    mkdir -p "$KUBELET"
+    chmod 0755 "$ROOT/var" "$ROOT/var/lib" "$ROOT/var/lib/kubelet" "$KUBELET"
+    # Rotated client cert: file named after its issue time, cert block(s) then key block, 0600.
+    stamp="$("${LEAF_CLOCK[@]}" date -u +%Y-%m-%d-%H-%M-%S)"
+    ossl openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/kubelet-client.key"
+    sign "$WORK/kubelet-client.crt" "$WORK/kubelet-client.key" ca "/O=system:nodes/CN=system:node:node1" kubelet_client
+    cat "$WORK/kubelet-client.crt" "$WORK/kubelet-client.key" > "$KUBELET/kubelet-client-$stamp.pem"
+    chmod 0600 "$KUBELET/kubelet-client-$stamp.pem"
+    ln -s "/var/lib/kubelet/pki/kubelet-client-$stamp.pem" "$KUBELET/kubelet-client-current.pem"
+
+    # Self-signed serving pair: kubelet.crt holds the leaf followed by its throwaway CA.
+    unix="$("${LEAF_CLOCK[@]}" date -u +%s)"
+    new_keys "$WORK/kubelet-ca.key" "$KUBELET/kubelet.key"
+    ossl "${LEAF_CLOCK[@]}" openssl req -x509 -new -config "$CNF" -extensions kubelet_selfsigned_ca \
+        -key "$WORK/kubelet-ca.key" -subj "/CN=node1-ca@$unix" -set_serial "$(new_serial)" -days 365 \
+        -sha256 -out "$WORK/kubelet-ca.crt"
+    sign "$WORK/kubelet-serving.crt" "$KUBELET/kubelet.key" "$WORK/kubelet-ca" "/CN=node1@$unix" kubelet_serving
+    cat "$WORK/kubelet-serving.crt" "$WORK/kubelet-ca.crt" > "$KUBELET/kubelet.crt"
+    chmod 0644 "$KUBELET/kubelet.crt"
+
+    # kubelet-finalize: drop the embedded pair, point both fields at the current pem.
+    current=/var/lib/kubelet/pki/kubelet-client-current.pem
+    sed -i -e "s#^    client-certificate-data: .*#    client-certificate: $current#" \
+        -e "s#^    client-key-data: .*#    client-key: $current#" "$K8S/kubelet.conf"
+fi
+
 # --- optional manifest --------------------------------------------------------------------------
 if [ -n "$MANIFEST" ]; then
     command -v python3 >/dev/null 2>&1 || die "python3 is needed for --manifest"
-    python3 - "$ROOT" "$MANIFEST" "$VALID" "$PORT" <<'PY'
+    python3 - "$ROOT" "$MANIFEST" "$VALID" "$PORT" "$KUBELET_PKI" <<'PY'
 import base64, json, os, re, subprocess, sys, tempfile
 from datetime import datetime, timezone
 
 root, out, valid, port = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+kubelet_pki = sys.argv[5] == "1"
 
 def facts(pem_path):
     text = subprocess.run(
@@ -302,14 +366,33 @@ for name, base, ca, eku in [
 for conf in ["admin", "super-admin", "controller-manager", "scheduler", "kubelet"]:
     path = f"etc/kubernetes/{conf}.conf"
     text = open(os.path.join(root, path)).read()
-    data = re.search(r"client-certificate-data: (\S+)", text).group(1)
-    with tempfile.NamedTemporaryFile("wb", suffix=".pem") as tmp:
-        tmp.write(base64.b64decode(data))
-        tmp.flush()
-        info = facts(tmp.name)
+    data = re.search(r"client-certificate-data: (\S+)", text)
+    if data is None:  # kubelet.conf after kubelet-finalize: the cert is in the current pem
+        # The symlink's target is absolute (/var/lib/...), so re-root it under ROOT.
+        kp = os.path.join(root, "var/lib/kubelet/pki")
+        info = facts(os.path.join(kp, os.path.basename(os.readlink(os.path.join(kp, "kubelet-client-current.pem")))))
+        info["client_certificate"] = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+    else:
+        with tempfile.NamedTemporaryFile("wb", suffix=".pem") as tmp:
+            tmp.write(base64.b64decode(data.group(1)))
+            tmp.flush()
+            info = facts(tmp.name)
     entries.append({"name": f"{conf}.conf", "kind": "kubeconfig", "kubeconfig": path,
                     "ca_name": "ca", "eku": ["clientAuth"], "expired": not valid,
                     "server": f"https://127.0.0.1:{port}", **info})
+
+if kubelet_pki:
+    kp = "var/lib/kubelet/pki"
+    target = os.readlink(os.path.join(root, kp, "kubelet-client-current.pem"))
+    entries.append({"name": "kubelet-client-current", "kind": "kubelet-client-pem",
+                    "cert": f"{kp}/kubelet-client-current.pem", "symlink_target": target,
+                    "key": f"{kp}/kubelet-client-current.pem", "key_algorithm": "ec-p256",
+                    "ca_name": "ca", "eku": ["clientAuth"], "expired": not valid,
+                    **facts(os.path.join(root, kp, os.path.basename(target)))})
+    entries.append({"name": "kubelet-serving", "kind": "self-signed-chain",
+                    "cert": f"{kp}/kubelet.crt", "key": f"{kp}/kubelet.key", "ca_name": None,
+                    "eku": ["serverAuth"], "expired": not valid,
+                    **facts(os.path.join(root, kp, "kubelet.crt"))})
 
 json.dump({"schema": 1, "generator": "testing/openssl-tree.sh", "root": root,
            "mode": "valid" if valid else "expired", "node": "node1",
