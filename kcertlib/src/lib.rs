@@ -10,6 +10,7 @@ pub mod pem;
 pub mod profile;
 pub mod sign;
 pub mod signer;
+pub mod summary;
 pub mod time;
 mod tlv;
 pub mod validity;
@@ -26,6 +27,7 @@ pub use sign::{
     self_signed_ca,
 };
 pub use signer::Signer;
+pub use summary::CertificateSummary;
 pub use time::Timestamp;
 pub use validity::{Clamp, IssuerWindow, NotBefore, ValidityPolicy};
 pub use verify::{verify_chain, verify_signature};
