@@ -67,6 +67,7 @@ impl fmt::Display for Status {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum SignatureAlgorithm {
+    RsaSha1,
     RsaSha256,
     RsaSha384,
     RsaSha512,
@@ -81,6 +82,7 @@ impl SignatureAlgorithm {
     /// OpenSSL's long name, e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`.
     pub fn name(&self) -> &str {
         match self {
+            SignatureAlgorithm::RsaSha1 => "sha1WithRSAEncryption",
             SignatureAlgorithm::RsaSha256 => "sha256WithRSAEncryption",
             SignatureAlgorithm::RsaSha384 => "sha384WithRSAEncryption",
             SignatureAlgorithm::RsaSha512 => "sha512WithRSAEncryption",
@@ -93,6 +95,7 @@ impl SignatureAlgorithm {
 
     pub(crate) fn from_oid(oid: &ObjectIdentifier) -> SignatureAlgorithm {
         match *oid {
+            rfc5912::SHA_1_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha1,
             rfc5912::SHA_256_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha256,
             rfc5912::SHA_384_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha384,
             rfc5912::SHA_512_WITH_RSA_ENCRYPTION => SignatureAlgorithm::RsaSha512,

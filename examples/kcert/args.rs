@@ -1,0 +1,61 @@
+//! A small argument reader: `--flag`, `--key value`, `--key=value` and positionals. The example
+//! keeps its dependencies to the library's own, so no argument-parsing crate is pulled in.
+
+use std::collections::VecDeque;
+
+pub struct Args {
+    rest: VecDeque<String>,
+    positionals: Vec<String>,
+}
+
+impl Args {
+    pub fn new(args: impl IntoIterator<Item = String>) -> Args {
+        Args {
+            rest: args.into_iter().collect(),
+            positionals: Vec::new(),
+        }
+    }
+
+    /// Consumes the arguments, handing each `--option` to `on_option`, which returns whether it
+    /// takes a value; positionals are kept.
+    pub fn parse(
+        mut self,
+        mut on_option: impl FnMut(&str, Option<String>) -> Result<(), String>,
+        takes_value: impl Fn(&str) -> Option<bool>,
+    ) -> Result<Vec<String>, String> {
+        while let Some(arg) = self.rest.pop_front() {
+            if arg == "--" {
+                self.positionals.extend(self.rest.drain(..));
+                break;
+            }
+            let Some(opt) = arg.strip_prefix("--") else {
+                self.positionals.push(arg);
+                continue;
+            };
+            let (name, inline) = match opt.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (opt.to_string(), None),
+            };
+            match takes_value(&name) {
+                None => return Err(format!("unknown option --{name}")),
+                Some(false) => {
+                    if inline.is_some() {
+                        return Err(format!("option --{name} takes no value"));
+                    }
+                    on_option(&name, None)?;
+                }
+                Some(true) => {
+                    let value = match inline {
+                        Some(v) => v,
+                        None => self
+                            .rest
+                            .pop_front()
+                            .ok_or_else(|| format!("option --{name} needs a value"))?,
+                    };
+                    on_option(&name, Some(value))?;
+                }
+            }
+        }
+        Ok(self.positionals)
+    }
+}
