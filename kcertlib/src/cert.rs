@@ -248,12 +248,12 @@ impl Certificate {
 
     /// The subject as an RFC 4514 string (`CN=kube-apiserver,O=...`, most specific first).
     pub fn subject(&self) -> String {
-        self.parsed.tbs_certificate().subject().to_string()
+        rfc4514(self.parsed.tbs_certificate().subject())
     }
 
     /// The issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        self.parsed.tbs_certificate().issuer().to_string()
+        rfc4514(self.parsed.tbs_certificate().issuer())
     }
 
     /// The subject's attributes in encoding order (least specific first, as in the DER).
@@ -519,6 +519,58 @@ fn name_attributes(name: &x509_cert::name::Name) -> Vec<NameAttribute> {
             }
         })
         .collect()
+}
+
+/// RFC 4514 text: RDNs most specific first, multi-valued RDNs joined by `+`, special characters
+/// escaped, OpenSSL's short names (`emailAddress`, not x509-cert's `EMAIL`).
+fn rfc4514(name: &x509_cert::name::Name) -> String {
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| {
+                    let key =
+                        short_name(&atv.oid).map_or_else(|| atv.oid.to_string(), str::to_string);
+                    let text = attribute_text(&atv.value);
+                    if text.starts_with('#') && !is_string_tag(&atv.value) {
+                        format!("{key}={text}")
+                    } else {
+                        format!("{key}={}", escape_rfc4514(&text))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
+}
+
+fn escape_rfc4514(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn is_string_tag(value: &der::Any) -> bool {
+    use der::{Tag, Tagged};
+    matches!(
+        value.tag(),
+        Tag::Utf8String
+            | Tag::PrintableString
+            | Tag::Ia5String
+            | Tag::TeletexString
+            | Tag::VisibleString
+            | Tag::BmpString
+    )
 }
 
 fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
