@@ -34,7 +34,8 @@ import json
 import re
 import sys
 import warnings
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 try:
@@ -219,7 +220,7 @@ def rfc4514(name: x509.Name) -> str:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def public_key_summary(key: Any) -> dict[str, Any]:
@@ -236,7 +237,7 @@ def public_key_summary(key: Any) -> dict[str, Any]:
     return {"algorithm": type(key).__name__}
 
 
-def general_names(names: x509.GeneralNames | x509.SubjectAlternativeName) -> dict[str, list[str]]:
+def general_names(names: Iterable[x509.GeneralName]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"dns": [], "ip": [], "uri": [], "email": []}
     for gn in names:
         if isinstance(gn, x509.DNSName):
@@ -303,7 +304,8 @@ def dump(cert: x509.Certificate) -> dict[str, Any]:
         warnings.simplefilter("always")
         serial = cert.serial_number
     extensions = [
-        {"oid": e["oid"], "name": EXTENSION_NAMES.get(e["oid"]), **{k: e[k] for k in ("critical", "value_hex")}}
+        {"oid": e["oid"], "name": EXTENSION_NAMES.get(e["oid"]), "critical": e["critical"],
+         "value_hex": e["value_hex"]}
         for e in raw["extensions"]
     ]
     parsed, ext_error = parsed_extensions(cert)
@@ -391,12 +393,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def parse_at(text: str | None) -> datetime:
     if text is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         fail(f"--at: not an ISO 8601 time: {text}")
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def cmd_client_verify(args: argparse.Namespace) -> int:

@@ -39,8 +39,10 @@ while [ "$#" -gt 0 ]; do
         --kubelet-pki) KUBELET_PKI=1 ;;
         --force) FORCE=1 ;;
         --manifest) [ "$#" -ge 2 ] || usage; MANIFEST="$2"; shift ;;
-        --port) [ "$#" -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage; PORT="$2"; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        --port)
+            if [ "$#" -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then usage; fi
+            PORT="$2"; shift ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         -*) echo "openssl-tree: unknown option: $1" >&2; usage ;;
         *) [ -z "$ROOT" ] || usage; ROOT="$1" ;;
     esac
@@ -242,7 +244,7 @@ kubeconfig() {
     [ -z "$org" ] || subj="/O=$org/CN=$user"
     sign "$WORK/$conf.crt" "$WORK/$conf.key" ca "$subj" client
     {
-        if [ "$(basename "$file")" = admin.conf ]; then
+        if [ "$conf" = admin ]; then
             echo "# kubeadm admin kubeconfig (test fixture): comments and field order must survive renewal"
         fi
         cat <<EOF

@@ -127,6 +127,7 @@ for mode in expired valid; do
     expect 0 "$mode tree: admin.conf keeps its comment" -- grep -q '^# ' "$ROOT/etc/kubernetes/admin.conf"
 done
 expect 0 "kubelet-pki tree" -- "$HERE/openssl-tree.sh" --kubelet-pki "$TMP/tree-kubelet"
+# shellcheck disable=SC2016 # $1 is expanded by the inner bash
 expect 0 "kubelet-client-current.pem is an absolute symlink" -- \
     bash -c '[[ "$(readlink "$1")" == /var/lib/kubelet/pki/kubelet-client-2*.pem ]]' _ "$TMP/tree-kubelet/var/lib/kubelet/pki/kubelet-client-current.pem"
 
