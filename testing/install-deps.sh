@@ -19,7 +19,7 @@ WANT_VENV=1
 for arg in "$@"; do
     case "$arg" in
         --no-venv) WANT_VENV=0 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
         *) echo "install-deps: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
