@@ -5,9 +5,13 @@ pub mod cert;
 pub mod csr;
 pub mod error;
 pub mod extensions;
+pub mod inventory;
 pub mod key;
+pub mod kubeconfig;
+pub mod layout;
 pub mod pem;
 pub mod profile;
+pub mod report;
 pub mod sign;
 pub mod signer;
 pub mod summary;
@@ -20,7 +24,11 @@ pub use cert::{Certificate, NameAttribute, SignatureAlgorithm, Status};
 pub use csr::CertificateRequest;
 pub use error::{Error, ErrorKind, Result};
 pub use extensions::{AltNames, BasicConstraints, ExtendedKeyUsage, KeyUsageBit};
+pub use inventory::{
+    Distribution, Entry, EntryKind, EntryStatus, Inventory, Location, ScanOptions, scan,
+};
 pub use key::{KeyAlgorithm, KeyFormat, PrivateKey};
+pub use kubeconfig::{Kubeconfig, KubeconfigCluster, KubeconfigUser};
 pub use profile::Profile;
 pub use sign::{
     IssueRequest, Issuer, KeyPolicy, ResignOptions, Signed, issue, resign, self_resign_ca,

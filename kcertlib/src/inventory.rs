@@ -1,0 +1,289 @@
+//! The inventory of a node: every certificate each detected distribution keeps, with its state.
+//!
+//! `scan(root)` detects the distributions by their layout (`layout`), lists what each model
+//! expects plus any unknown certificate found in their PKI directories, then reads and checks
+//! every entry (`check`). A problem with one file (unreadable, malformed, dangling symlink, key
+//! not matching) is recorded in that entry and the scan goes on; only an unusable `root` fails it.
+
+mod check;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cert::{Certificate, Status};
+use crate::error::{Error, ErrorKind, Result};
+use crate::layout;
+use crate::time::Timestamp;
+
+/// Options of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// An entry expiring within this window has status `Warning`. Default 30 days.
+    pub warn_within: Duration,
+    /// The time taken as "now"; `None` reads the clock.
+    pub now: Option<Timestamp>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            warn_within: Duration::from_secs(30 * 86_400),
+            now: None,
+        }
+    }
+}
+
+/// A Kubernetes distribution, recognised by how it lays its PKI out on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Distribution {
+    /// kubeadm: `/etc/kubernetes/pki`, `/etc/kubernetes/*.conf`.
+    Kubeadm,
+    /// kubespray: the kubeadm tree in `/etc/kubernetes/ssl`, host-mode etcd in `/etc/ssl/etcd/ssl`.
+    Kubespray,
+    /// Rancher RKE1: `/etc/kubernetes/ssl/kube-*.pem`.
+    Rke1,
+    /// RKE2: `/var/lib/rancher/rke2`.
+    Rke2,
+    /// k3s: `/var/lib/rancher/k3s`.
+    K3s,
+}
+
+impl Distribution {
+    /// `kubeadm`, `kubespray`, `rke1`, `rke2` or `k3s`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Distribution::Kubeadm => "kubeadm",
+            Distribution::Kubespray => "kubespray",
+            Distribution::Rke1 => "rke1",
+            Distribution::Rke2 => "rke2",
+            Distribution::K3s => "k3s",
+        }
+    }
+}
+
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether an entry is a leaf or a certificate authority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// An end-entity certificate (server, client, peer).
+    Leaf,
+    /// A certificate authority.
+    Ca,
+}
+
+/// Where an entry's certificate or key lives. Paths are absolute and under the scanned root.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum Location {
+    /// A PEM file: the first certificate is the entry, the following ones its chain.
+    File(PathBuf),
+    /// Base64 `client-certificate-data` / `client-key-data` of `user` in a kubeconfig.
+    KubeconfigEmbedded {
+        /// The kubeconfig file.
+        kubeconfig: PathBuf,
+        /// The name of the user entry.
+        user: String,
+    },
+    /// One file holding certificate(s) then the key, such as kubelet's
+    /// `kubelet-client-current.pem` (often a symlink to a dated file).
+    Combined(PathBuf),
+}
+
+impl Location {
+    /// The file that holds the data (the kubeconfig for embedded data).
+    pub fn path(&self) -> &Path {
+        match self {
+            Location::File(p) | Location::Combined(p) => p,
+            Location::KubeconfigEmbedded { kubeconfig, .. } => kubeconfig,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File(p) | Location::Combined(p) => write!(f, "{}", p.display()),
+            Location::KubeconfigEmbedded { kubeconfig, user } => {
+                write!(f, "{} (user {user:?})", kubeconfig.display())
+            }
+        }
+    }
+}
+
+/// The state of an entry at scan time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryStatus {
+    /// Valid and not expiring within the warning window.
+    Ok,
+    /// Valid but expiring within the warning window.
+    Warning,
+    /// Past `notAfter`.
+    Expired,
+    /// Before `notBefore`.
+    NotYetValid,
+    /// The file (or kubeconfig) is absent.
+    Missing,
+    /// The certificate could not be read; `problems` says why.
+    Error,
+}
+
+impl EntryStatus {
+    /// `ok`, `warning`, `expired`, `not-yet-valid`, `missing` or `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryStatus::Ok => "ok",
+            EntryStatus::Warning => "warning",
+            EntryStatus::Expired => "expired",
+            EntryStatus::NotYetValid => "not-yet-valid",
+            EntryStatus::Missing => "missing",
+            EntryStatus::Error => "error",
+        }
+    }
+}
+
+impl From<Status> for EntryStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Ok => EntryStatus::Ok,
+            Status::Warning => EntryStatus::Warning,
+            Status::Expired => EntryStatus::Expired,
+            Status::NotYetValid => EntryStatus::NotYetValid,
+        }
+    }
+}
+
+impl fmt::Display for EntryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One certificate of the node, as its distribution names it.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Unique within the inventory: kubeadm's names (`apiserver`, `etcd-peer`, `admin.conf`,
+    /// `ca`, `etcd-ca`, ...), RKE1's (`kube-apiserver`, `kube-etcd-10-0-0-5`), kubespray's etcd
+    /// (`etcd-member-node1`), RKE2/k3s file names (`client-admin`, `etcd-server-client`), and
+    /// the root-relative path for unknown certificates.
+    pub name: String,
+    /// The distribution whose layout holds it.
+    pub distribution: Distribution,
+    /// Leaf or CA.
+    pub kind: EntryKind,
+    /// Where the certificate lives.
+    pub cert: Location,
+    /// Where its private key lives, when it has one on this node.
+    pub key: Option<Location>,
+    /// The name of the CA entry that signed it (`None` for self-signed CAs and when no CA on
+    /// this node signed it).
+    pub ca_name: Option<String>,
+    /// The certificate, `None` when missing or unreadable.
+    pub certificate: Option<Certificate>,
+    /// Validity at scan time, or missing/error.
+    pub status: EntryStatus,
+    /// Seconds from scan time to `notAfter` (negative once expired).
+    pub residual_seconds: Option<i64>,
+    /// The CA key is absent (for a CA: its own key; for a leaf: its CA's), so it cannot be
+    /// renewed on this node.
+    pub externally_managed: bool,
+    /// Whether the key file is present and matches the certificate (`None` when either is
+    /// absent or unreadable).
+    pub key_matches: Option<bool>,
+    /// Whether the signature verifies against its CA certificate on disk (`None` when no CA
+    /// certificate is available to check against).
+    pub chain_verifies: Option<bool>,
+    /// Components to restart after this certificate changes (`kube-apiserver`, `etcd`,
+    /// `kubelet`, `rke2-server`, ...).
+    pub restart: Vec<String>,
+    /// Human-readable reasons, each naming the file concerned.
+    pub problems: Vec<String>,
+}
+
+impl Entry {
+    /// Whether this entry is a leaf.
+    pub fn is_leaf(&self) -> bool {
+        self.kind == EntryKind::Leaf
+    }
+
+    /// Whether this entry is a CA.
+    pub fn is_ca(&self) -> bool {
+        self.kind == EntryKind::Ca
+    }
+}
+
+/// Every certificate found under a root.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    /// The root that was scanned (canonical).
+    pub root: PathBuf,
+    /// The distributions detected, in a fixed order.
+    pub distributions: Vec<Distribution>,
+    /// Every entry, in the order the layouts list them.
+    pub entries: Vec<Entry>,
+    /// The time the statuses refer to.
+    pub scanned_at: Timestamp,
+}
+
+impl Inventory {
+    /// The leaf entries.
+    pub fn leaves(&self) -> Vec<&Entry> {
+        self.entries.iter().filter(|e| e.is_leaf()).collect()
+    }
+
+    /// The CA entries.
+    pub fn cas(&self) -> Vec<&Entry> {
+        self.entries.iter().filter(|e| e.is_ca()).collect()
+    }
+
+    /// The entry called `name`.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    /// Whether any entry is expired (what `kcert check` turns into its exit code).
+    pub fn any_expired(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.status == EntryStatus::Expired)
+    }
+}
+
+/// Scans `root` (the node's `/`, or a copy of it) and checks every certificate found.
+///
+/// # Errors
+/// `Io` or `InvalidArgument` only when `root` itself cannot be used (absent, not a directory,
+/// unreadable); every per-file problem is reported inside its entry.
+pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| Error::io("opening the scan root", root, e))?;
+    if !root.is_dir() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "the scan root is not a directory",
+        )
+        .with_path(&root));
+    }
+    std::fs::read_dir(&root).map_err(|e| Error::io("listing the scan root", &root, e))?;
+    let now = options.now.unwrap_or_else(Timestamp::now);
+    let mut context = layout::Context::new(&root);
+    let found = layout::collect(&mut context);
+    let entries = check::check_all(&context, found.specs, now, options.warn_within);
+    Ok(Inventory {
+        root,
+        distributions: found.distributions,
+        entries,
+        scanned_at: now,
+    })
+}

@@ -1,0 +1,486 @@
+//! Reading and checking each entry: load the certificate and key wherever they live, find the
+//! signing CA among the CA entries, verify, compare with what the distribution expects.
+//!
+//! Every failure becomes a sentence in the entry's `problems`, naming the file; nothing here
+//! returns an error, so one bad file never hides the others.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cert::Certificate;
+use crate::inventory::{Entry, EntryKind, EntryStatus, Location};
+use crate::key::PrivateKey;
+use crate::kubeconfig::{Kubeconfig, KubeconfigUser};
+use crate::layout::rooted::{self, ReadFailure};
+use crate::layout::{CaRule, CnRule, Context, EntrySpec, Expect, Presence};
+use crate::time::Timestamp;
+use crate::verify::{could_issue, verify_signature};
+
+/// The state of an entry's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyState {
+    /// No key location, or nothing at it.
+    Absent,
+    /// Present but unreadable or unparsable (a problem says why).
+    Unusable,
+    /// Present and parsed; whether it matches the certificate.
+    Present(bool),
+}
+
+/// An entry after reading, before its CA is known.
+struct Loaded {
+    spec: EntrySpec,
+    certificate: Option<Certificate>,
+    chain: Vec<Certificate>,
+    status: EntryStatus,
+    key: KeyState,
+    problems: Vec<String>,
+}
+
+/// Checks every spec; returns entries in the same order.
+pub(super) fn check_all(
+    context: &Context,
+    specs: Vec<EntrySpec>,
+    now: Timestamp,
+    warn_within: Duration,
+) -> Vec<Entry> {
+    let loaded: Vec<Loaded> = specs
+        .into_iter()
+        .map(|spec| load(context, spec, now, warn_within))
+        .collect();
+    let cas: HashMap<&str, usize> = loaded
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.spec.kind == EntryKind::Ca)
+        .map(|(i, l)| (l.spec.name.as_str(), i))
+        .collect();
+    let ca_external: HashMap<&str, bool> = loaded
+        .iter()
+        .filter(|l| l.spec.kind == EntryKind::Ca)
+        .map(|l| (l.spec.name.as_str(), l.key == KeyState::Absent))
+        .collect();
+    let mut entries = Vec::with_capacity(loaded.len());
+    for (index, item) in loaded.iter().enumerate() {
+        let mut problems = item.problems.clone();
+        let signer = item
+            .certificate
+            .as_ref()
+            .map(|cert| find_signer(&loaded, &cas, index, cert, &mut problems));
+        let (ca_name, chain_verifies) = match signer {
+            Some(s) => (s.ca_name, s.verifies),
+            None => (ca_name_hint(&item.spec), None),
+        };
+        let externally_managed = match item.spec.kind {
+            EntryKind::Ca => item.key == KeyState::Absent,
+            EntryKind::Leaf => match (&item.spec.ca, &ca_name) {
+                (CaRule::InFileChain, _) => true,
+                (_, Some(ca)) => ca_external.get(ca.as_str()).copied().unwrap_or(true),
+                (_, None) => {
+                    item.certificate
+                        .as_ref()
+                        .is_some_and(|c| !c.is_self_issued())
+                        || item.key == KeyState::Absent
+                }
+            },
+        };
+        if item.spec.kind == EntryKind::Ca
+            && item.spec.ca_key_expected
+            && item.key == KeyState::Absent
+            && item.certificate.is_some()
+        {
+            problems.push(format!(
+                "{}: CA key is absent: the CA is externally managed and the certificates it \
+                 signs cannot be renewed on this node",
+                key_path(&item.spec)
+            ));
+        }
+        entries.push(Entry {
+            name: item.spec.name.clone(),
+            distribution: item.spec.distribution,
+            kind: item.spec.kind,
+            cert: item.spec.cert.clone(),
+            key: item.spec.key.clone(),
+            ca_name,
+            residual_seconds: item
+                .certificate
+                .as_ref()
+                .map(|c| now.seconds_until(c.not_after())),
+            certificate: item.certificate.clone(),
+            status: item.status,
+            externally_managed,
+            key_matches: match item.key {
+                KeyState::Present(m) => Some(m),
+                KeyState::Absent | KeyState::Unusable => None,
+            },
+            chain_verifies,
+            restart: item.spec.restart.clone(),
+            problems,
+        });
+    }
+    entries
+}
+
+fn load(context: &Context, spec: EntrySpec, now: Timestamp, warn_within: Duration) -> Loaded {
+    let mut problems = spec.problems.clone();
+    let mut loaded = Loaded {
+        certificate: None,
+        chain: Vec::new(),
+        status: EntryStatus::Error,
+        key: KeyState::Absent,
+        problems: Vec::new(),
+        spec,
+    };
+    if loaded.spec.broken {
+        loaded.problems = problems;
+        return loaded;
+    }
+    match read_certificates(context, &loaded.spec.cert) {
+        Ok(mut certs) => {
+            let first = certs.remove(0);
+            loaded.status = first.status(now, warn_within).into();
+            loaded.chain = certs;
+            loaded.key = check_key(context, &loaded.spec, &first, &mut problems);
+            expectations(&loaded.spec, &first, &mut problems);
+            loaded.certificate = Some(first);
+        }
+        Err(ReadFailure::Missing) => {
+            loaded.status = EntryStatus::Missing;
+            if loaded.spec.presence == Presence::Required {
+                problems.push(format!("{}: missing", describe(&loaded.spec.cert)));
+            }
+        }
+        Err(ReadFailure::Unreadable(why)) => problems.push(why),
+    }
+    loaded.problems = problems;
+    loaded
+}
+
+/// The certificates at a location, the entry's first. Never empty on success.
+fn read_certificates(
+    context: &Context,
+    location: &Location,
+) -> Result<Vec<Certificate>, ReadFailure> {
+    let (bytes, what) = match location {
+        Location::File(p) | Location::Combined(p) => {
+            (rooted::read(&context.root, p)?, p.display().to_string())
+        }
+        Location::KubeconfigEmbedded { kubeconfig, user } => {
+            let data = embedded(context, kubeconfig, user, |u| {
+                u.client_certificate_data.clone()
+            })?;
+            (data, describe(location))
+        }
+    };
+    match Certificate::load_all(&bytes) {
+        Ok(certs) if !certs.is_empty() => Ok(certs),
+        Ok(_) => Err(ReadFailure::Unreadable(format!(
+            "{what}: holds no certificate"
+        ))),
+        Err(e) => Err(ReadFailure::Unreadable(format!("{what}: {}", e.message()))),
+    }
+}
+
+/// Decoded `*-data` of `user` in a kubeconfig (parsed earlier by the model, or now).
+fn embedded(
+    context: &Context,
+    kubeconfig: &Path,
+    user: &str,
+    field: impl Fn(&KubeconfigUser) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, ReadFailure> {
+    let fresh;
+    let parsed = match context.cached_kubeconfig(kubeconfig) {
+        Some(Ok(k)) => k,
+        Some(Err(why)) => return Err(ReadFailure::Unreadable(why.clone())),
+        None => {
+            let bytes = rooted::read(&context.root, kubeconfig)?;
+            let text = String::from_utf8_lossy(&bytes);
+            fresh = Kubeconfig::parse(&text, kubeconfig)
+                .map_err(|e| ReadFailure::Unreadable(e.to_string()))?;
+            &fresh
+        }
+    };
+    let found = parsed.user(user).ok_or_else(|| {
+        ReadFailure::Unreadable(format!(
+            "{}: no user {user:?} in the kubeconfig",
+            kubeconfig.display()
+        ))
+    })?;
+    field(found).ok_or(ReadFailure::Missing)
+}
+
+fn check_key(
+    context: &Context,
+    spec: &EntrySpec,
+    cert: &Certificate,
+    problems: &mut Vec<String>,
+) -> KeyState {
+    let Some(location) = &spec.key else {
+        return KeyState::Absent;
+    };
+    let bytes = match location {
+        Location::File(p) | Location::Combined(p) => rooted::read(&context.root, p),
+        Location::KubeconfigEmbedded { kubeconfig, user } => {
+            embedded(context, kubeconfig, user, |u| u.client_key_data.clone())
+        }
+    };
+    let bytes = match bytes {
+        Ok(b) => zeroize::Zeroizing::new(b),
+        Err(ReadFailure::Missing) => {
+            if spec.kind == EntryKind::Leaf {
+                problems.push(format!("{}: key is missing", describe(location)));
+            }
+            return KeyState::Absent;
+        }
+        Err(ReadFailure::Unreadable(why)) => {
+            problems.push(why);
+            return KeyState::Unusable;
+        }
+    };
+    match PrivateKey::load(&bytes) {
+        Ok(key) if key.matches(cert) => KeyState::Present(true),
+        Ok(_) => {
+            problems.push(format!(
+                "{}: key does not match certificate {}",
+                describe(location),
+                spec.name
+            ));
+            KeyState::Present(false)
+        }
+        Err(e) => {
+            problems.push(format!("{}: {}", describe(location), e.message()));
+            KeyState::Unusable
+        }
+    }
+}
+
+/// The CA that signed an entry, as found.
+struct Signer {
+    ca_name: Option<String>,
+    verifies: Option<bool>,
+}
+
+fn find_signer(
+    loaded: &[Loaded],
+    cas: &HashMap<&str, usize>,
+    index: usize,
+    cert: &Certificate,
+    problems: &mut Vec<String>,
+) -> Signer {
+    let item = &loaded[index];
+    let path = describe(&item.spec.cert);
+    let ca_cert = |i: usize| loaded[i].certificate.as_ref();
+    let verified = |ca: &Certificate| could_issue(ca, cert) && verify_signature(cert, ca).is_ok();
+    // Any other CA entry that issued it, by name/AKI then signature.
+    let matching = || {
+        loaded
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| *i != index && l.spec.kind == EntryKind::Ca)
+            .find(|(_, l)| l.certificate.as_ref().is_some_and(verified))
+            .map(|(_, l)| l.spec.name.clone())
+    };
+    let unverified = |problems: &mut Vec<String>, who: &str| {
+        problems.push(format!(
+            "{path}: signature does not verify against CA {who}"
+        ));
+    };
+    match &item.spec.ca {
+        CaRule::SelfSigned | CaRule::InFileChain => {
+            if cert.is_self_issued() {
+                let ok = verify_signature(cert, cert).is_ok();
+                if !ok {
+                    unverified(problems, "itself (self-signed)");
+                }
+                return Signer {
+                    ca_name: None,
+                    verifies: Some(ok),
+                };
+            }
+            if let Some(next) = item.chain.first().filter(|c| could_issue(c, cert)) {
+                let ok = verify_signature(cert, next).is_ok();
+                if !ok {
+                    unverified(
+                        problems,
+                        &format!("{:?} (next in the file)", next.subject()),
+                    );
+                }
+                return Signer {
+                    ca_name: None,
+                    verifies: Some(ok),
+                };
+            }
+            match matching() {
+                Some(name) => Signer {
+                    ca_name: Some(name),
+                    verifies: Some(true),
+                },
+                None => no_issuer(problems, &path, cert),
+            }
+        }
+        CaRule::Named(expected) => {
+            let named = cas.get(expected.as_str()).copied();
+            if let Some(ca) = named.and_then(ca_cert)
+                && verified(ca)
+            {
+                return Signer {
+                    ca_name: Some(expected.clone()),
+                    verifies: Some(true),
+                };
+            }
+            if let Some(other) = matching() {
+                problems.push(format!(
+                    "{path}: signed by CA {other}, not by {expected} as this layout expects"
+                ));
+                return Signer {
+                    ca_name: Some(other),
+                    verifies: Some(true),
+                };
+            }
+            match named {
+                Some(i) if ca_cert(i).is_some() => {
+                    unverified(problems, expected);
+                    Signer {
+                        ca_name: Some(expected.clone()),
+                        verifies: Some(false),
+                    }
+                }
+                // The CA entry itself reports why it could not be read.
+                Some(_) => Signer {
+                    ca_name: Some(expected.clone()),
+                    verifies: None,
+                },
+                None => no_issuer(problems, &path, cert),
+            }
+        }
+        CaRule::Match => {
+            if let Some(name) = matching() {
+                return Signer {
+                    ca_name: Some(name),
+                    verifies: Some(true),
+                };
+            }
+            if cert.is_self_issued() {
+                return Signer {
+                    ca_name: None,
+                    verifies: Some(verify_signature(cert, cert).is_ok()),
+                };
+            }
+            let by_name = loaded.iter().enumerate().find(|(i, l)| {
+                *i != index
+                    && l.spec.kind == EntryKind::Ca
+                    && l.certificate
+                        .as_ref()
+                        .is_some_and(|ca| could_issue(ca, cert))
+            });
+            match by_name {
+                Some((_, l)) => {
+                    unverified(problems, &l.spec.name);
+                    Signer {
+                        ca_name: Some(l.spec.name.clone()),
+                        verifies: Some(false),
+                    }
+                }
+                None => no_issuer(problems, &path, cert),
+            }
+        }
+    }
+}
+
+fn no_issuer(problems: &mut Vec<String>, path: &str, cert: &Certificate) -> Signer {
+    problems.push(format!(
+        "{path}: no CA certificate on this node issued it (issuer {:?})",
+        cert.issuer()
+    ));
+    Signer {
+        ca_name: None,
+        verifies: None,
+    }
+}
+
+/// The CA name to report when the certificate itself could not be read.
+fn ca_name_hint(spec: &EntrySpec) -> Option<String> {
+    match &spec.ca {
+        CaRule::Named(name) => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// Differences from the distribution's conventions, as problems (never fatal).
+fn expectations(spec: &EntrySpec, cert: &Certificate, problems: &mut Vec<String>) {
+    let path = describe(&spec.cert);
+    let Expect {
+        cn,
+        organizations,
+        eku,
+    } = &spec.expect;
+    let actual_cn = cert.common_name().unwrap_or_default();
+    match cn {
+        Some(CnRule::Exact(names)) if !names.contains(&actual_cn) => problems.push(format!(
+            "{path}: CN is {actual_cn:?}, expected {}",
+            names
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+        Some(CnRule::Prefix(prefix)) if !actual_cn.starts_with(prefix.as_str()) => {
+            problems.push(format!(
+                "{path}: CN is {actual_cn:?}, expected one starting with {prefix:?}"
+            ));
+        }
+        _ => {}
+    }
+    if let Some(variants) = organizations {
+        let mut actual = cert.organizations();
+        actual.sort();
+        let accepted = variants.iter().any(|v| {
+            let mut v = v.clone();
+            v.sort();
+            v == actual
+        });
+        if !accepted {
+            let show = |v: &[String]| format!("[{}]", v.join(", "));
+            problems.push(format!(
+                "{path}: O is {}, expected {}",
+                show(&actual),
+                variants
+                    .iter()
+                    .map(|v| show(v))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
+        }
+    }
+    if !eku.is_empty() {
+        let actual = cert.extended_key_usage().unwrap_or_default();
+        let lacking: Vec<&str> = eku
+            .iter()
+            .filter(|u| !actual.contains(u))
+            .map(|u| u.name())
+            .collect();
+        if !lacking.is_empty() {
+            problems.push(format!(
+                "{path}: extendedKeyUsage lacks {}",
+                lacking.join(" and ")
+            ));
+        }
+    }
+    if spec.kind == EntryKind::Ca && !cert.is_ca() {
+        problems.push(format!(
+            "{path}: listed as a CA but basicConstraints CA:TRUE is missing"
+        ));
+    }
+}
+
+fn key_path(spec: &EntrySpec) -> String {
+    spec.key
+        .as_ref()
+        .map(describe)
+        .unwrap_or_else(|| format!("{} (no key location)", describe(&spec.cert)))
+}
+
+/// A location as problems name it: the file, and the kubeconfig user for embedded data.
+fn describe(location: &Location) -> String {
+    location.to_string()
+}
