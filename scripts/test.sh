@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a warm one: installs what the tests need, builds
+# once (release), and runs the Rust, C, Python and Ansible suites against that one build.
+#
+#   scripts/test.sh            everything
+#   KCERT_SKIP_LINT=1 ...      skip fmt/clippy (quicker local runs)
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "installing test dependencies"
+testing/install-deps.sh
+export PATH="$repo/.venv/bin:$HOME/.cargo/bin:$PATH"
+
+if [ "${KCERT_SKIP_LINT:-0}" != 1 ]; then
+  step "cargo fmt --check and clippy"
+  cargo fmt --all -- --check
+  cargo clippy --workspace --all-targets --release -- -D warnings
+fi
+
+step "building the workspace once (release)"
+cargo build --workspace --release --all-targets
+
+step "Rust tests"
+cargo test --workspace --release
+
+if [ -x kcertlib-ffi/tests/run-c-tests.sh ]; then
+  step "C tests (header drift, ASan, valgrind)"
+  kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
+fi
+
+if [ -x kcertlib-py/tests/run-python-tests.sh ]; then
+  step "Python tests"
+  kcertlib-py/tests/run-python-tests.sh
+fi
+
+if [ -x examples/ansible/tests/run-ansible-tests.sh ]; then
+  step "Ansible tests"
+  examples/ansible/tests/run-ansible-tests.sh
+fi
+
+step "all suites passed in $(( $(date +%s) - started ))s"
