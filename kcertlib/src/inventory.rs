@@ -208,6 +208,11 @@ pub struct Entry {
     pub restart: Vec<String>,
     /// Human-readable reasons, each naming the file concerned.
     pub problems: Vec<String>,
+    /// The name of an earlier entry that holds the very same certificate (byte-identical) in
+    /// another place: a CA copy (`agent-client-ca`, `server-ca-nochain`), an agent's copy of a
+    /// server file, an admin kubeconfig embedding a certificate file's content. Renewing the
+    /// original means refreshing this copy too.
+    pub copy_of: Option<String>,
 }
 
 impl Entry {

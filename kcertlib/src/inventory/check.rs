@@ -60,9 +60,21 @@ pub(super) fn check_all(
         .filter(|l| l.spec.kind == EntryKind::Ca)
         .map(|l| (l.spec.name.as_str(), l.key == KeyState::Absent))
         .collect();
-    let mut entries = Vec::with_capacity(loaded.len());
+    // The first entry holding each certificate; later holders are copies of it.
+    let mut first_holder: HashMap<&[u8], usize> = HashMap::new();
+    let copy_of: Vec<Option<usize>> = loaded
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let der = l.certificate.as_ref()?.as_der();
+            let first = *first_holder.entry(der).or_insert(i);
+            (first != i).then_some(first)
+        })
+        .collect();
+    let mut entries: Vec<Entry> = Vec::with_capacity(loaded.len());
     for (index, item) in loaded.iter().enumerate() {
         let mut problems = item.problems.clone();
+        let original = copy_of[index];
         let signer = item
             .certificate
             .as_ref()
@@ -71,9 +83,11 @@ pub(super) fn check_all(
             Some(s) => (s.ca_name, s.verifies),
             None => (ca_name_hint(&item.spec), None),
         };
-        let externally_managed = match item.spec.kind {
-            EntryKind::Ca => item.key == KeyState::Absent,
-            EntryKind::Leaf => match (&item.spec.ca, &ca_name) {
+        let externally_managed = match (original, item.spec.kind) {
+            // A copy is as renewable as the certificate it copies.
+            (Some(o), _) => entries[o].externally_managed,
+            (None, EntryKind::Ca) => item.key == KeyState::Absent,
+            (None, EntryKind::Leaf) => match (&item.spec.ca, &ca_name) {
                 (CaRule::InFileChain, _) => true,
                 (_, Some(ca)) => ca_external.get(ca.as_str()).copied().unwrap_or(true),
                 (_, None) => {
@@ -88,6 +102,7 @@ pub(super) fn check_all(
             && item.spec.ca_key_expected
             && item.key == KeyState::Absent
             && item.certificate.is_some()
+            && original.is_none()
         {
             problems.push(format!(
                 "{}: CA key is absent: the CA is externally managed and the certificates it \
@@ -116,6 +131,7 @@ pub(super) fn check_all(
             chain_verifies,
             restart: item.spec.restart.clone(),
             problems,
+            copy_of: original.map(|o| loaded[o].spec.name.clone()),
         });
     }
     entries

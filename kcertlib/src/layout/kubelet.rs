@@ -2,9 +2,9 @@
 //!
 //! - `kubelet-client-current.pem`: a symlink (absolute target) to the newest
 //!   `kubelet-client-<date>.pem`, which holds the client certificate then its key. Usually
-//!   already listed as `kubelet.conf`, which points at it; otherwise it is `kubelet-client`.
+//!   `kubelet.conf` points at it (after kubeadm's kubelet-finalize) and is not listed apart.
 //! - `kubelet-server-current.pem`: the same for the serving certificate when
-//!   `serverTLSBootstrap` is on (`kubelet-server`).
+//!   `serverTLSBootstrap` is on (`kubelet-server-current`).
 //! - `kubelet.crt` / `kubelet.key`: the self-signed serving certificate, followed in the file by
 //!   the throwaway CA that signed it, whose key was never kept (`kubelet-serving`).
 //!
@@ -44,7 +44,7 @@ impl Kubelet {
         if context.exists(&client) {
             specs.push(
                 EntrySpec::new(
-                    "kubelet-client",
+                    "kubelet-client-current",
                     self.distribution,
                     EntryKind::Leaf,
                     Location::Combined(client.clone()),
@@ -63,7 +63,7 @@ impl Kubelet {
         if context.exists(&server) {
             specs.push(
                 EntrySpec::new(
-                    "kubelet-server",
+                    "kubelet-server-current",
                     self.distribution,
                     EntryKind::Leaf,
                     Location::Combined(server.clone()),

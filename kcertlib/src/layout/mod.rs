@@ -49,6 +49,9 @@ pub struct EntrySpec {
     pub problems: Vec<String>,
     /// The certificate could not be located (the entry's status will be `Error`).
     pub broken: bool,
+    /// The location came from a kubeconfig's file reference: when a model lists the same file
+    /// itself, that entry wins and this one is dropped.
+    pub via_reference: bool,
 }
 
 impl EntrySpec {
@@ -76,6 +79,7 @@ impl EntrySpec {
             expect: Expect::default(),
             problems: Vec::new(),
             broken: false,
+            via_reference: false,
         }
     }
 
@@ -356,7 +360,7 @@ pub fn collect(context: &mut Context) -> Found {
     }
     let mut specs = dedupe(context, specs);
     let claimed = claimed_files(context, &specs);
-    let extra = unknown::specs(context, &pki_dirs, &claimed, &specs);
+    let extra = unknown::specs(context, &pki_dirs, &claimed);
     specs.extend(extra);
     unique_names(&mut specs);
     distributions.sort();
@@ -368,12 +372,26 @@ pub fn collect(context: &mut Context) -> Found {
 }
 
 /// Drops specs whose certificate another spec already lists (kubespray's `pki` symlink, a
-/// kubeconfig that references a file the model lists itself).
+/// kubeconfig that references a file a model lists itself: the file's own entry wins).
 fn dedupe(context: &Context, specs: Vec<EntrySpec>) -> Vec<EntrySpec> {
+    let direct: HashSet<Location> = specs
+        .iter()
+        .filter(|s| !s.broken && !s.via_reference)
+        .map(|s| location_identity(context, &s.cert))
+        .collect();
     let mut seen = HashSet::new();
     specs
         .into_iter()
-        .filter(|spec| spec.broken || seen.insert(location_identity(context, &spec.cert)))
+        .filter(|spec| {
+            if spec.broken {
+                return true;
+            }
+            let identity = location_identity(context, &spec.cert);
+            if spec.via_reference && direct.contains(&identity) {
+                return false;
+            }
+            seen.insert(identity)
+        })
         .collect()
 }
 
@@ -516,8 +534,10 @@ pub fn kubeconfig_spec(
             return spec;
         }
     };
+    let via_reference = !matches!(cert, Location::KubeconfigEmbedded { .. });
     let mut spec = EntrySpec::new(name, distribution, EntryKind::Leaf, cert);
     spec.key = key;
+    spec.via_reference = via_reference;
     if spec.key.is_none() {
         spec.problems.push(format!(
             "{}: user {:?} has no client key (client-key-data or client-key)",

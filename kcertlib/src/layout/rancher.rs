@@ -4,14 +4,16 @@
 //! `/etc/rancher/<prog>/<prog>.yaml` (layouts.md §4).
 //!
 //! Entry names are the file names without `.crt`, with the subdirectory joined by `-`
-//! (`client-admin`, `etcd-server-client`, `etcd-peer-ca`); the agent's are prefixed `agent-`.
+//! (`client-admin`, `etcd-server-client`, `etcd-peer-ca`). The agent's own certificates keep
+//! their names (`client-kubelet`, `serving-kubelet`); its copies of server files are prefixed
+//! `agent-` (`agent-client-kube-proxy`, `agent-client-ca`), and the check marks them copies.
 //! The file lists vary across releases, so only the long-standing ones are required; every
 //! other certificate in these directories is still inventoried by the unknown-file sweep.
 
 use std::path::PathBuf;
 
 use super::{Context, EntrySpec, Expect, Presence, file_spec, kubeconfig_spec};
-use crate::inventory::{Distribution, EntryKind};
+use crate::inventory::{Distribution, EntryKind, Location};
 
 /// Which of the two products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,6 +266,21 @@ impl Rancher {
                     .restart(&restart)
             })
             .collect();
+        // Copies of the CAs without their intermediates (newer releases).
+        for ca in ["server-ca", "client-ca"] {
+            let copy = tls.join(format!("{ca}.nochain.crt"));
+            if context.exists(&copy) {
+                specs.push(
+                    EntrySpec::new(
+                        format!("{ca}-nochain"),
+                        d,
+                        EntryKind::Ca,
+                        Location::File(copy),
+                    )
+                    .restart(&restart),
+                );
+            }
+        }
         let leaves = SERVER_LEAVES
             .iter()
             .chain(if etcd { ETCD_LEAVES } else { &[] });
@@ -306,19 +323,22 @@ impl Rancher {
         let mut specs = Vec::new();
         // On a server the agent's CA files are copies of the server's; alone, they are the
         // node's only view of its CAs (without keys).
-        if self.tls.is_none() {
-            for ca in ["client-ca", "server-ca"] {
-                specs.push(
-                    EntrySpec::new(
-                        ca,
-                        d,
-                        EntryKind::Ca,
-                        crate::inventory::Location::File(agent.join(format!("{ca}.crt"))),
-                    )
-                    .presence(Presence::Optional)
-                    .restart(&[service]),
-                );
-            }
+        for ca in ["client-ca", "server-ca"] {
+            let name = if self.tls.is_some() {
+                format!("agent-{ca}")
+            } else {
+                ca.to_string()
+            };
+            specs.push(
+                EntrySpec::new(
+                    name,
+                    d,
+                    EntryKind::Ca,
+                    Location::File(agent.join(format!("{ca}.crt"))),
+                )
+                .presence(Presence::Optional)
+                .restart(&[service]),
+            );
         }
         let controller = format!("client-{}-controller", self.program.name());
         let rows: [(&str, &str, Expect); 4] = [
@@ -346,7 +366,10 @@ impl Rancher {
                     .expect(expect)
                     .restart(&[service]),
             );
-            if let Some(spec) = specs.last_mut() {
+            // Files shared with the server ("not unique to this node") are copies.
+            if let Some(spec) = specs.last_mut()
+                && !required
+            {
                 spec.name = format!("agent-{file}");
             }
         }

@@ -11,15 +11,13 @@ use crate::cert::Certificate;
 use crate::inventory::{Distribution, EntryKind, Location};
 
 /// Specs for the unclaimed `.crt` / `.pem` certificate files in `dirs` (not recursive). Files
-/// that hold no certificate (keys, CSRs) are skipped; copies of a listed CA (RKE2's
-/// `*.nochain.crt`) too; unreadable ones become error entries.
+/// that hold no certificate (keys, CSRs) are skipped; unreadable ones become error entries.
+/// Copies of listed certificates are kept (the check marks them `copy_of`).
 pub fn specs(
     context: &Context,
     dirs: &[(PathBuf, Distribution)],
     claimed: &HashSet<PathBuf>,
-    known: &[EntrySpec],
 ) -> Vec<EntrySpec> {
-    let known_cas = known_ca_ders(context, known);
     let mut seen = HashSet::new();
     let mut specs = Vec::new();
     for (dir, distribution) in dirs {
@@ -35,7 +33,7 @@ pub fn specs(
             if context.is_dir(&path) {
                 continue;
             }
-            if let Some(spec) = spec_for(context, &path, *distribution, &known_cas) {
+            if let Some(spec) = spec_for(context, &path, *distribution) {
                 specs.push(spec);
             }
         }
@@ -43,12 +41,7 @@ pub fn specs(
     specs
 }
 
-fn spec_for(
-    context: &Context,
-    path: &Path,
-    distribution: Distribution,
-    known_cas: &HashSet<Vec<u8>>,
-) -> Option<EntrySpec> {
+fn spec_for(context: &Context, path: &Path, distribution: Distribution) -> Option<EntrySpec> {
     let name = path
         .strip_prefix(&context.root)
         .unwrap_or(path)
@@ -80,9 +73,6 @@ fn spec_for(
         Err(e) => return Some(broken(format!("{}: {}", path.display(), e.message()))),
     };
     let first = certs.first()?;
-    if known_cas.contains(first.as_der()) {
-        return None;
-    }
     let kind = if first.is_ca() {
         EntryKind::Ca
     } else {
@@ -112,7 +102,6 @@ fn is_candidate(file: &str) -> bool {
     let cert_like = file.ends_with(".crt") || file.ends_with(".pem");
     let not_cert = file.ends_with("-key.pem")
         || file.ends_with("-csr.pem")
-        || file.ends_with(".nochain.crt")
         || kubelet::is_rotation_history(file)
         // kubelet's swap-in-progress symlink; the current one is listed.
         || file == "kubelet-client-updated.pem"
@@ -125,18 +114,4 @@ fn has_certificate_block(bytes: &[u8]) -> bool {
         .windows(b"-----BEGIN CERTIFICATE".len())
         .any(|w| w == b"-----BEGIN CERTIFICATE")
         || !crate::pem::looks_like_pem(bytes)
-}
-
-fn known_ca_ders(context: &Context, known: &[EntrySpec]) -> HashSet<Vec<u8>> {
-    known
-        .iter()
-        .filter(|s| s.kind == EntryKind::Ca)
-        .filter_map(|s| match &s.cert {
-            Location::File(p) => rooted::read(&context.root, p).ok(),
-            _ => None,
-        })
-        .filter_map(|bytes| Certificate::load_all(&bytes).ok())
-        .filter_map(|certs| certs.into_iter().next())
-        .map(|c| c.as_der().to_vec())
-        .collect()
 }
