@@ -5,7 +5,7 @@ pub mod cert;
 pub mod csr;
 pub mod error;
 pub mod extensions;
-pub mod fixture;
+pub mod fsx;
 pub mod inventory;
 pub mod key;
 pub mod kubeconfig;
@@ -18,6 +18,7 @@ pub mod signer;
 pub mod summary;
 pub mod time;
 mod tlv;
+pub mod txn;
 pub mod validity;
 pub mod verify;
 
