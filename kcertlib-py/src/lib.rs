@@ -1,1 +1,31 @@
-//! Python bindings for kcertlib.
+//! Python bindings for kcertlib: the private native module `kcert._kcert`.
+//!
+//! This crate only converts: Python values to core values and back, core errors to the
+//! exception classes of `kcert/_errors.py` (in `errors.rs`, the one place), and bulk work run
+//! without the GIL (`boundary.rs`). Certificate logic lives in the `kcertlib` crate.
+
+mod boundary;
+mod certificate;
+mod datetime;
+mod errors;
+mod private_key;
+mod signing;
+mod source;
+mod validity_args;
+
+use pyo3::prelude::*;
+
+/// The native half of the `kcert` package; import `kcert` instead.
+#[pymodule]
+#[pyo3(name = "_kcert")]
+fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<certificate::PyCertificate>()?;
+    m.add_class::<private_key::PyPrivateKey>()?;
+    m.add_function(wrap_pyfunction!(certificate::load_certificates, m)?)?;
+    m.add_function(wrap_pyfunction!(signing::resign, m)?)?;
+    m.add_function(wrap_pyfunction!(signing::issue, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_raise_error, m)?)?;
+    Ok(())
+}

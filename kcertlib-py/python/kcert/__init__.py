@@ -1,0 +1,79 @@
+"""kcert: inspect and faithfully renew the X.509 certificates of Kubernetes clusters.
+
+A thin Python layer over the Rust library kcertlib::
+
+    import kcert
+
+    for cert in kcert.load_certificates("/etc/kubernetes/pki/apiserver.crt"):
+        print(cert.subject, cert.not_after, cert.status())
+
+    inventory = kcert.scan("/")                      # kubeadm, kubespray, RKE1, RKE2, k3s
+    report = kcert.renew("/", expiring_within="30d")  # a transaction with backups
+    print(report.renewed, report.restart)
+
+Errors are :class:`KcertError` subclasses whose ``code`` is the library's permanent error code.
+"""
+
+from kcert import _kcert
+from kcert._errors import (
+    CryptoError,
+    DerError,
+    EncryptedKeyError,
+    InvalidArgumentError,
+    InvalidCertificateError,
+    InvalidIssuerError,
+    InvalidKeyError,
+    IoError,
+    KcertError,
+    KeyMismatchError,
+    KubeconfigError,
+    LayoutError,
+    LockedError,
+    PanicError,
+    PathEscapeError,
+    PemError,
+    TransactionError,
+    UnsupportedAlgorithmError,
+    ValidityError,
+    VerificationFailedError,
+)
+from kcert._kcert import (
+    Certificate,
+    PrivateKey,
+    issue,
+    load_certificates,
+    resign,
+)
+from kcert._profile import Profile
+
+__version__: str = _kcert.__version__
+
+__all__ = [
+    "Certificate",
+    "CryptoError",
+    "DerError",
+    "EncryptedKeyError",
+    "InvalidArgumentError",
+    "InvalidCertificateError",
+    "InvalidIssuerError",
+    "InvalidKeyError",
+    "IoError",
+    "KcertError",
+    "KeyMismatchError",
+    "KubeconfigError",
+    "LayoutError",
+    "LockedError",
+    "PanicError",
+    "PathEscapeError",
+    "PemError",
+    "PrivateKey",
+    "Profile",
+    "TransactionError",
+    "UnsupportedAlgorithmError",
+    "ValidityError",
+    "VerificationFailedError",
+    "__version__",
+    "issue",
+    "load_certificates",
+    "resign",
+]

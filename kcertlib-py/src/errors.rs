@@ -1,0 +1,73 @@
+//! The one place where a core `kcertlib::Error` becomes a Python exception.
+//!
+//! The exception classes live in Python (`kcert/_errors.py`) so that, say, `PemError` can be
+//! both a `KcertError` and a `ValueError`; Rust only picks the class by the error's permanent
+//! code and fills in the message and context.
+
+use kcertlib::{Error, ErrorKind};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList};
+
+/// `kcert._errors.error_class`, imported once per interpreter.
+static ERROR_CLASS_FOR_CODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Converts a core error into the `kcert` exception of its kind, with `.code`, `.path` and
+/// `.entry` set. Every binding call that can fail goes through here.
+pub(crate) fn to_py_err(err: Error) -> PyErr {
+    Python::attach(|py| build(py, &err).unwrap_or_else(|failed_to_build| failed_to_build))
+}
+
+fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    let class_for_code = ERROR_CLASS_FOR_CODE.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("kcert._errors")?.getattr("error_class")?.unbind())
+    })?;
+    let class = class_for_code.bind(py).call1((err.code(),))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("code", err.code())?;
+    kwargs.set_item("path", err.path().map(|p| p.to_string_lossy().into_owned()))?;
+    kwargs.set_item("entry", err.entry())?;
+    let instance = class.call((err.to_string(),), Some(&kwargs))?;
+    Ok(PyErr::from_value(instance))
+}
+
+/// An `InvalidArgument` core error, for argument checks that raise `kcert.InvalidArgumentError`.
+pub(crate) fn invalid_argument(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, message)
+}
+
+/// `[(code, name), ...]` for every core error kind: the pytest table test proves each one maps
+/// to its own exception class.
+#[pyfunction]
+pub(crate) fn _error_kinds(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    PyList::new(
+        py,
+        ErrorKind::ALL.iter().map(|kind| (kind.code(), kind.name())),
+    )
+}
+
+/// Raises the exception for `code` through `to_py_err`, so tests exercise the real conversion
+/// for kinds that are hard to provoke from Python (`Locked`, `Panic`, ...).
+#[pyfunction]
+#[pyo3(signature = (code, message, path=None, entry=None))]
+pub(crate) fn _raise_error(
+    code: u32,
+    message: &str,
+    path: Option<&str>,
+    entry: Option<&str>,
+) -> PyResult<()> {
+    let kind = ErrorKind::from_code(code).ok_or_else(|| {
+        to_py_err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("no error kind has code {code}"),
+        ))
+    })?;
+    let mut err = Error::new(kind, message);
+    if let Some(p) = path {
+        err = err.with_path(p);
+    }
+    if let Some(e) = entry {
+        err = err.with_entry(e);
+    }
+    Err(to_py_err(err))
+}
