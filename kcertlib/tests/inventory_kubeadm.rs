@@ -178,13 +178,33 @@ fn external_etcd_has_no_etcd_entries() {
         "etcd-healthcheck-client",
         "apiserver-etcd-client",
     ] {
-        let absent = inv
-            .get(gone)
-            .is_none_or(|e| e.status == EntryStatus::Missing);
-        assert!(absent, "{gone} listed with external etcd");
-        assert!(inv.get(gone).is_none_or(|e| e.problems.is_empty()));
+        assert!(inv.get(gone).is_none(), "{gone} listed with external etcd");
     }
     assert_sound(&inv, "apiserver", Some("ca"));
+
+    // A client cert for the external etcd, signed by a CA that is not on this node.
+    let external = new_ca("external-etcd-ca");
+    tree.leaf(
+        &external,
+        "CN=kube-apiserver-etcd-client",
+        Profile::Client,
+        false,
+        "etc/kubernetes/pki/apiserver-etcd-client.crt",
+        "etc/kubernetes/pki/apiserver-etcd-client.key",
+    );
+    let inv = tree.scan();
+    let e = entry(&inv, "apiserver-etcd-client");
+    assert_eq!(e.status, EntryStatus::Ok);
+    assert_eq!(e.ca_name, None);
+    assert_eq!(e.chain_verifies, None);
+    assert!(e.externally_managed);
+    assert_eq!(e.key_matches, Some(true));
+    let reason = e.problems.join("\n");
+    assert!(
+        reason
+            .contains("no CA certificate on this node issued it (issuer \"CN=external-etcd-ca\")"),
+        "{reason}"
+    );
 }
 
 #[test]

@@ -176,7 +176,7 @@ impl Kubeadm {
                         .client(),
                 ),
             );
-        } else {
+        } else if context.exists(&self.cert_dir.join("apiserver-etcd-client.crt")) {
             // External etcd: kubeadm does not make this one, but people put theirs here.
             specs.push(etcd_client.presence(Presence::Optional));
         }

@@ -439,9 +439,11 @@ fn claimed_files(context: &Context, specs: &[EntrySpec]) -> HashSet<PathBuf> {
 }
 
 /// Makes names unique: a later entry whose name is taken gets `<distribution>/<name>`, then a
-/// numeric suffix.
+/// numeric suffix. A renamed CA's own distribution follows it: its leaves that name that CA
+/// name the new one.
 fn unique_names(specs: &mut [EntrySpec]) {
     let mut taken = HashSet::new();
+    let mut renamed: Vec<(Distribution, String, String)> = Vec::new();
     for spec in specs.iter_mut() {
         if taken.insert(spec.name.clone()) {
             continue;
@@ -453,7 +455,19 @@ fn unique_names(specs: &mut [EntrySpec]) {
             candidate = format!("{qualified}#{n}");
             n += 1;
         }
+        if spec.kind == EntryKind::Ca {
+            renamed.push((spec.distribution, spec.name.clone(), candidate.clone()));
+        }
         spec.name = candidate;
+    }
+    for spec in specs.iter_mut() {
+        if let CaRule::Named(ca) = &spec.ca
+            && let Some((_, _, new)) = renamed
+                .iter()
+                .find(|(d, old, _)| *d == spec.distribution && old == ca)
+        {
+            spec.ca = CaRule::Named(new.clone());
+        }
     }
 }
 
@@ -568,16 +582,30 @@ mod tests {
         let spec = |name: &str, d| {
             EntrySpec::new(name, d, EntryKind::Ca, Location::File(PathBuf::from(name)))
         };
+        let leaf = |d| {
+            EntrySpec::new("x", d, EntryKind::Leaf, Location::File(PathBuf::from("x")))
+                .signed_by("etcd-ca")
+        };
         let mut specs = vec![
             spec("etcd-ca", Distribution::Kubeadm),
             spec("etcd-ca", Distribution::Kubespray),
             spec("etcd-ca", Distribution::Kubespray),
+            leaf(Distribution::Kubeadm),
+            leaf(Distribution::Kubespray),
         ];
         unique_names(&mut specs);
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
             names,
-            ["etcd-ca", "kubespray/etcd-ca", "kubespray/etcd-ca#2"]
+            [
+                "etcd-ca",
+                "kubespray/etcd-ca",
+                "kubespray/etcd-ca#2",
+                "x",
+                "kubespray/x"
+            ]
         );
+        assert_eq!(specs[3].ca, CaRule::Named("etcd-ca".into()));
+        assert_eq!(specs[4].ca, CaRule::Named("kubespray/etcd-ca".into()));
     }
 }
