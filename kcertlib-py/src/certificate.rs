@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PyList};
 
 use crate::boundary::without_gil;
 use crate::datetime::{duration_or, from_datetime, to_datetime};
+use crate::kubeconfig_certs;
 use crate::source::Source;
 
 /// The warning window of `status()` when none is given (kubeadm and k3s use 30 days too).
@@ -219,7 +220,11 @@ pub(crate) fn load_certificates(
     let source = Source::from_py(data)?;
     let certs = without_gil(py, move || {
         let bytes = source.read()?;
-        let parsed = Certificate::load_all(&bytes);
+        let parsed = if kubeconfig_certs::looks_like_kubeconfig(&bytes) {
+            kubeconfig_certs::client_certificates(&bytes, source.path())
+        } else {
+            Certificate::load_all(&bytes)
+        };
         match source.path() {
             Some(path) => parsed.at_path(path),
             None => parsed,

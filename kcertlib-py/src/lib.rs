@@ -8,6 +8,9 @@ mod boundary;
 mod certificate;
 mod datetime;
 mod errors;
+mod fixture;
+mod inventory;
+mod kubeconfig_certs;
 mod private_key;
 mod signing;
 mod source;
@@ -25,6 +28,10 @@ fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(certificate::load_certificates, m)?)?;
     m.add_function(wrap_pyfunction!(signing::resign, m)?)?;
     m.add_function(wrap_pyfunction!(signing::issue, m)?)?;
+    m.add_class::<inventory::PyInventory>()?;
+    m.add_class::<inventory::PyEntry>()?;
+    m.add_function(wrap_pyfunction!(inventory::scan, m)?)?;
+    m.add_function(wrap_pyfunction!(fixture::_build_fixture, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_raise_error, m)?)?;
     Ok(())

@@ -39,10 +39,13 @@ from kcert._errors import (
 )
 from kcert._kcert import (
     Certificate,
+    Entry,
+    Inventory,
     PrivateKey,
     issue,
     load_certificates,
     resign,
+    scan,
 )
 from kcert._profile import Profile
 
@@ -52,11 +55,13 @@ __all__ = [
     "Certificate",
     "CryptoError",
     "DerError",
+    "Entry",
     "EncryptedKeyError",
     "InvalidArgumentError",
     "InvalidCertificateError",
     "InvalidIssuerError",
     "InvalidKeyError",
+    "Inventory",
     "IoError",
     "KcertError",
     "KeyMismatchError",
@@ -76,4 +81,5 @@ __all__ = [
     "issue",
     "load_certificates",
     "resign",
+    "scan",
 ]

@@ -214,6 +214,11 @@ _BY_CODE: Dict[int, Type[KcertError]] = {
 }
 
 
+# Shown as `kcert.PemError` in tracebacks and reprs: the public name, not the private module.
+for _cls in (KcertError, *_BY_CODE.values()):
+    _cls.__module__ = "kcert"
+
+
 def error_class(code: int) -> Type[KcertError]:
     """The exception class for a core error code (:class:`KcertError` for an unknown one)."""
     return _BY_CODE.get(code, KcertError)

@@ -25,3 +25,6 @@ class Profile(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+Profile.__module__ = "kcert"
