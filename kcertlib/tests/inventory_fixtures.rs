@@ -1,0 +1,94 @@
+//! The fixture builder's trees (another engineer's code, written from the same reference) are
+//! inventoried as their summaries say: every entry found under the same name, with the same
+//! CA, expired leaves and valid CAs, keys matching, signatures verifying, no problems.
+
+use kcertlib::fixture::{FixtureEntryKind, FixtureLayout, FixtureOptions, build};
+use kcertlib::*;
+
+fn check(layout: FixtureLayout, expected: &[Distribution]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Timestamp::from_unix(1_780_000_000);
+    let options = FixtureOptions {
+        now,
+        etcd_hosts: 2,
+        reuse_leaf_keys: true,
+        leaf_key: KeyAlgorithm::P256,
+        ..FixtureOptions::default()
+    };
+    let summary = build(dir.path(), layout, &options).expect("fixture");
+    let inv = scan(
+        dir.path(),
+        &ScanOptions {
+            now: Some(now),
+            ..ScanOptions::default()
+        },
+    )
+    .expect("scan");
+    assert_eq!(inv.distributions, expected, "{layout}");
+    for f in &summary.entries {
+        let e = inv.get(&f.name).unwrap_or_else(|| {
+            panic!(
+                "{layout}: fixture entry {} not inventoried; have {:?}",
+                f.name,
+                inv.entries.iter().map(|e| &e.name).collect::<Vec<_>>()
+            )
+        });
+        let ctx = format!("{layout} {}", f.name);
+        assert!(e.problems.is_empty(), "{ctx}: {:?}", e.problems);
+        assert_eq!(e.cert.path(), f.cert, "{ctx}");
+        assert_eq!(
+            e.certificate.as_ref().map(|c| c.subject()),
+            Some(f.subject.clone()),
+            "{ctx}"
+        );
+        assert_eq!(e.chain_verifies, Some(true), "{ctx}");
+        if f.key.is_some() {
+            assert_eq!(e.key_matches, Some(true), "{ctx}");
+        }
+        match f.kind {
+            FixtureEntryKind::Leaf => {
+                assert_eq!(e.kind, EntryKind::Leaf, "{ctx}");
+                assert_eq!(e.status, EntryStatus::Expired, "{ctx}");
+                assert_eq!(e.ca_name, f.ca_name, "{ctx}");
+            }
+            FixtureEntryKind::Ca => {
+                assert_eq!(e.kind, EntryKind::Ca, "{ctx}");
+                assert_eq!(e.status, EntryStatus::Ok, "{ctx}");
+            }
+        }
+    }
+    // Nothing the fixture did not write, except what is deduplicated on purpose.
+    for e in &inv.entries {
+        let known = summary.entry(&e.name).is_some();
+        assert!(
+            known,
+            "{layout}: unexpected entry {} ({:?})",
+            e.name, e.problems
+        );
+    }
+}
+
+#[test]
+fn kubeadm_fixture() {
+    check(FixtureLayout::Kubeadm, &[Distribution::Kubeadm]);
+}
+
+#[test]
+fn kubespray_fixture() {
+    check(FixtureLayout::Kubespray, &[Distribution::Kubespray]);
+}
+
+#[test]
+fn rke1_fixture() {
+    check(FixtureLayout::Rke1, &[Distribution::Rke1]);
+}
+
+#[test]
+fn rke2_fixture() {
+    check(FixtureLayout::Rke2, &[Distribution::Rke2]);
+}
+
+#[test]
+fn k3s_fixture() {
+    check(FixtureLayout::K3s, &[Distribution::K3s]);
+}
