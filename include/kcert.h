@@ -226,12 +226,13 @@ kcert_result kcert_cert_serial_hex(const kcert_cert *cert, char **out);
 // `cert` is NULL or a live `kcert_cert`; `out` is NULL or writable.
 kcert_result kcert_cert_to_pem(const kcert_cert *cert, char **out);
 
-// A JSON object describing the certificate:
-// `subject`, `issuer`, `commonName`, `organizations`, `serial` (hex), `notBefore`, `notAfter`
-// (RFC 3339 UTC), `dnsNames`, `ipAddresses`, `uris`, `emails`, `keyUsage` and
-// `extendedKeyUsage` (arrays of RFC 5280 names, `null` when the extension is absent), `isCa`,
-// `publicKeyAlgorithm` (`RSA-2048`, `ECDSA-P256`), `signatureAlgorithm`
-// (`sha256WithRSAEncryption`), `fingerprintSha256` (colon-separated uppercase hex).
+// The certificate summary as a JSON object, the same one the `kcert` CLI and Python print
+// (kcertlib's `CertificateSummary`, seen now with a 30-day warning window): `subject`,
+// `subjectAttributes`, `issuer`, `serial` (hex), `notBefore`, `notAfter` (RFC 3339 UTC),
+// `status` (`ok`, `warning`, `expired`, `not-yet-valid`), `residualSeconds`, `dnsNames`,
+// `ipAddresses`, `uris`, `emails`, `keyUsage` and `extendedKeyUsage` (`null` when absent),
+// `basicConstraints`, `isCa`, `subjectKeyId`, `authorityKeyId`, `publicKeyAlgorithm`
+// (`RSA-2048`, `ECDSA-P256`), `signatureAlgorithm`, `fingerprintSha256`.
 // Ownership and NULL handling as `kcert_cert_subject`.
 //
 // # Safety
@@ -256,6 +257,25 @@ kcert_result kcert_cert_der(const kcert_cert *cert, const uint8_t **out_der, siz
 // # Safety
 // `cert` is NULL or an owned `kcert_cert` not freed yet.
 void kcert_cert_free(kcert_cert *cert);
+
+// Scans `root` (a node's `/`, or a copy of it) for the certificates of kubeadm, kubespray,
+// RKE1, RKE2 and k3s, checks each (expiry with a 30-day warning window, key match, chain) and
+// writes the inventory to `*out_json`: kubeadm's `check-expiration -o json` document
+// (`certificates` and `certificateAuthorities` arrays with `name`, `expirationDate`,
+// `residualTime`, `externallyManaged`, `caName`, `missing`) extended with `status`,
+// `distribution`, `path`, `subject`, `issuer`, `notBefore`, `serial`, `keyMatches`,
+// `chainVerifies` and `problems`.
+//
+// Errors: only when `root` itself is unusable (`KCERT_IO`, `KCERT_INVALID_ARGUMENT`); a
+// missing or broken certificate is reported inside its entry, not as a failure.
+//
+// Ownership: on `KCERT_OK`, `*out_json` is a new string freed with `kcert_string_free`; on
+// failure it is not written. NULL handling: `root` or `out_json` NULL returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `root` is NULL or a NUL-terminated string; `out_json` is NULL or writable.
+kcert_result kcert_scan_json(const char *root, char **out_json);
 
 // Parses a private key from PEM (the first key block; certificates before it are skipped, so
 // kubelet's combined cert+key pem works) or DER (PKCS#8, PKCS#1 or SEC1).
@@ -444,11 +464,10 @@ const char *kcert_result_name(kcert_result result);
 // allocator (malloc, strdup) must not be passed.
 void kcert_string_free(char *s);
 
-#if defined(KCERT_TEST_HOOKS)
-// TEST HOOK: panics inside the library. Proves that a panic becomes `KCERT_PANIC` with a
-// message from `kcert_last_error_message`, instead of aborting the process.
+// TEST HOOK, not for applications: panics inside the library, to prove that a panic becomes
+// `KCERT_PANIC` with a message from `kcert_last_error_message` instead of aborting the process.
+// Always returns `KCERT_PANIC`; has no other effect.
 kcert_result kcert_test_panic(void);
-#endif
 
 // The version of libkcert, e.g. `"0.1.0"`. Never NULL; static, do not free.
 const char *kcert_version(void);

@@ -5,7 +5,6 @@ use std::ffi::c_char;
 use kcertlib::{Certificate, Error, ErrorKind};
 
 use crate::args::{OutPtr, bytes, handle};
-use crate::cert_json::summary_json;
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::result::kcert_result;
 
@@ -175,12 +174,13 @@ pub unsafe extern "C" fn kcert_cert_to_pem(
     unsafe { string_property(cert, out, |c| Ok(c.to_pem())) }
 }
 
-/// A JSON object describing the certificate:
-/// `subject`, `issuer`, `commonName`, `organizations`, `serial` (hex), `notBefore`, `notAfter`
-/// (RFC 3339 UTC), `dnsNames`, `ipAddresses`, `uris`, `emails`, `keyUsage` and
-/// `extendedKeyUsage` (arrays of RFC 5280 names, `null` when the extension is absent), `isCa`,
-/// `publicKeyAlgorithm` (`RSA-2048`, `ECDSA-P256`), `signatureAlgorithm`
-/// (`sha256WithRSAEncryption`), `fingerprintSha256` (colon-separated uppercase hex).
+/// The certificate summary as a JSON object, the same one the `kcert` CLI and Python print
+/// (kcertlib's `CertificateSummary`, seen now with a 30-day warning window): `subject`,
+/// `subjectAttributes`, `issuer`, `serial` (hex), `notBefore`, `notAfter` (RFC 3339 UTC),
+/// `status` (`ok`, `warning`, `expired`, `not-yet-valid`), `residualSeconds`, `dnsNames`,
+/// `ipAddresses`, `uris`, `emails`, `keyUsage` and `extendedKeyUsage` (`null` when absent),
+/// `basicConstraints`, `isCa`, `subjectKeyId`, `authorityKeyId`, `publicKeyAlgorithm`
+/// (`RSA-2048`, `ECDSA-P256`), `signatureAlgorithm`, `fingerprintSha256`.
 /// Ownership and NULL handling as `kcert_cert_subject`.
 ///
 /// # Safety
@@ -191,7 +191,7 @@ pub unsafe extern "C" fn kcert_cert_to_json(
     out: *mut *mut c_char,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe { string_property(cert, out, |c| Ok(summary_json(c))) }
+    unsafe { string_property(cert, out, |c| Ok(c.to_json())) }
 }
 
 /// Borrows the DER encoding: `*out_der` points to `*out_len` bytes owned by `cert`, valid until

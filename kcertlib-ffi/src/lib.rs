@@ -13,15 +13,14 @@
 mod args;
 pub mod bundle;
 pub mod cert;
-mod cert_json;
 mod error;
+pub mod inventory;
 pub mod key;
 pub mod last_error;
 mod panic;
 pub mod resign;
 pub mod result;
 pub mod strings;
-#[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 pub mod validity_options;
 pub mod version;

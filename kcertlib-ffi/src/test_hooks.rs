@@ -1,11 +1,13 @@
-//! Exports that exist only to test the C boundary itself (cargo feature `test-hooks`; the header
-//! declares them under `#if defined(KCERT_TEST_HOOKS)`). Never enabled in a release build.
+//! Exports that exist only to test the C boundary itself. They are always exported, so that the C
+//! test suite can run against the very library that ships (one release build for everything);
+//! their names start with `kcert_test_` and they touch no state.
 
 use crate::panic::ffi_status;
 use crate::result::kcert_result;
 
-/// TEST HOOK: panics inside the library. Proves that a panic becomes `KCERT_PANIC` with a
-/// message from `kcert_last_error_message`, instead of aborting the process.
+/// TEST HOOK, not for applications: panics inside the library, to prove that a panic becomes
+/// `KCERT_PANIC` with a message from `kcert_last_error_message` instead of aborting the process.
+/// Always returns `KCERT_PANIC`; has no other effect.
 #[unsafe(no_mangle)]
 pub extern "C" fn kcert_test_panic() -> kcert_result {
     ffi_status(|| panic!("kcert_test_panic was called"))

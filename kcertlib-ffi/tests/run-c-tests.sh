@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Build the C tests of libkcert against an already-built target dir and run them under
+# AddressSanitizer+UBSan and under valgrind, with both libkcert.so and libkcert.a.
+#
+#   cargo build --release -p kcertlib-ffi
+#   kcertlib-ffi/tests/run-c-tests.sh target/release
+#
+# Also checks that include/kcert.h matches a fresh cbindgen generation, judges what the tests
+# re-signed and renewed with `openssl verify`, testing/judge.py and Python's json module, and
+# builds and runs the examples/c program. Needs cc, openssl,
+# valgrind and cbindgen 0.29.4 (testing/install-deps.sh; cargo install cbindgen --version 0.29.4
+# --locked). Ends with `C tests: N passed, N failed`; exits non-zero when anything failed.
+# KCERT_TEST_VERBOSE=1 prints the message of every expected failure.
+set -uo pipefail
+# A caught panic must not print a backtrace: symbolizing it leaves caches valgrind reports.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
+
+usage() { echo "usage: $0 TARGET_DIR   (e.g. target/release)" >&2; exit 2; }
+[ "$#" -eq 1 ] || usage
+case "$1" in -h|--help) usage ;; esac
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+FFI="$(cd "$HERE/.." && pwd)"
+REPO="$(cd "$FFI/.." && pwd)"
+TARGET="$(cd "$1" 2>/dev/null && pwd)" || { echo "run-c-tests: no such directory: $1" >&2; exit 2; }
+BUILD="$HERE/build"
+PYTHON="$REPO/.venv/bin/python"
+TESTS=(test_parse test_resign test_boundary test_cluster)
+
+die() { echo "run-c-tests: error: $*" >&2; exit 1; }
+for tool in cc openssl valgrind; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool not found (run testing/install-deps.sh)"
+done
+[ -x "$PYTHON" ] || die "$PYTHON not found (run testing/install-deps.sh)"
+[ -f "$TARGET/libkcert.so" ] && [ -f "$TARGET/libkcert.a" ] ||
+    die "$TARGET has no libkcert.so/libkcert.a: cargo build --release -p kcertlib-ffi"
+
+PASSED=0
+FAILED=0
+FAILURES=()
+pass() { PASSED=$((PASSED + 1)); echo "ok   $1"; }
+fail() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); echo "FAIL $1"; }
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+FX="$WORK/fixtures"
+
+# --- the header ---------------------------------------------------------------------------------
+if "$FFI/check-header.sh" >"$WORK/header.log" 2>&1; then
+    pass "include/kcert.h matches a fresh cbindgen generation"
+else
+    cat "$WORK/header.log"
+    fail "include/kcert.h matches a fresh cbindgen generation"
+fi
+
+# --- fixtures and what openssl says about them --------------------------------------------------
+"$REPO/testing/openssl-fixtures.sh" "$FX" >"$WORK/fixtures.log" 2>&1 ||
+    { cat "$WORK/fixtures.log"; die "testing/openssl-fixtures.sh failed"; }
+openssl x509 -in "$FX/client.crt" -outform DER -out "$FX/client.der"
+# An expired kubeadm node (with kubelet's pki), copied afresh for every run that renews it.
+"$REPO/testing/openssl-tree.sh" --kubelet-pki "$WORK/tree" >"$WORK/tree.log" 2>&1 ||
+    { cat "$WORK/tree.log"; die "testing/openssl-tree.sh failed"; }
+
+unix_time() { date -u -d "$1" +%s; }
+field() { openssl x509 -in "$1" -inform "$2" -noout "$3" -nameopt RFC2253 | sed 's/^[a-zA-Z]*=//'; }
+EXPECTED="$WORK/expected.tsv"
+: >"$EXPECTED"
+for name in client.crt api.crt etcd.crt exotic.crt century.crt p384leaf.crt noski.crt ca-rsa4096.crt client.der; do
+    form=PEM
+    case "$name" in *.der) form=DER ;; esac
+    f="$FX/$name"
+    serial="$(field "$f" "$form" -serial | tr 'A-F' 'a-f')"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${f#/}" "$(field "$f" "$form" -subject)" \
+        "$(field "$f" "$form" -issuer)" "$(unix_time "$(field "$f" "$form" -startdate)")" \
+        "$(unix_time "$(field "$f" "$form" -enddate)")" "$serial" >>"$EXPECTED"
+done
+
+# --- build --------------------------------------------------------------------------------------
+# Variants: sanitizers or valgrind, times shared or static library. The static link needs the
+# system libraries Rust's std uses (`cargo rustc -- --print native-static-libs`).
+CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O1 -I"$REPO/include")
+SANITIZE=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+SHARED_LINK=(-L"$TARGET" -lkcert -Wl,-rpath,"$TARGET" -pthread)
+STATIC_LINK=("$TARGET/libkcert.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+VARIANTS=(asan-shared asan-static valgrind-shared valgrind-static)
+mkdir -p "$BUILD"
+
+build() { # test variant
+    local flags=("${CFLAGS[@]}") link
+    case "$2" in asan-*) flags+=("${SANITIZE[@]}") ;; esac
+    case "$2" in *-shared) link=("${SHARED_LINK[@]}") ;; *) link=("${STATIC_LINK[@]}") ;; esac
+    cc "${flags[@]}" -o "$BUILD/$1-$2" "$HERE/$1.c" "${link[@]}"
+}
+
+run() { # test variant args...
+    local test="$1" variant="$2"
+    shift 2
+    case "$variant" in
+        asan-*)
+            ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+                "$BUILD/$test-$variant" "$@" ;;
+        valgrind-*)
+            valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+                --error-exitcode=1 "$BUILD/$test-$variant" "$@" ;;
+    esac
+}
+
+args_of() { # test variant -> the program's arguments
+    case "$1" in
+        test_parse) echo "$FX $EXPECTED" ;;
+        test_resign) echo "$FX $WORK/out-$2" ;;
+        test_boundary) echo "$FX" ;;
+        test_cluster) echo "$WORK/tree-$2 $WORK/out-$2" ;;
+    esac
+}
+
+# --- judges of what test_cluster wrote ----------------------------------------------------------
+# A JSON check in Python: `doc` is the parsed file; the expression must hold.
+json_holds() { # file description python-expression
+    if "$PYTHON" - "$1" "$3" >"$WORK/json.log" 2>&1 <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+leaves, cas = doc.get("certificates", []), doc.get("certificateAuthorities", [])
+ok = eval(sys.argv[2])
+print(json.dumps({"leaves": [(e["name"], e["status"]) for e in leaves],
+                  "cas": [(e["name"], e["status"]) for e in cas]}))
+sys.exit(0 if ok else 1)
+PY
+    then pass "$2"; else cat "$WORK/json.log"; fail "$2"; fi
+}
+
+judge_cluster() { # out_dir variant
+    local out="$1" v="$2"
+    json_holds "$out/scan-before.json" "$v: scan of the expired tree: every kubeadm leaf expired, every CA ok" \
+        'len(leaves) >= 10 and all(e["status"] == "expired" for e in leaves if e["name"] in ("apiserver", "etcd-peer", "admin.conf", "front-proxy-client")) and len(cas) >= 3 and all(e["status"] == "ok" for e in cas)'
+}
+
+# --- judges of what test_resign wrote -----------------------------------------------------------
+judge_resigned() { # out_dir variant
+    local out="$1" v="$2" pair leaf ca
+    for pair in resigned-rsa.pem:ca-rsa2048.crt resigned-p256.pem:ca-p256.crt \
+        resigned-exotic.pem:ca-rsa4096.crt resigned-p384.pem:ca-p384.crt \
+        resigned-30d.pem:ca-rsa4096.crt resigned-rotated.pem:ca-p256.crt; do
+        leaf="${pair%%:*}"
+        ca="${pair#*:}"
+        if openssl verify -CAfile "$FX/$ca" "$out/$leaf" >"$WORK/verify.log" 2>&1; then
+            pass "$v: openssl verify $leaf against $ca"
+        else
+            cat "$WORK/verify.log"
+            fail "$v: openssl verify $leaf against $ca"
+        fi
+    done
+    # The re-sign is faithful: only what a new signature by the same CA must change changed.
+    if "$PYTHON" "$REPO/testing/judge.py" compare "$FX/exotic.crt" "$out/resigned-exotic.pem" \
+        --allow serial,serial_hex,not_before,not_after,signature_hex,fingerprint_sha256 >"$WORK/compare.log" 2>&1; then
+        pass "$v: judge.py: re-signed exotic.crt keeps every other field"
+    else
+        cat "$WORK/compare.log"
+        fail "$v: judge.py: re-signed exotic.crt keeps every other field"
+    fi
+    if "$PYTHON" "$REPO/testing/judge.py" key-match "$out/resigned-rotated.pem" "$out/rotated.key" >"$WORK/keymatch.log" 2>&1 &&
+        ! "$PYTHON" "$REPO/testing/judge.py" key-match "$out/resigned-rotated.pem" "$FX/etcd.key" >/dev/null 2>&1; then
+        pass "$v: judge.py: the rotated key is the new certificate's, the old key is not"
+    else
+        cat "$WORK/keymatch.log"
+        fail "$v: judge.py: the rotated key is the new certificate's, the old key is not"
+    fi
+    # A CA extended with its own key and subject still verifies the leaves it signed before.
+    if openssl verify -CAfile "$out/ca-extended.pem" "$FX/client.crt" >"$WORK/verify.log" 2>&1; then
+        pass "$v: openssl verify old client.crt against the self-re-signed CA"
+    else
+        cat "$WORK/verify.log"
+        fail "$v: openssl verify old client.crt against the self-re-signed CA"
+    fi
+}
+
+for test in "${TESTS[@]}"; do
+    for variant in "${VARIANTS[@]}"; do
+        name="$test ($variant)"
+        if ! build "$test" "$variant" 2>"$WORK/build.log"; then
+            cat "$WORK/build.log"
+            fail "$name: compiles with -Wall -Wextra -Werror"
+            continue
+        fi
+        mkdir -p "$WORK/out-$variant"
+        if [ "$test" = test_cluster ]; then
+            rm -rf "$WORK/tree-$variant"
+            cp -a "$WORK/tree" "$WORK/tree-$variant"
+        fi
+        # shellcheck disable=SC2046 # args_of prints space-free paths
+        if run "$test" "$variant" $(args_of "$test" "$variant") >"$WORK/run.log" 2>&1; then
+            pass "$name"
+            [ -n "${KCERT_TEST_VERBOSE:-}" ] && cat "$WORK/run.log"
+        else
+            cat "$WORK/run.log"
+            fail "$name"
+        fi
+        if [ "$test" = test_resign ]; then
+            judge_resigned "$WORK/out-$variant" "$variant"
+        fi
+        if [ "$test" = test_cluster ]; then
+            judge_cluster "$WORK/out-$variant" "$variant"
+        fi
+    done
+done
+
+# --- the example program ------------------------------------------------------------------------
+inspect_exits() { # expected-status description args...
+    local expected="$1" description="$2" status
+    shift 2
+    "$REPO/examples/c/build/kcert-inspect" "$@" >"$WORK/inspect.log" 2>&1
+    status=$?
+    if [ "$status" -eq "$expected" ]; then
+        pass "kcert-inspect $description: exit $expected"
+    else
+        cat "$WORK/inspect.log"
+        fail "kcert-inspect $description: exit $status, expected $expected"
+    fi
+}
+if make -s -C "$REPO/examples/c" LIBDIR="$TARGET" >"$WORK/make.log" 2>&1; then
+    pass "examples/c builds with -Wall -Wextra -Werror"
+    inspect_exits 0 "valid certificates and a chain" "$FX/client.crt" "$FX/chain.crt" "$FX/bundle_messy.pem"
+    if grep -q "CN=kubernetes-admin,O=kubeadm:cluster-admins" "$WORK/inspect.log" &&
+        [ "$(grep -c ' #[0-9]' "$WORK/inspect.log")" -eq 6 ]; then
+        pass "kcert-inspect prints every certificate of every file"
+    else
+        cat "$WORK/inspect.log"
+        fail "kcert-inspect prints every certificate of every file"
+    fi
+    inspect_exits 1 "an expired apiserver certificate" "$FX/client.crt" "$WORK/tree/etc/kubernetes/pki/apiserver.crt"
+    inspect_exits 2 "a PEM without END" "$WORK/tree/etc/kubernetes/pki/apiserver.crt" "$FX/bad/pem_no_end.pem"
+    inspect_exits 2 "a missing file" "$WORK/no-such-file.pem"
+    if valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
+        "$REPO/examples/c/build/kcert-inspect" "$FX/bundle_messy.pem" "$FX/bad/truncated.der" >"$WORK/inspect.log" 2>&1
+        [ "$?" -eq 2 ]; then
+        pass "kcert-inspect under valgrind: no leak, no error"
+    else
+        cat "$WORK/inspect.log"
+        fail "kcert-inspect under valgrind: no leak, no error"
+    fi
+else
+    cat "$WORK/make.log"
+    fail "examples/c builds with -Wall -Wextra -Werror"
+fi
+
+if [ "$FAILED" -gt 0 ]; then
+    printf 'failed: %s\n' "${FAILURES[@]}"
+fi
+echo "C tests: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
