@@ -1,0 +1,351 @@
+"""The native half of the ``kcert`` package (built from ``kcertlib-py`` with pyo3).
+
+Import :mod:`kcert` instead: it re-exports every public name defined here. Errors raised here
+are the classes of :mod:`kcert._errors`; bulk work (bundle parsing, scan, renew, key
+generation) runs with the GIL released.
+"""
+
+import ipaddress
+import os
+from datetime import datetime, timedelta
+from typing import (
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    final,
+    overload,
+)
+
+from kcert._profile import Profile
+
+__version__: str
+__all__ = [
+    "__version__",
+    "Certificate",
+    "PrivateKey",
+    "load_certificates",
+    "resign",
+    "issue",
+    "Inventory",
+    "Entry",
+    "scan",
+    "_build_fixture",
+    "_error_kinds",
+    "_raise_error",
+]
+
+#: What ``load_certificates`` and ``PrivateKey.load`` accept: bytes (PEM or DER), ``str``
+#: (PEM text when it holds a ``-----BEGIN`` line, else a path) or a path-like object.
+_DataOrPath = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+#: A duration: a ``timedelta`` or text such as ``"30d"``, ``"12h"``, ``"1d12h"``.
+_Duration = Union[timedelta, str]
+_IpAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+_Status = Literal["ok", "warning", "expired", "not-yet-valid"]
+_EntryStatus = Literal["ok", "warning", "expired", "not-yet-valid", "missing", "error"]
+
+@final
+class Certificate:
+    """An X.509 certificate, parsed once and immutable.
+
+    Equality and hashing follow the DER bytes. Obtain instances from :func:`load_certificates`,
+    :func:`resign`, :func:`issue` or :attr:`Entry.certificate`.
+    """
+
+    @property
+    def subject(self) -> str:
+        """The subject as an RFC 4514 string, e.g. ``CN=kube-apiserver``."""
+    @property
+    def issuer(self) -> str:
+        """The issuer as an RFC 4514 string."""
+    @property
+    def common_name(self) -> Optional[str]:
+        """The subject's common name, or ``None``."""
+    @property
+    def organizations(self) -> List[str]:
+        """The subject's organizations (Kubernetes groups), in encoding order."""
+    @property
+    def serial_number(self) -> int:
+        """The serial number (always non-negative)."""
+    @property
+    def not_before(self) -> datetime:
+        """``notBefore`` as an aware UTC datetime."""
+    @property
+    def not_after(self) -> datetime:
+        """``notAfter`` as an aware UTC datetime."""
+    @property
+    def dns_names(self) -> List[str]:
+        """DNS names of the subjectAltName extension (empty when absent)."""
+    @property
+    def ip_addresses(self) -> List[_IpAddress]:
+        """IP addresses of the subjectAltName extension, as :mod:`ipaddress` objects."""
+    @property
+    def key_usage(self) -> Optional[List[str]]:
+        """keyUsage bits by RFC 5280 name (``digitalSignature``, ``keyCertSign``, ...), or
+        ``None`` when the extension is absent."""
+    @property
+    def extended_key_usage(self) -> Optional[List[str]]:
+        """extendedKeyUsage purposes (``serverAuth``, ``clientAuth``, or a dotted OID), or
+        ``None`` when the extension is absent."""
+    @property
+    def is_ca(self) -> bool:
+        """Whether basicConstraints says CA:TRUE."""
+    @property
+    def fingerprint_sha256(self) -> str:
+        """SHA-256 of the DER as colon-separated uppercase hex, as ``openssl x509
+        -fingerprint -sha256`` prints it."""
+    @property
+    def public_key_algorithm(self) -> str:
+        """The subject key's algorithm and size: ``RSA-2048``, ``ECDSA-P256``, ..."""
+    @property
+    def signature_algorithm(self) -> str:
+        """The issuer's signature algorithm, e.g. ``sha256WithRSAEncryption``."""
+    def status(
+        self, at: Optional[datetime] = None, warn_within: Optional[_Duration] = None
+    ) -> _Status:
+        """The validity status at ``at`` (an aware datetime; default now): ``"warning"`` when
+        ``notAfter`` falls within ``warn_within`` (default 30 days).
+
+        Raises :class:`kcert.InvalidArgumentError` for a naive datetime or a bad duration.
+        """
+    def to_pem(self) -> str:
+        """The certificate as PEM text."""
+    def to_der(self) -> bytes:
+        """The DER bytes, exactly as read or signed."""
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-safe summary (camelCase keys, RFC 3339 times, hex serial): the same object
+        ``kcert inspect --json`` and the C library print."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class PrivateKey:
+    """A private key: RSA (2048-8192 bits) or ECDSA P-256/P-384. Immutable; never printed."""
+
+    @staticmethod
+    def load(data: _DataOrPath) -> PrivateKey:
+        """Reads a key from PEM or DER bytes, PEM text or a file path (PKCS#1, PKCS#8, SEC1).
+
+        Raises :class:`kcert.EncryptedKeyError`, :class:`kcert.UnsupportedAlgorithmError`,
+        :class:`kcert.InvalidKeyError`, :class:`kcert.PemError` or :class:`kcert.IoError`.
+        """
+    @staticmethod
+    def generate(algorithm: str = "RSA-2048") -> PrivateKey:
+        """Generates a key: ``RSA-2048``, ``RSA-3072``, ``RSA-4096``, ``ECDSA-P256`` or
+        ``ECDSA-P384`` (written as PKCS#1 or SEC1, as kubeadm does)."""
+    def matches(self, cert: Certificate) -> bool:
+        """Whether this key is the private half of ``cert``'s public key."""
+    def to_pem(self) -> str:
+        """PEM text in the format the key was read in."""
+    @property
+    def algorithm(self) -> str:
+        """``RSA-2048``, ``ECDSA-P256``, ..."""
+    @property
+    def format(self) -> Literal["pkcs1", "pkcs8", "sec1"]:
+        """The encoding :meth:`to_pem` writes."""
+
+def load_certificates(data: _DataOrPath) -> List[Certificate]:
+    """Every certificate in ``data``: a PEM bundle, one DER certificate, a kubeconfig (its
+    users' client certificates), or the path of a file holding any of these.
+
+    Runs with the GIL released. Raises :class:`kcert.PemError`, :class:`kcert.DerError`,
+    :class:`kcert.InvalidCertificateError`, :class:`kcert.KubeconfigError` or
+    :class:`kcert.IoError`; ``TypeError`` for other argument types.
+    """
+
+@overload
+def resign(
+    cert: Certificate,
+    ca_cert: Certificate,
+    ca_key: PrivateKey,
+    *,
+    days: int = 365,
+    backdate: Optional[_Duration] = None,
+    not_before: Optional[datetime] = None,
+    rotate_key: Literal[False] = False,
+) -> Certificate:
+    """Re-signs ``cert`` with the CA, changing only serial, validity, issuer, authority key
+    identifier and signature algorithm; subject, public key and every other extension stay
+    byte-identical.
+
+    ``days`` of lifetime from now; ``not_before`` (an aware datetime) or ``backdate``: a
+    duration before now (default one hour), ``"ca"`` for the CA's own notBefore or ``"keep"``
+    for the certificate's current one. The window is kept inside the CA's, with a
+    :class:`UserWarning` saying what was adjusted. With ``rotate_key=True`` a new key of the
+    same algorithm replaces the old one and ``(certificate, new_key)`` is returned.
+    """
+
+@overload
+def resign(
+    cert: Certificate,
+    ca_cert: Certificate,
+    ca_key: PrivateKey,
+    *,
+    days: int = 365,
+    backdate: Optional[_Duration] = None,
+    not_before: Optional[datetime] = None,
+    rotate_key: Literal[True],
+) -> Tuple[Certificate, PrivateKey]:
+    """As above, with ``rotate_key=True``: returns ``(certificate, new_key)``."""
+
+def issue(
+    subject: str,
+    key: PrivateKey,
+    ca_cert: Certificate,
+    ca_key: PrivateKey,
+    *,
+    profile: Union[Profile, str] = "client",
+    dns_names: Optional[Sequence[str]] = None,
+    ip_addresses: Optional[Sequence[Union[_IpAddress, str]]] = None,
+    days: int = 365,
+    backdate: Optional[_Duration] = None,
+    not_before: Optional[datetime] = None,
+) -> Certificate:
+    """Issues a new certificate for ``key``'s public half, signed by the CA, with the
+    extensions of ``profile`` (``client``, ``apiproxyclient``, ``etcd``, ``api``, ``ca``).
+
+    ``subject`` is RFC 4514 text such as ``CN=system:node:node1,O=system:nodes``; SANs are
+    used by the ``etcd`` and ``api`` profiles. Validity keywords as for :func:`resign`.
+    """
+
+@final
+class Entry:
+    """One certificate of a node, as its distribution names it (see :func:`scan`)."""
+
+    @property
+    def name(self) -> str:
+        """Unique in the inventory: kubeadm's ``apiserver``, ``admin.conf``, ``ca``; RKE1's
+        ``kube-apiserver``; kubespray's ``etcd-member-node1``; k3s/RKE2 file names."""
+    @property
+    def distribution(self) -> Literal["kubeadm", "kubespray", "rke1", "rke2", "k3s"]:
+        """The distribution whose layout holds it."""
+    @property
+    def kind(self) -> Literal["leaf", "ca"]:
+        """Leaf or certificate authority."""
+    @property
+    def path(self) -> str:
+        """The file holding the certificate (the kubeconfig for embedded data)."""
+    @property
+    def storage(self) -> Literal["file", "kubeconfig", "combined"]:
+        """A PEM file, kubeconfig-embedded data, or a combined cert+key file."""
+    @property
+    def kubeconfig_user(self) -> Optional[str]:
+        """The kubeconfig user holding the certificate, for embedded data."""
+    @property
+    def key_path(self) -> Optional[str]:
+        """The file holding the private key, when the node has it."""
+    @property
+    def ca_name(self) -> Optional[str]:
+        """The name of the CA entry that signed it."""
+    @property
+    def certificate(self) -> Optional[Certificate]:
+        """The certificate; ``None`` when missing or unreadable."""
+    @property
+    def status(self) -> _EntryStatus:
+        """The state at scan time."""
+    @property
+    def not_after(self) -> Optional[datetime]:
+        """``notAfter`` as an aware UTC datetime; ``None`` without a certificate."""
+    @property
+    def residual_seconds(self) -> Optional[int]:
+        """Seconds from scan time to ``notAfter`` (negative once expired)."""
+    @property
+    def externally_managed(self) -> bool:
+        """The CA key is absent, so the entry cannot be renewed on this node."""
+    @property
+    def key_matches(self) -> Optional[bool]:
+        """Whether the key matches the certificate (``None`` when either is absent)."""
+    @property
+    def chain_verifies(self) -> Optional[bool]:
+        """Whether the signature verifies against its CA on disk (``None`` without a CA)."""
+    @property
+    def restart(self) -> List[str]:
+        """Components to restart after this certificate changes (``kube-apiserver``, ...)."""
+    @property
+    def problems(self) -> List[str]:
+        """Human-readable problems, each naming its file."""
+    @property
+    def copy_of(self) -> Optional[str]:
+        """The entry holding the very same certificate elsewhere, when this one is a copy."""
+    def to_dict(self) -> Dict[str, Any]:
+        """This entry as an item of :meth:`Inventory.to_dict` (kubeadm's field names plus
+        kcert's)."""
+
+@final
+class Inventory:
+    """Every certificate found under a root; iterating yields :class:`Entry` objects, and
+    ``inventory["apiserver"]`` looks one up by name."""
+
+    @property
+    def root(self) -> str:
+        """The scanned root, canonical."""
+    @property
+    def distributions(self) -> List[str]:
+        """The distributions detected (``kubeadm``, ``kubespray``, ``rke1``, ``rke2``, ``k3s``)."""
+    @property
+    def scanned_at(self) -> datetime:
+        """The time the statuses refer to (aware UTC)."""
+    @property
+    def entries(self) -> List[Entry]:
+        """Every entry, in the order the layouts list them."""
+    @property
+    def any_expired(self) -> bool:
+        """Whether any entry has expired."""
+    def leaves(self) -> List[Entry]:
+        """The leaf entries."""
+    def cas(self) -> List[Entry]:
+        """The CA entries."""
+    def get(self, name: str) -> Optional[Entry]:
+        """The entry called ``name``, or ``None``."""
+    def to_table(self) -> str:
+        """kubeadm's ``certs check-expiration`` table, with a STATUS column."""
+    def to_json(self) -> str:
+        """kubeadm's ``check-expiration -o json`` document (``certificates``,
+        ``certificateAuthorities``), extended with kcert's fields."""
+    def to_dict(self) -> Dict[str, Any]:
+        """:meth:`to_json` as a dict (JSON-safe)."""
+    def to_prometheus(self) -> str:
+        """Prometheus text-file lines (``x509_cert_not_after``, ``x509_cert_expired``, ...)."""
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Entry]: ...
+    def __contains__(self, name: str, /) -> bool: ...
+    def __getitem__(self, key: Union[str, int], /) -> Entry: ...
+
+def scan(
+    root: Union[str, "os.PathLike[str]", None] = None, *, warn_within: Optional[_Duration] = None
+) -> Inventory:
+    """Scans ``root`` (default ``/``) for the certificates of every distribution detected
+    there (kubeadm, kubespray, RKE1, RKE2, k3s); ``warn_within`` (default 30 days) sets the
+    ``warning`` window.
+
+    Runs with the GIL released. Fails (:class:`kcert.IoError`,
+    :class:`kcert.InvalidArgumentError`) only when ``root`` itself is unusable; per-file
+    problems are reported in the entries.
+    """
+
+def _build_fixture(
+    root: Union[str, "os.PathLike[str]"],
+    layout: str,
+    expired: bool = True,
+    *,
+    node_name: str = "node1",
+    etcd_hosts: int = 3,
+    reuse_leaf_keys: bool = False,
+    now: Optional[datetime] = None,
+) -> str:
+    """Test helper: builds a generated ``layout`` node tree under ``root`` and returns the
+    build summary as JSON text. Not part of the public API."""
+
+def _error_kinds() -> List[Tuple[int, str]]:
+    """Every core error kind as ``(code, name)``, for the binding's table test."""
+
+def _raise_error(
+    code: int, message: str, path: Optional[str] = None, entry: Optional[str] = None
+) -> None:
+    """Raises the exception of ``code`` through the native conversion, for tests."""
