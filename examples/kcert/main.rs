@@ -4,8 +4,11 @@
 //! command lives in its own file.
 
 mod args;
+mod check;
+mod demo;
 mod exit;
 mod inspect;
+mod renew;
 
 use args::Args;
 use exit::{EXIT_OK, EXIT_USAGE, Failure};
@@ -16,6 +19,18 @@ kcert — inspect and renew Kubernetes certificates
 usage:
   kcert inspect [--json] [--warn-within DUR] FILE...
       every certificate in each file (PEM bundle or DER)
+  kcert check [--root DIR] [--output table|json|prometheus] [--warn-within DUR]
+      every certificate of a node, kubeadm-style; exit 1 when something is expired
+  kcert renew [--root DIR] [--only NAME,...] [--expiring-within DUR] [--days N]
+              [--backdate DUR|ca] [--rotate-keys] [--include-ca] [--dry-run]
+              [--backup-dir DIR] [--json]
+      renew as one transaction (backup, atomic renames, rollback on failure)
+  kcert rollback MANIFEST
+      restore the files a renewal replaced
+  kcert demo [DIR] [--layout kubeadm,kubespray,rke1,rke2,k3s]
+      build an expired cluster tree, check it, renew it, check it again
+  kcert fixture LAYOUT DIR [--valid] [--etcd-hosts N] [--reuse-keys]
+      build a generated cluster tree
   kcert help
 
 exit codes: 0 ok; 1 something expired / not yet valid, or left unrenewed; 2 error; 64 usage
@@ -27,6 +42,11 @@ fn main() {
     let args = Args::new(argv);
     let result = match command.as_str() {
         "inspect" => inspect::run(args),
+        "check" => check::run(args),
+        "renew" => renew::run(args),
+        "rollback" => renew::run_rollback(args),
+        "demo" => demo::run(args),
+        "fixture" => demo::run_fixture(args),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(EXIT_OK)

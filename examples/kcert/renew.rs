@@ -1,0 +1,131 @@
+//! `kcert renew` and `kcert rollback`: renew a node's certificates as one transaction, or undo
+//! a completed renewal from its manifest.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kcertlib::renew::{RenewOptions, renew, rollback};
+use kcertlib::{NotBefore, time::parse_duration};
+
+use crate::args::Args;
+use crate::exit::{EXIT_EXPIRED, EXIT_OK, Failure, emit};
+
+pub fn run(args: Args) -> Result<i32, Failure> {
+    let mut root = PathBuf::from("/");
+    let mut options = RenewOptions::default();
+    let mut json = false;
+    args.parse(
+        |name, value| {
+            let v = value.unwrap_or_default();
+            let dur = |s: &str| parse_duration(s).map_err(|e| e.to_string());
+            match name {
+                "root" => root = PathBuf::from(v),
+                "only" => {
+                    options.only = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect()
+                }
+                "expiring-within" => options.expiring_within = Some(dur(&v)?),
+                "days" => {
+                    let days: u64 = v
+                        .parse()
+                        .map_err(|_| format!("--days needs a number of days, not {v:?}"))?;
+                    options.validity.lifetime = Duration::from_secs(days * 86_400);
+                }
+                "backdate" => {
+                    options.validity.not_before = if v == "ca" {
+                        NotBefore::CaNotBefore
+                    } else {
+                        NotBefore::Backdate(dur(&v)?)
+                    }
+                }
+                "rotate-keys" => options.rotate_keys = true,
+                "include-ca" => options.include_ca = true,
+                "dry-run" => options.dry_run = true,
+                "backup-dir" => options.backup_dir = Some(PathBuf::from(v)),
+                "json" => json = true,
+                _ => {}
+            }
+            Ok(())
+        },
+        |name| match name {
+            "root" | "only" | "expiring-within" | "days" | "backdate" | "backup-dir" => Some(true),
+            "rotate-keys" | "include-ca" | "dry-run" | "json" => Some(false),
+            _ => None,
+        },
+    )
+    .map_err(Failure::usage)?;
+    let report = renew(&root, &options)?;
+    if json {
+        emit(&(report.to_json() + "\n"));
+    } else {
+        emit(&describe(&report));
+    }
+    Ok(if report.skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_EXPIRED
+    })
+}
+
+pub fn describe(report: &kcertlib::renew::RenewReport) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let verb = if report.dry_run {
+        "would renew"
+    } else {
+        "renewed"
+    };
+    for r in &report.renewed {
+        let _ = writeln!(
+            o,
+            "{verb} {:<28} notAfter {} -> {}  serial {} -> {}{}",
+            r.name,
+            r.old_not_after,
+            r.new_not_after,
+            r.old_serial,
+            r.new_serial,
+            if r.key_rotated { "  (new key)" } else { "" }
+        );
+    }
+    for s in &report.skipped {
+        let _ = writeln!(o, "not renewed {:<24} {}", s.name, s.reason);
+    }
+    for w in &report.warnings {
+        let _ = writeln!(o, "warning: {w}");
+    }
+    if let Some(m) = &report.manifest {
+        let _ = writeln!(
+            o,
+            "backup manifest: {} (undo with: kcert rollback {})",
+            m.display(),
+            m.display()
+        );
+    }
+    if !report.restart.is_empty() {
+        let _ = writeln!(
+            o,
+            "restart to pick up the new certificates: {}",
+            report.restart.join(", ")
+        );
+    }
+    if report.renewed.is_empty() && report.skipped.is_empty() {
+        let _ = writeln!(o, "nothing to renew");
+    }
+    o
+}
+
+pub fn run_rollback(args: Args) -> Result<i32, Failure> {
+    let positionals = args
+        .parse(|_, _| Ok(()), |_| None)
+        .map_err(Failure::usage)?;
+    let [manifest] = positionals.as_slice() else {
+        return Err(Failure::usage("rollback needs exactly one MANIFEST".into()));
+    };
+    let report = rollback(std::path::Path::new(manifest))?;
+    emit(&(report.to_json() + "\n"));
+    Ok(EXIT_OK)
+}
