@@ -12,6 +12,7 @@ pub mod kubeconfig;
 pub mod layout;
 pub mod pem;
 pub mod profile;
+pub mod renew;
 pub mod report;
 pub mod sign;
 pub mod signer;

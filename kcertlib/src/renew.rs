@@ -1,0 +1,392 @@
+//! Renewing a node's certificates as one transaction.
+//!
+//! `plan` scans the root and decides what to renew (every leaf, the entries named in `only`, or
+//! those expiring within a duration), with preflight checks: the certificate and its key are
+//! readable and match, the CA key is on this node and matches the CA, the CA is valid. Whatever
+//! cannot be renewed is listed in `skipped` with the reason. `renew` then re-signs each planned
+//! entry faithfully (`resign`: subject, SANs, key usages and every other extension unchanged;
+//! the key kept unless `rotate_keys`), writes every place the certificate lives (PEM files with
+//! their chains, kubeconfig base64 values edited in place, kubelet's pem as a new dated file
+//! behind an atomic symlink swap, copies of it elsewhere), verifies each staged file, and
+//! commits through `txn`: all files change, or none. `rollback` undoes a renewal from its
+//! manifest.
+//!
+//! CAs are renewed only with `include_ca`: re-signed with their own key and subject, so the
+//! certificates and tokens they signed stay valid, every copy refreshed (CA files, chains,
+//! kubeconfig `certificate-authority-data`), and every leaf they signed re-signed against the
+//! new CA certificate. A CA keeps at least its original lifetime (kubeadm's ten years), longer
+//! when `validity.lifetime` asks for more.
+
+mod check;
+mod edits;
+mod files;
+mod pem_text;
+mod select;
+mod sign;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::error::{Result, ResultExt};
+use crate::inventory::EntryKind;
+use crate::time::{Timestamp, short_human_duration};
+use crate::txn::{self, TxnOptions};
+use crate::validity::ValidityPolicy;
+
+pub use select::Plan;
+
+/// What to renew and how.
+#[derive(Clone, Debug)]
+pub struct RenewOptions {
+    /// Lifetime and `notBefore` rule of the new certificates (default 365 days, backdated one
+    /// hour). `validity.now` pins "now" for the whole run.
+    pub validity: ValidityPolicy,
+    /// Renew only these entries (inventory names). Empty means every leaf.
+    pub only: Vec<String>,
+    /// Renew only entries whose `notAfter` falls within this duration from now (expired ones
+    /// included).
+    pub expiring_within: Option<Duration>,
+    /// Give each renewed leaf a new key of the same algorithm (written in the old key's format).
+    pub rotate_keys: bool,
+    /// Also renew CAs (with their own key), refreshing every copy and re-signing their leaves.
+    pub include_ca: bool,
+    /// Plan and sign in memory, write nothing.
+    pub dry_run: bool,
+    /// Where the originals are backed up (must not exist or be empty). Default:
+    /// `<root>/var/lib/kcert/backups/<timestamp>`.
+    pub backup_dir: Option<PathBuf>,
+    /// The warning window of the scan behind the plan (default 30 days).
+    pub warn_within: Duration,
+    /// Test hook, see `TxnOptions::dangerous_fail_after_renames`.
+    #[doc(hidden)]
+    pub dangerous_fail_after_renames: Option<usize>,
+}
+
+impl Default for RenewOptions {
+    fn default() -> Self {
+        RenewOptions {
+            validity: ValidityPolicy::default(),
+            only: Vec::new(),
+            expiring_within: None,
+            rotate_keys: false,
+            include_ca: false,
+            dry_run: false,
+            backup_dir: None,
+            warn_within: Duration::from_secs(30 * 86_400),
+            dangerous_fail_after_renames: None,
+        }
+    }
+}
+
+/// One entry the plan renews.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// The inventory name.
+    pub name: String,
+    /// Leaf or CA.
+    pub kind: EntryKind,
+    /// Why it is renewed (`expired 2025-01-01T00:00:00Z`, `named`, `its CA ca is renewed`).
+    pub reason: String,
+    /// The CA that signs it (`None` for a CA).
+    pub ca_name: Option<String>,
+    /// Entries holding a copy of the same certificate, refreshed with it.
+    pub copies: Vec<String>,
+    /// The files that will change (certificate, key when rotated, copies).
+    pub paths: Vec<PathBuf>,
+    /// The current `notAfter`.
+    pub not_after: Timestamp,
+    /// Whether the key is rotated.
+    pub rotate_key: bool,
+    /// Components to restart afterwards.
+    pub restart: Vec<String>,
+}
+
+/// An entry left alone, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The inventory name.
+    pub name: String,
+    /// Why, naming the file or CA concerned.
+    pub reason: String,
+}
+
+/// One certificate renewed (or, in a dry run, that would be).
+#[derive(Clone, Debug)]
+pub struct Renewed {
+    /// The inventory name.
+    pub name: String,
+    /// The files written for it.
+    pub paths: Vec<PathBuf>,
+    /// Serial before, lower-case hex.
+    pub old_serial: String,
+    /// Serial after, lower-case hex.
+    pub new_serial: String,
+    /// `notBefore` before.
+    pub old_not_before: Timestamp,
+    /// `notAfter` before.
+    pub old_not_after: Timestamp,
+    /// `notBefore` after.
+    pub new_not_before: Timestamp,
+    /// `notAfter` after.
+    pub new_not_after: Timestamp,
+    /// Whether a new key was written.
+    pub key_rotated: bool,
+}
+
+/// What `renew` did.
+#[derive(Clone, Debug)]
+pub struct RenewReport {
+    /// Nothing was written because the options asked for a dry run.
+    pub dry_run: bool,
+    /// Files were changed.
+    pub changed: bool,
+    /// Every certificate renewed (in a dry run: that would be, with the values it would get).
+    pub renewed: Vec<Renewed>,
+    /// Entries left alone, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// The backup copies written.
+    pub backups: Vec<PathBuf>,
+    /// The manifest to pass to `rollback`.
+    pub manifest: Option<PathBuf>,
+    /// Components to restart (the union of the renewed entries' hints).
+    pub restart: Vec<String>,
+    /// Things to know: validity clamped to a CA, an interrupted renewal rolled back first, ...
+    pub warnings: Vec<String>,
+}
+
+/// What `rollback` restored.
+#[derive(Clone, Debug)]
+pub struct RollbackReport {
+    /// Paths put back (or removed, when the renewal had created them).
+    pub restored: Vec<PathBuf>,
+    /// Things to know (files changed since the renewal and overwritten, an interrupted
+    /// renewal rolled back first).
+    pub warnings: Vec<String>,
+}
+
+/// Scans `root` and decides what a renewal with `options` would do. Writes nothing.
+///
+/// # Errors
+/// As `inventory::scan` for an unusable root; `InvalidArgument` when `only` names an entry the
+/// inventory does not have.
+pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
+    select::plan(root, options)
+}
+
+/// Renews what `plan` selects, as one transaction (or only plans and signs, for a dry run).
+///
+/// # Errors
+/// As `plan`; `Crypto`/`Validity` when signing fails (nothing written); `Locked` when another
+/// renewal holds the root; `Transaction` when writing fails (every original is restored; the
+/// error names the step).
+pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
+    let plan = select::plan(root, options)?;
+    let mut report = RenewReport {
+        dry_run: options.dry_run,
+        changed: false,
+        renewed: Vec::new(),
+        skipped: plan.skipped.clone(),
+        backups: Vec::new(),
+        manifest: None,
+        restart: Vec::new(),
+        warnings: plan.warnings.clone(),
+    };
+    if plan.actions.is_empty() {
+        return Ok(report);
+    }
+    let signed = sign::sign_all(&plan)?;
+    for s in &signed {
+        for clamp in &s.clamps {
+            report.warnings.push(format!("{}: {clamp}", s.action.name));
+        }
+    }
+    let written = edits::build(&plan, &signed)?;
+    report.renewed = sign::renewed(&signed, &written.paths_by_entry);
+    report.restart = plan.restart.clone();
+    if options.dry_run {
+        return Ok(report);
+    }
+    let txn_options = TxnOptions {
+        backup_dir: options.backup_dir.clone(),
+        dangerous_fail_after_renames: options.dangerous_fail_after_renames,
+        dangerous_allow_test_pause: false,
+    };
+    let now = plan.now;
+    let outcome = txn::apply(root, &written.changes, &txn_options, |staged| {
+        check::staged(staged, &written.checks, now)
+    })
+    .at_path(root)?;
+    if let Some(recovered) = &outcome.recovered {
+        report.warnings.push(format!(
+            "an interrupted renewal (manifest {}) was rolled back first: {} files restored",
+            recovered.manifest.display(),
+            recovered.restored.len()
+        ));
+        report.warnings.extend(recovered.conflicts.iter().cloned());
+    }
+    report.changed = true;
+    report.backups = outcome.backups;
+    report.manifest = Some(outcome.manifest);
+    Ok(report)
+}
+
+/// Restores the files a renewal replaced, from its manifest.
+///
+/// # Errors
+/// As `txn::rollback`: the manifest unreadable, a file that cannot be restored, `Locked`.
+pub fn rollback(manifest: &Path) -> Result<RollbackReport> {
+    let rolled = txn::rollback(manifest)?;
+    let mut warnings: Vec<String> = rolled
+        .overwritten_changes
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: had changed since the renewal; overwritten with the backup",
+                p.display()
+            )
+        })
+        .collect();
+    if let Some(recovered) = &rolled.recovered {
+        warnings.push(format!(
+            "an interrupted renewal (manifest {}) was rolled back first",
+            recovered.manifest.display()
+        ));
+    }
+    Ok(RollbackReport {
+        restored: rolled.restored,
+        warnings,
+    })
+}
+
+impl RenewReport {
+    /// The report as pretty JSON (camelCase keys, times RFC 3339).
+    pub fn to_json(&self) -> String {
+        let renewed: Vec<_> = self
+            .renewed
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.name,
+                    "paths": r.paths,
+                    "oldSerial": r.old_serial,
+                    "newSerial": r.new_serial,
+                    "oldNotBefore": r.old_not_before.to_rfc3339(),
+                    "oldNotAfter": r.old_not_after.to_rfc3339(),
+                    "newNotBefore": r.new_not_before.to_rfc3339(),
+                    "newNotAfter": r.new_not_after.to_rfc3339(),
+                    "keyRotated": r.key_rotated,
+                })
+            })
+            .collect();
+        let value = json!({
+            "dryRun": self.dry_run,
+            "changed": self.changed,
+            "renewed": renewed,
+            "skipped": skipped_json(&self.skipped),
+            "backups": self.backups,
+            "manifest": self.manifest,
+            "restart": self.restart,
+            "warnings": self.warnings,
+        });
+        pretty(&value)
+    }
+}
+
+impl RollbackReport {
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        pretty(&json!({ "restored": self.restored, "warnings": self.warnings }))
+    }
+}
+
+impl Plan {
+    /// The plan as text, for a dry run: what is renewed and why, what is skipped and why,
+    /// warnings, and what to restart.
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "renewal plan for {} at {}\n",
+            self.root.display(),
+            self.now.to_rfc3339()
+        );
+        if self.actions.is_empty() {
+            out.push_str("nothing to renew\n");
+        }
+        let width = self
+            .actions
+            .iter()
+            .map(|a| a.name.len())
+            .chain(self.skipped.iter().map(|s| s.name.len()))
+            .max()
+            .unwrap_or(0);
+        for a in &self.actions {
+            let left = self.now.seconds_until(a.not_after);
+            let kind = if a.kind == EntryKind::Ca { "CA " } else { "" };
+            let key = if a.rotate_key { ", new key" } else { "" };
+            out.push_str(&format!(
+                "  renew {:width$}  {kind}{} (residual {}){key}\n",
+                a.name,
+                a.reason,
+                short_human_duration(left),
+            ));
+            for copy in &a.copies {
+                out.push_str(&format!("        {:width$}  copy of {}\n", copy, a.name));
+            }
+        }
+        for s in &self.skipped {
+            out.push_str(&format!("  skip  {:width$}  {}\n", s.name, s.reason));
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        if !self.restart.is_empty() {
+            out.push_str(&format!(
+                "restart afterwards: {}\n",
+                self.restart.join(", ")
+            ));
+        }
+        out
+    }
+
+    /// The plan as pretty JSON.
+    pub fn to_json(&self) -> String {
+        let actions: Vec<_> = self
+            .actions
+            .iter()
+            .map(|a| {
+                json!({
+                    "name": a.name,
+                    "kind": if a.kind == EntryKind::Ca { "ca" } else { "leaf" },
+                    "reason": a.reason,
+                    "caName": a.ca_name,
+                    "copies": a.copies,
+                    "paths": a.paths,
+                    "notAfter": a.not_after.to_rfc3339(),
+                    "rotateKey": a.rotate_key,
+                    "restart": a.restart,
+                })
+            })
+            .collect();
+        pretty(&json!({
+            "root": self.root,
+            "now": self.now.to_rfc3339(),
+            "actions": actions,
+            "skipped": skipped_json(&self.skipped),
+            "warnings": self.warnings,
+            "restart": self.restart,
+        }))
+    }
+}
+
+fn skipped_json(skipped: &[Skipped]) -> Vec<serde_json::Value> {
+    skipped
+        .iter()
+        .map(|s| json!({ "name": s.name, "reason": s.reason }))
+        .collect()
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    // A `Value` built from strings, numbers and paths always serializes.
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}

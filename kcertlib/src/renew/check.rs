@@ -1,0 +1,252 @@
+//! The verify callback of the renewal transaction: each staged file is read back from disk and
+//! must hold exactly what was signed, signed by its CA, with its key, and saying what the old
+//! certificate said (subject, SANs, key usage, extended key usage, basic constraints).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::pem_text;
+use crate::cert::Certificate;
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::PrivateKey;
+use crate::kubeconfig::Kubeconfig;
+use crate::time::Timestamp;
+use crate::txn::{Content, StagedFile};
+use crate::verify::verify_signature;
+
+/// The checks of each file, by the real path it is written to.
+pub(super) type Checks = HashMap<PathBuf, Vec<Check>>;
+
+/// One thing a staged file must hold.
+#[derive(Clone, Debug)]
+pub(super) enum Check {
+    /// An entry's renewed certificate.
+    Renewed {
+        entry: String,
+        place: Place,
+        signed: Box<SignedCert>,
+    },
+    /// A copy of a certificate (a CA in a chain, a CA file copy, `certificate-authority-data`).
+    Copy {
+        entry: String,
+        place: Place,
+        der: Vec<u8>,
+    },
+    /// The private key belonging to `cert`.
+    Key {
+        entry: String,
+        place: Place,
+        cert: Box<Certificate>,
+    },
+}
+
+/// Where in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Place {
+    /// PEM text: the first certificate block (for `Renewed`), any block (for `Copy`), the first
+    /// private key block (for `Key`).
+    Pem,
+    /// The `client-certificate-data` / `client-key-data` of this kubeconfig user.
+    KubeconfigUser(String),
+    /// Any cluster's `certificate-authority-data`.
+    KubeconfigClusters,
+}
+
+/// A renewed certificate with what it must agree with.
+#[derive(Clone, Debug)]
+pub(super) struct SignedCert {
+    pub new: Certificate,
+    pub old: Certificate,
+    pub issuer: Certificate,
+    /// The key that goes with `new`.
+    pub key: PrivateKey,
+    /// The key was kept, so the public key must be unchanged.
+    pub key_kept: bool,
+}
+
+/// Runs every check of the staged file.
+///
+/// # Errors
+/// `VerificationFailed` naming the entry and what differs; `Io`/`Pem`/`Kubeconfig` when the
+/// staged file cannot be read back.
+pub(super) fn staged(staged: &StagedFile<'_>, checks: &Checks, now: Timestamp) -> Result<()> {
+    if matches!(staged.content, Content::Symlink(_)) {
+        return Ok(());
+    }
+    let Some(list) = checks.get(staged.path) else {
+        return Ok(());
+    };
+    let bytes = std::fs::read(staged.staged)
+        .map_err(|e| Error::io("reading back staged", staged.staged, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::new(
+            ErrorKind::VerificationFailed,
+            "staged file is not UTF-8 text",
+        )
+        .with_path(staged.path)
+    })?;
+    for check in list {
+        run(check, &text, staged.path, now)?;
+    }
+    Ok(())
+}
+
+fn run(check: &Check, text: &str, path: &Path, now: Timestamp) -> Result<()> {
+    match check {
+        Check::Renewed {
+            entry,
+            place,
+            signed,
+        } => {
+            let found = certificate_at(text, place, path)?;
+            if found.as_der() != signed.new.as_der() {
+                return Err(failed(
+                    entry,
+                    path,
+                    "the staged certificate is not the one signed",
+                ));
+            }
+            verify_renewed(signed, now).map_err(|why| failed(entry, path, &why))
+        }
+        Check::Copy { entry, place, der } => {
+            let present = match place {
+                Place::KubeconfigClusters => Kubeconfig::parse(text, path)?
+                    .clusters()
+                    .iter()
+                    .filter_map(|c| c.certificate_authority_data.as_deref())
+                    .any(|data| {
+                        String::from_utf8(data.to_vec())
+                            .ok()
+                            .and_then(|t| pem_text::contains_certificate(&t, der).ok())
+                            .unwrap_or(false)
+                    }),
+                Place::Pem => pem_text::contains_certificate(text, der)?,
+                Place::KubeconfigUser(user) => user_data(text, path, user, Field::Certificate)
+                    .ok()
+                    .and_then(|t| pem_text::contains_certificate(&t, der).ok())
+                    .unwrap_or(false),
+            };
+            if present {
+                Ok(())
+            } else {
+                Err(failed(
+                    entry,
+                    path,
+                    "the renewed certificate is not in the staged file",
+                ))
+            }
+        }
+        Check::Key { entry, place, cert } => {
+            let pem = match place {
+                Place::KubeconfigUser(user) => user_data(text, path, user, Field::Key)?,
+                Place::Pem | Place::KubeconfigClusters => text.to_string(),
+            };
+            let pem = zeroize::Zeroizing::new(pem);
+            let key = PrivateKey::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))?;
+            if key.matches(cert) {
+                Ok(())
+            } else {
+                Err(failed(
+                    entry,
+                    path,
+                    "the staged key does not match the renewed certificate",
+                ))
+            }
+        }
+    }
+}
+
+/// Signature, validity now, unchanged identity and usages, and the key.
+fn verify_renewed(s: &SignedCert, now: Timestamp) -> std::result::Result<(), String> {
+    verify_signature(&s.new, &s.issuer).map_err(|e| {
+        format!(
+            "signature does not verify against {:?}: {}",
+            s.issuer.subject(),
+            e.message()
+        )
+    })?;
+    if !(s.new.not_before() <= now && now < s.new.not_after()) {
+        return Err(format!(
+            "not valid now: {} to {}",
+            s.new.not_before(),
+            s.new.not_after()
+        ));
+    }
+    let same = |what: &str, equal: bool| {
+        if equal {
+            Ok(())
+        } else {
+            Err(format!("{what} changed"))
+        }
+    };
+    same(
+        "subject",
+        s.new.subject_der().ok() == s.old.subject_der().ok(),
+    )?;
+    same("subjectAltName", s.new.alt_names() == s.old.alt_names())?;
+    same("keyUsage", s.new.key_usage() == s.old.key_usage())?;
+    same(
+        "extendedKeyUsage",
+        s.new.extended_key_usage() == s.old.extended_key_usage(),
+    )?;
+    same(
+        "basicConstraints",
+        s.new.basic_constraints() == s.old.basic_constraints(),
+    )?;
+    if s.key_kept {
+        same("public key", s.new.spki_der().ok() == s.old.spki_der().ok())?;
+    }
+    if !s.key.matches(&s.new) {
+        return Err("its key does not match it".to_string());
+    }
+    Ok(())
+}
+
+fn certificate_at(text: &str, place: &Place, path: &Path) -> Result<Certificate> {
+    let pem = match place {
+        Place::KubeconfigUser(user) => user_data(text, path, user, Field::Certificate)?,
+        Place::Pem | Place::KubeconfigClusters => text.to_string(),
+    };
+    Certificate::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Certificate,
+    Key,
+}
+
+fn user_data(text: &str, path: &Path, user: &str, field: Field) -> Result<String> {
+    let parsed = Kubeconfig::parse(text, path)?;
+    let found = parsed.user(user).ok_or_else(|| {
+        Error::new(
+            ErrorKind::VerificationFailed,
+            format!("staged kubeconfig has no user {user:?}"),
+        )
+        .with_path(path)
+    })?;
+    let data = match field {
+        Field::Certificate => found.client_certificate_data.clone(),
+        Field::Key => found.client_key_data.clone(),
+    };
+    let data = data.ok_or_else(|| {
+        Error::new(
+            ErrorKind::VerificationFailed,
+            format!("staged kubeconfig user {user:?} has no embedded data"),
+        )
+        .with_path(path)
+    })?;
+    String::from_utf8(data).map_err(|_| {
+        Error::new(
+            ErrorKind::VerificationFailed,
+            format!("staged kubeconfig user {user:?} holds data that is not PEM text"),
+        )
+        .with_path(path)
+    })
+}
+
+fn failed(entry: &str, path: &Path, why: &str) -> Error {
+    Error::new(ErrorKind::VerificationFailed, why)
+        .with_entry(entry)
+        .with_path(path)
+}

@@ -1,0 +1,584 @@
+//! Turning signed certificates into file changes: every place a certificate (or its key, or a
+//! copy of its CA) lives is edited at the text level, so only the replaced PEM blocks or base64
+//! values differ from the original bytes. Several edits to one file (a leaf and its CA chain, a
+//! kubeconfig's user and cluster data) accumulate on one text, keyed by the file's real path.
+//!
+//! kubelet's `kubelet-client-current.pem` symlink is renewed the way kubelet rotates it: the
+//! renewed content goes to a new `kubelet-client-<date>.pem` beside the old one, and the link is
+//! swapped to it (same target style, usually absolute); the old dated file stays as history.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use base64ct::{Base64, Encoding};
+
+use super::check::{Check, Checks, Place, SignedCert};
+use super::select::Plan;
+use super::sign::SignedAction;
+use super::{files, pem_text};
+use crate::error::{Error, ErrorKind, Result, ResultExt};
+use crate::inventory::{Entry, EntryKind, Location};
+use crate::kubeconfig::{self, Kubeconfig};
+use crate::time::Timestamp;
+use crate::txn::FileChange;
+
+/// What the renewal writes, and how to check it.
+pub(super) struct Written {
+    /// Files in write order, symlink swaps last.
+    pub changes: Vec<FileChange>,
+    /// Checks by the real path written.
+    pub checks: Checks,
+    /// The paths written for each entry (copies included).
+    pub paths_by_entry: BTreeMap<String, Vec<PathBuf>>,
+}
+
+/// Kubeconfigs that may embed a CA without holding an inventory entry (kubeadm's
+/// `kubelet.conf` after kubelet-finalize, RKE1's `kubecfg-*.yaml`, k3s/RKE2 ones).
+const KUBECONFIG_DIRS: &[(&str, &str)] = &[
+    ("etc/kubernetes", ".conf"),
+    ("etc/kubernetes/ssl", ".yaml"),
+    ("etc/rancher/k3s", ".yaml"),
+    ("etc/rancher/rke2", ".yaml"),
+    ("var/lib/rancher/k3s/server/cred", ".kubeconfig"),
+    ("var/lib/rancher/rke2/server/cred", ".kubeconfig"),
+    ("var/lib/rancher/k3s/agent", ".kubeconfig"),
+    ("var/lib/rancher/rke2/agent", ".kubeconfig"),
+];
+
+pub(super) fn build(plan: &Plan, signed: &[SignedAction<'_>]) -> Result<Written> {
+    let mut editor = Editor {
+        root: &plan.root,
+        now: plan.now,
+        files: Vec::new(),
+        by_source: HashMap::new(),
+        links: Vec::new(),
+        checks: HashMap::new(),
+        paths_by_entry: BTreeMap::new(),
+    };
+    // kubelet links first, so every later edit of the dated file lands in the new one.
+    for s in signed {
+        for holder in holders(s) {
+            if let Location::Combined(link) = &holder.cert {
+                editor.redirect_link(link, &holder.name)?;
+            }
+        }
+    }
+    for s in signed.iter().filter(|s| s.action.kind == EntryKind::Ca) {
+        editor.ca(plan, s)?;
+    }
+    for s in signed.iter().filter(|s| s.action.kind == EntryKind::Leaf) {
+        for holder in holders(s) {
+            editor.leaf(s, holder).at_entry(&holder.name)?;
+        }
+    }
+    Ok(editor.finish())
+}
+
+fn holders<'a>(s: &'a SignedAction<'a>) -> impl Iterator<Item = &'a Entry> {
+    std::iter::once(s.entry).chain(s.copies.iter().copied())
+}
+
+/// One file being edited.
+struct FileEdit {
+    /// The real path read.
+    source: PathBuf,
+    /// The real path written (differs for kubelet's dated files).
+    write_to: PathBuf,
+    original: String,
+    text: String,
+    mode: Option<u32>,
+    entries: Vec<String>,
+}
+
+struct Editor<'p> {
+    root: &'p Path,
+    now: Timestamp,
+    files: Vec<FileEdit>,
+    by_source: HashMap<PathBuf, usize>,
+    links: Vec<FileChange>,
+    /// Checks by source path (mapped to the written path at the end).
+    checks: HashMap<PathBuf, Vec<Check>>,
+    paths_by_entry: BTreeMap<String, Vec<PathBuf>>,
+}
+
+impl Editor<'_> {
+    /// The renewed leaf `s` where `holder` (the entry or a copy of it) keeps it.
+    fn leaf(&mut self, s: &SignedAction<'_>, holder: &Entry) -> Result<()> {
+        let signed = Box::new(SignedCert {
+            new: s.new.clone(),
+            old: s.old.clone(),
+            issuer: s.issuer.clone(),
+            key: s.key.clone(),
+            key_kept: s.new_key.is_none(),
+        });
+        let old_der = s.old.as_der();
+        let new_der = s.new.as_der();
+        let (source, place) = match &holder.cert {
+            Location::File(path) | Location::Combined(path) => {
+                let source = self.edit(path, &holder.name, |text| {
+                    replace_certificate(text, old_der, new_der, path)
+                })?;
+                (source, Place::Pem)
+            }
+            Location::KubeconfigEmbedded { kubeconfig, user } => {
+                let source = self.edit(kubeconfig, &holder.name, |text| {
+                    replace_user_data(text, kubeconfig, user, UserField::Certificate, |pem| {
+                        replace_certificate(pem, old_der, new_der, kubeconfig)
+                    })
+                })?;
+                (source, Place::KubeconfigUser(user.clone()))
+            }
+        };
+        self.check(
+            &source,
+            Check::Renewed {
+                entry: holder.name.clone(),
+                place,
+                signed,
+            },
+        );
+        let Some(key_location) = &holder.key else {
+            return Ok(());
+        };
+        let key_pem = match &s.new_key {
+            Some(key) => Some(key.to_pem().at_entry(&holder.name)?),
+            None => None,
+        };
+        let (source, place) = match (key_location, &key_pem) {
+            (Location::File(path) | Location::Combined(path), Some(pem)) => {
+                let source = self.edit(path, &holder.name, |text| {
+                    pem_text::replace_private_key(text, pem).at_path(path)
+                })?;
+                if matches!(key_location, Location::File(_)) {
+                    self.set_private(&source);
+                }
+                (source, Place::Pem)
+            }
+            (Location::KubeconfigEmbedded { kubeconfig, user }, Some(pem)) => {
+                let source = self.edit(kubeconfig, &holder.name, |text| {
+                    replace_user_data(text, kubeconfig, user, UserField::Key, |_| {
+                        Ok(pem.to_string())
+                    })
+                })?;
+                (source, Place::KubeconfigUser(user.clone()))
+            }
+            // A kept key in a file of its own is untouched: `Renewed` checks it in memory.
+            (Location::File(_), None) => return Ok(()),
+            (Location::Combined(path), None) => (self.source_of(path)?, Place::Pem),
+            (Location::KubeconfigEmbedded { kubeconfig, user }, None) => (
+                self.source_of(kubeconfig)?,
+                Place::KubeconfigUser(user.clone()),
+            ),
+        };
+        self.check(
+            &source,
+            Check::Key {
+                entry: holder.name.clone(),
+                place,
+                cert: Box::new(s.new.clone()),
+            },
+        );
+        Ok(())
+    }
+
+    /// The renewed CA `s`: its file, its copies, every chain and kubeconfig that embeds it.
+    fn ca(&mut self, plan: &Plan, s: &SignedAction<'_>) -> Result<()> {
+        let old_der = s.old.as_der();
+        let new_der = s.new.as_der();
+        let name = &s.action.name;
+        let signed = Box::new(SignedCert {
+            new: s.new.clone(),
+            old: s.old.clone(),
+            issuer: s.new.clone(),
+            key: s.key.clone(),
+            key_kept: true,
+        });
+        let own = s.entry.cert.path();
+        let source = self
+            .edit(own, name, |text| {
+                replace_certificate(text, old_der, new_der, own)
+            })
+            .at_entry(name)?;
+        self.check(
+            &source,
+            Check::Renewed {
+                entry: name.clone(),
+                place: Place::Pem,
+                signed,
+            },
+        );
+        // Every PEM file of the inventory that holds the old CA (copies, chains).
+        let mut pem_files = BTreeSet::new();
+        for entry in &plan.inventory.entries {
+            if let Location::File(p) | Location::Combined(p) = &entry.cert {
+                pem_files.insert(p.clone());
+            }
+        }
+        for path in pem_files {
+            let Ok(text) = self.current_text(&path) else {
+                continue;
+            };
+            if !pem_text::contains_certificate(&text, old_der).unwrap_or(false) {
+                continue;
+            }
+            let holder = self.holder_name(plan, &path, name);
+            let source = self
+                .edit(&path, &holder, |text| {
+                    Ok(pem_text::replace_certificate(text, old_der, new_der)?.0)
+                })
+                .at_entry(&holder)?;
+            self.check(
+                &source,
+                Check::Copy {
+                    entry: holder,
+                    place: Place::Pem,
+                    der: new_der.to_vec(),
+                },
+            );
+        }
+        for path in kubeconfig_candidates(plan) {
+            let Ok(text) = self.current_text(&path) else {
+                continue;
+            };
+            let Ok(parsed) = Kubeconfig::parse(&text, &path) else {
+                continue;
+            };
+            let holds_ca = parsed.clusters().iter().any(|c| {
+                c.certificate_authority_data
+                    .as_deref()
+                    .and_then(|d| std::str::from_utf8(d).ok())
+                    .is_some_and(|t| pem_text::contains_certificate(t, old_der).unwrap_or(false))
+            });
+            if !holds_ca {
+                continue;
+            }
+            let holder = self.holder_name(plan, &path, name);
+            let source = self
+                .edit(&path, &holder, |text| {
+                    replace_cluster_ca(text, &path, old_der, new_der)
+                })
+                .at_entry(&holder)?;
+            self.check(
+                &source,
+                Check::Copy {
+                    entry: holder,
+                    place: Place::KubeconfigClusters,
+                    der: new_der.to_vec(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Sends kubelet's renewed pem to a new dated file and swaps the link to it.
+    fn redirect_link(&mut self, link: &Path, entry: &str) -> Result<()> {
+        let Ok(meta) = std::fs::symlink_metadata(link) else {
+            return Ok(());
+        };
+        if !meta.file_type().is_symlink() {
+            return Ok(());
+        }
+        let source = files::real_path(self.root, link)?;
+        if self.by_source.contains_key(&source) {
+            return Ok(());
+        }
+        let old_target =
+            std::fs::read_link(link).map_err(|e| Error::io("reading symlink", link, e))?;
+        let dir = source.parent().ok_or_else(|| {
+            Error::new(ErrorKind::Layout, "kubelet pem has no directory").with_path(link)
+        })?;
+        let new_name = self.dated_name(link, dir);
+        let index = self.open(link)?;
+        let file = &mut self.files[index];
+        file.write_to = dir.join(&new_name);
+        file.mode = Some(0o600);
+        self.links.push(FileChange::symlink(
+            entry,
+            link,
+            old_target.with_file_name(&new_name),
+        ));
+        self.note(entry, link.to_path_buf());
+        Ok(())
+    }
+
+    /// `kubelet-client-2026-02-03-04-05-06.pem`: kubelet's naming, at the plan's time, moved on
+    /// by a second while the name is taken.
+    fn dated_name(&self, link: &Path, dir: &Path) -> String {
+        let link_name = link
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = match link_name.strip_suffix("current.pem") {
+            Some(prefix) => prefix.to_string(),
+            None => format!("{}-", link_name.strip_suffix(".pem").unwrap_or(&link_name)),
+        };
+        let mut at = self.now;
+        loop {
+            let stamp: String = at
+                .to_rfc3339()
+                .trim_end_matches('Z')
+                .chars()
+                .map(|c| if c == 'T' || c == ':' { '-' } else { c })
+                .collect();
+            let name = format!("{prefix}{stamp}.pem");
+            let taken = std::fs::symlink_metadata(dir.join(&name)).is_ok()
+                || self.files.iter().any(|f| f.write_to == dir.join(&name));
+            if !taken {
+                return name;
+            }
+            at = at.plus(std::time::Duration::from_secs(1));
+        }
+    }
+
+    /// Opens `path` (as the inventory names it) for editing, once per real file.
+    fn open(&mut self, path: &Path) -> Result<usize> {
+        let source = files::real_path(self.root, path)?;
+        if let Some(&index) = self.by_source.get(&source) {
+            return Ok(index);
+        }
+        let text = files::read_text(self.root, path)?;
+        self.files.push(FileEdit {
+            write_to: source.clone(),
+            source: source.clone(),
+            original: text.clone(),
+            text,
+            mode: None,
+            entries: Vec::new(),
+        });
+        let index = self.files.len() - 1;
+        self.by_source.insert(source, index);
+        Ok(index)
+    }
+
+    /// Applies `change` to the current text of `path` for `entry`; returns the source path.
+    fn edit(
+        &mut self,
+        path: &Path,
+        entry: &str,
+        change: impl FnOnce(&str) -> Result<String>,
+    ) -> Result<PathBuf> {
+        let index = self.open(path)?;
+        let file = &mut self.files[index];
+        file.text = change(&file.text).map_err(|e| e.with_path(path))?;
+        if !file.entries.iter().any(|e| e == entry) {
+            file.entries.push(entry.to_string());
+        }
+        let (source, write_to) = (file.source.clone(), file.write_to.clone());
+        self.note(entry, write_to);
+        Ok(source)
+    }
+
+    /// The text of `path` with the edits so far.
+    fn current_text(&self, path: &Path) -> Result<String> {
+        let source = files::real_path(self.root, path)?;
+        match self.by_source.get(&source) {
+            Some(&index) => Ok(self.files[index].text.clone()),
+            None => files::read_text(self.root, path),
+        }
+    }
+
+    fn source_of(&mut self, path: &Path) -> Result<PathBuf> {
+        let index = self.open(path)?;
+        Ok(self.files[index].source.clone())
+    }
+
+    fn set_private(&mut self, source: &Path) {
+        if let Some(&index) = self.by_source.get(source) {
+            self.files[index].mode = Some(0o600);
+        }
+    }
+
+    fn check(&mut self, source: &Path, check: Check) {
+        self.checks
+            .entry(source.to_path_buf())
+            .or_default()
+            .push(check);
+    }
+
+    fn note(&mut self, entry: &str, path: PathBuf) {
+        let paths = self.paths_by_entry.entry(entry.to_string()).or_default();
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+
+    /// The entry that owns `path` for messages: the inventory entry whose certificate lives
+    /// there, else the CA being refreshed.
+    fn holder_name(&self, plan: &Plan, path: &Path, ca: &str) -> String {
+        plan.inventory
+            .entries
+            .iter()
+            .find(|e| e.cert.path() == path)
+            .map_or_else(|| ca.to_string(), |e| e.name.clone())
+    }
+
+    fn finish(self) -> Written {
+        let mut changes = Vec::new();
+        let mut checks: Checks = HashMap::new();
+        for file in &self.files {
+            if file.text == file.original && file.write_to == file.source {
+                continue;
+            }
+            let mut change = FileChange::bytes(
+                file.entries.join(","),
+                &file.write_to,
+                file.text.clone().into_bytes(),
+            );
+            change.mode = file.mode;
+            changes.push(change);
+            if let Some(list) = self.checks.get(&file.source) {
+                checks.insert(file.write_to.clone(), list.clone());
+            }
+        }
+        changes.extend(self.links);
+        Written {
+            changes,
+            checks,
+            paths_by_entry: self.paths_by_entry,
+        }
+    }
+}
+
+fn replace_certificate(text: &str, old_der: &[u8], new_der: &[u8], path: &Path) -> Result<String> {
+    let (out, replaced) = pem_text::replace_certificate(text, old_der, new_der)?;
+    if replaced == 0 {
+        return Err(Error::new(
+            ErrorKind::Layout,
+            "the certificate to renew is no longer in the file (changed since the scan?)",
+        )
+        .with_path(path));
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum UserField {
+    Certificate,
+    Key,
+}
+
+/// Re-encodes one user's embedded data after `change` edits its decoded PEM.
+fn replace_user_data(
+    text: &str,
+    path: &Path,
+    user: &str,
+    field: UserField,
+    change: impl FnOnce(&str) -> Result<String>,
+) -> Result<String> {
+    let parsed = Kubeconfig::parse(text, path)?;
+    let found = parsed.user(user).ok_or_else(|| {
+        Error::new(ErrorKind::Kubeconfig, format!("no user {user:?}")).with_path(path)
+    })?;
+    let (written, decoded, name) = match field {
+        UserField::Certificate => (
+            found.client_certificate_data_base64.as_deref(),
+            found.client_certificate_data.as_deref(),
+            "client-certificate-data",
+        ),
+        UserField::Key => (
+            found.client_key_data_base64.as_deref(),
+            found.client_key_data.as_deref(),
+            "client-key-data",
+        ),
+    };
+    let (Some(written), Some(decoded)) = (written, decoded) else {
+        return Err(Error::new(
+            ErrorKind::Kubeconfig,
+            format!("user {user:?} has no {name}"),
+        )
+        .with_path(path));
+    };
+    let decoded = zeroize::Zeroizing::new(String::from_utf8(decoded.to_vec()).map_err(|_| {
+        Error::new(
+            ErrorKind::Kubeconfig,
+            format!("{name} of user {user:?} is not PEM text"),
+        )
+        .with_path(path)
+    })?);
+    let new_pem = zeroize::Zeroizing::new(change(&decoded)?);
+    let new_base64 = Base64::encode_string(new_pem.as_bytes());
+    kubeconfig::replace_base64_value(text, written, &new_base64).map_err(|e| e.with_path(path))
+}
+
+/// Replaces the old CA in every cluster's `certificate-authority-data`.
+fn replace_cluster_ca(text: &str, path: &Path, old_der: &[u8], new_der: &[u8]) -> Result<String> {
+    let parsed = Kubeconfig::parse(text, path)?;
+    let mut out = text.to_string();
+    let mut done = BTreeSet::new();
+    for cluster in parsed.clusters() {
+        let (Some(written), Some(data)) = (
+            cluster.certificate_authority_data_base64.as_deref(),
+            cluster.certificate_authority_data.as_deref(),
+        ) else {
+            continue;
+        };
+        let Ok(pem) = std::str::from_utf8(data) else {
+            continue;
+        };
+        let (new_pem, replaced) = pem_text::replace_certificate(pem, old_der, new_der)?;
+        if replaced == 0 || !done.insert(written.to_string()) {
+            continue;
+        }
+        let new_base64 = Base64::encode_string(new_pem.as_bytes());
+        out = replace_every_value(&out, written, &new_base64, path)?;
+    }
+    Ok(out)
+}
+
+/// Every whole-token occurrence of `old` replaced (several clusters may share one CA value,
+/// which `kubeconfig::replace_base64_value` refuses as ambiguous).
+fn replace_every_value(text: &str, old: &str, new: &str, path: &Path) -> Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut replaced = 0;
+    while let Some(at) = first_token(rest, old) {
+        out.push_str(&rest[..at]);
+        out.push_str(new);
+        rest = &rest[at + old.len()..];
+        replaced += 1;
+    }
+    out.push_str(rest);
+    if replaced == 0 {
+        return Err(Error::new(
+            ErrorKind::Kubeconfig,
+            "certificate-authority-data value not found as written",
+        )
+        .with_path(path));
+    }
+    Ok(out)
+}
+
+fn first_token(text: &str, value: &str) -> Option<usize> {
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=';
+    let bytes = text.as_bytes();
+    text.match_indices(value).map(|(at, _)| at).find(|&at| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + value.len()).copied();
+        !before.is_some_and(is_b64) && !after.is_some_and(is_b64)
+    })
+}
+
+/// The kubeconfigs of the inventory plus those in the usual directories.
+fn kubeconfig_candidates(plan: &Plan) -> Vec<PathBuf> {
+    let mut out = BTreeSet::new();
+    for entry in &plan.inventory.entries {
+        if let Location::KubeconfigEmbedded { kubeconfig, .. } = &entry.cert {
+            out.insert(kubeconfig.clone());
+        }
+    }
+    for (dir, suffix) in KUBECONFIG_DIRS {
+        let Ok(real) = files::real_path(&plan.root, &plan.root.join(dir)) else {
+            continue;
+        };
+        let Ok(listing) = std::fs::read_dir(&real) else {
+            continue;
+        };
+        for item in listing.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name.ends_with(suffix) && item.path().is_file() {
+                out.insert(plan.root.join(dir).join(name));
+            }
+        }
+    }
+    out.into_iter().collect()
+}

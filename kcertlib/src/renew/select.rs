@@ -1,0 +1,434 @@
+//! Deciding what to renew: selection by name, expiry window and kind, then the preflight checks
+//! that turn an entry into an action or a skip with a reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use super::{Action, RenewOptions, Skipped, files};
+use crate::cert::Certificate;
+use crate::error::{Error, ErrorKind, Result};
+use crate::inventory::{self, Entry, EntryStatus, Inventory, Location, ScanOptions};
+use crate::key::PrivateKey;
+use crate::sign::Issuer;
+use crate::time::Timestamp;
+use crate::validity::ValidityPolicy;
+
+/// What a renewal will do: the actions, the skips with reasons, warnings and restart hints.
+/// `Plan::to_text()` is the dry run's output.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The canonical root.
+    pub root: PathBuf,
+    /// The time the plan was made for (and every new certificate is dated from).
+    pub now: Timestamp,
+    /// The entries to renew: CAs first, then leaves, in inventory order.
+    pub actions: Vec<Action>,
+    /// The entries left alone, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// Things to know before renewing (a CA that will clamp its leaves, a key kept although
+    /// rotation was asked, ...).
+    pub warnings: Vec<String>,
+    /// Components to restart after the renewal.
+    pub restart: Vec<String>,
+    /// The scan the plan was made from.
+    pub(super) inventory: Inventory,
+    /// The CA keys, loaded and checked, by CA entry name.
+    pub(super) ca_keys: BTreeMap<String, PrivateKey>,
+    /// `options.validity` with `now` pinned.
+    pub(super) validity: ValidityPolicy,
+}
+
+impl Plan {
+    /// The inventory entry of an action.
+    pub(super) fn entry(&self, name: &str) -> Option<&Entry> {
+        self.inventory.get(name)
+    }
+
+    /// The entries holding a copy of `name`'s certificate.
+    pub(super) fn copies_of(&self, name: &str) -> Vec<&Entry> {
+        self.inventory
+            .entries
+            .iter()
+            .filter(|e| e.copy_of.as_deref() == Some(name))
+            .collect()
+    }
+}
+
+pub(super) fn plan(root: &std::path::Path, options: &RenewOptions) -> Result<Plan> {
+    let now = options.validity.now();
+    let validity = ValidityPolicy {
+        now: Some(now),
+        ..options.validity
+    };
+    let inventory = inventory::scan(
+        root,
+        &ScanOptions {
+            warn_within: options.warn_within,
+            now: Some(now),
+        },
+    )?;
+    let mut plan = Plan {
+        root: inventory.root.clone(),
+        now,
+        actions: Vec::new(),
+        skipped: Vec::new(),
+        warnings: Vec::new(),
+        restart: Vec::new(),
+        inventory,
+        ca_keys: BTreeMap::new(),
+        validity,
+    };
+    let named = named_entries(&mut plan, options)?;
+    let mut renewed_cas = BTreeSet::new();
+    let cas: Vec<Entry> = plan.inventory.cas().into_iter().cloned().collect();
+    for ca in cas.iter().filter(|e| e.copy_of.is_none()) {
+        let Some(reason) = selection(&mut plan, options, &named, ca) else {
+            continue;
+        };
+        if !options.include_ca {
+            if named.contains(&ca.name) {
+                plan.skip(&ca.name, "a CA: CAs are renewed only with include_ca");
+            }
+            continue;
+        }
+        match preflight_ca(&plan, ca) {
+            Ok(key) => {
+                plan.ca_keys.insert(ca.name.clone(), key);
+                renewed_cas.insert(ca.name.clone());
+                let action = plan.action(ca, reason, false);
+                plan.actions.push(action);
+            }
+            Err(why) => plan.skip(&ca.name, &why),
+        }
+    }
+    let leaves: Vec<Entry> = plan.inventory.leaves().into_iter().cloned().collect();
+    for leaf in leaves.iter().filter(|e| e.copy_of.is_none()) {
+        let selected = selection(&mut plan, options, &named, leaf);
+        let by_ca = leaf
+            .ca_name
+            .as_ref()
+            .filter(|ca| renewed_cas.contains(*ca))
+            .map(|ca| format!("its CA {ca} is renewed"));
+        let Some(reason) = selected.or(by_ca) else {
+            continue;
+        };
+        match preflight_leaf(&mut plan, leaf, &renewed_cas) {
+            Ok(()) => {
+                let rotate = options.rotate_keys && !holds_service_account_key(leaf);
+                if options.rotate_keys && !rotate {
+                    plan.warnings.push(format!(
+                        "{}: key kept although rotate_keys is set: it signs service-account tokens, and a new one would invalidate them all",
+                        leaf.name
+                    ));
+                }
+                let action = plan.action(leaf, reason, rotate);
+                plan.actions.push(action);
+            }
+            Err(why) => plan.skip(&leaf.name, &why),
+        }
+    }
+    keep_shared_keys(&mut plan);
+    let mut restart = Vec::new();
+    for action in &plan.actions {
+        for component in &action.restart {
+            if !restart.contains(component) {
+                restart.push(component.clone());
+            }
+        }
+    }
+    plan.restart = restart;
+    Ok(plan)
+}
+
+impl Plan {
+    fn skip(&mut self, name: &str, reason: &str) {
+        self.skipped.push(Skipped {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+
+    fn action(&self, entry: &Entry, reason: String, rotate_key: bool) -> Action {
+        let copies = self.copies_of(&entry.name);
+        let mut paths = vec![entry.cert.path().to_path_buf()];
+        let mut restart = entry.restart.clone();
+        if rotate_key && let Some(key) = &entry.key {
+            paths.push(key.path().to_path_buf());
+        }
+        for copy in &copies {
+            paths.push(copy.cert.path().to_path_buf());
+            if rotate_key && let Some(key) = &copy.key {
+                paths.push(key.path().to_path_buf());
+            }
+            restart.extend(copy.restart.iter().cloned());
+        }
+        paths.dedup();
+        let mut unique_restart = Vec::new();
+        for r in restart {
+            if !unique_restart.contains(&r) {
+                unique_restart.push(r);
+            }
+        }
+        Action {
+            name: entry.name.clone(),
+            kind: entry.kind,
+            reason,
+            ca_name: entry.ca_name.clone(),
+            copies: copies.iter().map(|c| c.name.clone()).collect(),
+            paths,
+            not_after: entry
+                .certificate
+                .as_ref()
+                .map_or(self.now, Certificate::not_after),
+            rotate_key,
+            restart: unique_restart,
+        }
+    }
+}
+
+/// Entries sharing one key file (RKE1's kube-node and kube-proxy) cannot each get a new key:
+/// they keep it, with a warning.
+fn keep_shared_keys(plan: &mut Plan) {
+    let mut by_key: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    for (index, action) in plan.actions.iter().enumerate() {
+        if !action.rotate_key {
+            continue;
+        }
+        let key = plan.inventory.get(&action.name).and_then(|e| e.key.clone());
+        if let Some(Location::File(path)) = key {
+            let real = files::real_path(&plan.root, &path).unwrap_or(path);
+            by_key.entry(real).or_default().push(index);
+        }
+    }
+    for (key, sharing) in by_key.into_iter().filter(|(_, v)| v.len() > 1) {
+        let names: Vec<String> = sharing
+            .iter()
+            .map(|&i| plan.actions[i].name.clone())
+            .collect();
+        for &i in &sharing {
+            let reason = plan.actions[i].reason.clone();
+            if let Some(entry) = plan.inventory.get(&plan.actions[i].name).cloned() {
+                plan.actions[i] = plan.action(&entry, reason, false);
+            }
+        }
+        plan.warnings.push(format!(
+            "{}: keys kept although rotate_keys is set: they share {}",
+            names.join(", "),
+            key.display()
+        ));
+    }
+}
+
+/// The names in `only`, checked against the inventory, with copies mapped to their originals.
+fn named_entries(plan: &mut Plan, options: &RenewOptions) -> Result<BTreeSet<String>> {
+    let mut named = BTreeSet::new();
+    for name in &options.only {
+        let Some(entry) = plan.inventory.get(name) else {
+            let known: Vec<&str> = plan
+                .inventory
+                .entries
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "no certificate named {name:?} under {}; known: {}",
+                    plan.root.display(),
+                    known.join(", ")
+                ),
+            ));
+        };
+        match &entry.copy_of {
+            Some(original) => {
+                plan.warnings.push(format!(
+                    "{name} holds a copy of {original}: renewing {original} and every copy of it"
+                ));
+                named.insert(original.clone());
+            }
+            None => {
+                named.insert(name.clone());
+            }
+        }
+    }
+    Ok(named)
+}
+
+/// Why `entry` is selected by the options, or `None`. Named entries outside the expiry window
+/// are reported as skipped; others are left out silently.
+fn selection(
+    plan: &mut Plan,
+    options: &RenewOptions,
+    named: &BTreeSet<String>,
+    entry: &Entry,
+) -> Option<String> {
+    let is_named = named.contains(&entry.name);
+    if !options.only.is_empty() && !is_named {
+        return None;
+    }
+    let not_after = entry.certificate.as_ref().map(Certificate::not_after);
+    if let (Some(window), Some(not_after)) = (options.expiring_within, not_after)
+        && not_after > plan.now.plus(window)
+    {
+        if is_named {
+            plan.skip(
+                &entry.name,
+                &format!(
+                    "valid until {not_after}, beyond the expiring_within window of {}",
+                    crate::time::short_human_duration(window.as_secs() as i64)
+                ),
+            );
+        }
+        return None;
+    }
+    Some(match (entry.status, not_after) {
+        (EntryStatus::Expired, Some(t)) => format!("expired {t}"),
+        (EntryStatus::NotYetValid, _) => "not yet valid".to_string(),
+        (_, Some(t)) if options.expiring_within.is_some() => format!("expires {t}"),
+        _ if is_named => "named".to_string(),
+        (_, Some(t)) => format!("valid until {t}"),
+        (_, None) => "listed".to_string(),
+    })
+}
+
+/// A CA can be renewed when its certificate and key are here, match, and it is self-issued.
+fn preflight_ca(plan: &Plan, ca: &Entry) -> std::result::Result<PrivateKey, String> {
+    let cert = readable(ca)?;
+    let Some(key_location) = &ca.key else {
+        return Err("externally managed: no CA key on this node".to_string());
+    };
+    let key = files::load_key(&plan.root, key_location).map_err(|e| {
+        if ca.externally_managed {
+            format!("externally managed: its key {key_location} is not on this node")
+        } else {
+            format!("its key cannot be used: {e}")
+        }
+    })?;
+    Issuer::new(cert, &key).map_err(|e| format!("cannot sign: {}", e.message()))?;
+    if !cert.is_self_issued() {
+        return Err(format!(
+            "an intermediate CA (issued by {:?}): only self-signed CAs are renewed",
+            cert.issuer()
+        ));
+    }
+    Ok(key)
+}
+
+/// A leaf can be renewed when it is readable, its key matches, and its CA can sign now.
+fn preflight_leaf(
+    plan: &mut Plan,
+    leaf: &Entry,
+    renewed_cas: &BTreeSet<String>,
+) -> std::result::Result<(), String> {
+    let cert = readable(leaf)?.clone();
+    let Some(ca_name) = leaf.ca_name.clone() else {
+        return Err(if cert.is_self_issued() {
+            "self-signed: no CA on this node signs it (kubelet recreates its self-signed serving certificate itself)".to_string()
+        } else if matches!(leaf.cert, Location::File(_)) && leaf.externally_managed {
+            "externally managed: signed by a CA whose key is not kept (the next certificate in its file)".to_string()
+        } else {
+            format!(
+                "no CA certificate on this node issued it (issuer {:?})",
+                cert.issuer()
+            )
+        });
+    };
+    match leaf.key_matches {
+        Some(true) => {}
+        Some(false) => {
+            return Err(format!(
+                "its key {} does not match the certificate",
+                describe_key(leaf)
+            ));
+        }
+        None => {
+            return Err(format!(
+                "its key {} is missing or unreadable{}",
+                describe_key(leaf),
+                problems(leaf)
+            ));
+        }
+    }
+    if leaf.chain_verifies == Some(false) {
+        return Err(format!(
+            "its signature does not verify against CA {ca_name}{}",
+            problems(leaf)
+        ));
+    }
+    let ca = plan
+        .inventory
+        .get(&ca_name)
+        .cloned()
+        .ok_or_else(|| format!("its CA {ca_name} is not in the inventory"))?;
+    if !plan.ca_keys.contains_key(&ca_name) {
+        if ca.externally_managed || leaf.externally_managed {
+            return Err(format!(
+                "externally managed: the key of CA {ca_name} is not on this node"
+            ));
+        }
+        let key = preflight_ca_key(plan, &ca)?;
+        plan.ca_keys.insert(ca_name.clone(), key);
+    }
+    if renewed_cas.contains(&ca_name) {
+        return Ok(());
+    }
+    let ca_cert = readable(&ca)?;
+    if ca_cert.not_after() <= plan.now {
+        return Err(format!(
+            "its CA {ca_name} expired at {}: renew the CA too (include_ca)",
+            ca_cert.not_after()
+        ));
+    }
+    let wanted = plan.now.plus(plan.validity.lifetime);
+    let warning = format!(
+        "CA {ca_name} expires at {}, before the requested notAfter {wanted}: the certificates it signs end then (renew the CA with include_ca to go further)",
+        ca_cert.not_after()
+    );
+    if ca_cert.not_after() < wanted && !plan.warnings.contains(&warning) {
+        plan.warnings.push(warning);
+    }
+    Ok(())
+}
+
+/// The key of a CA that is not itself renewed, loaded and checked against its certificate.
+fn preflight_ca_key(plan: &Plan, ca: &Entry) -> std::result::Result<PrivateKey, String> {
+    let cert = readable(ca).map_err(|why| format!("its CA {}: {why}", ca.name))?;
+    let location = ca
+        .key
+        .as_ref()
+        .ok_or_else(|| format!("externally managed: CA {} has no key on this node", ca.name))?;
+    let key = files::load_key(&plan.root, location)
+        .map_err(|e| format!("the key of its CA {} cannot be used: {e}", ca.name))?;
+    Issuer::new(cert, &key)
+        .map_err(|e| format!("its CA {} cannot sign: {}", ca.name, e.message()))?;
+    Ok(key)
+}
+
+fn readable(entry: &Entry) -> std::result::Result<&Certificate, String> {
+    match (&entry.certificate, entry.status) {
+        (Some(cert), _) => Ok(cert),
+        (None, EntryStatus::Missing) => Err(format!("missing: {}", entry.cert)),
+        (None, _) => Err(format!("unreadable{}", problems(entry))),
+    }
+}
+
+fn problems(entry: &Entry) -> String {
+    if entry.problems.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", entry.problems.join("; "))
+    }
+}
+
+fn describe_key(entry: &Entry) -> String {
+    entry
+        .key
+        .as_ref()
+        .map_or_else(|| "(no key location)".to_string(), ToString::to_string)
+}
+
+/// RKE1's `kube-service-account-token` pairs a certificate with the key that signs every
+/// service-account token; rotating that key would invalidate them all.
+fn holds_service_account_key(entry: &Entry) -> bool {
+    entry.name.contains("service-account")
+}

@@ -1,0 +1,174 @@
+//! Signing the plan's actions in memory: CAs first (with their own key), then each leaf against
+//! its CA's current certificate, the new one when the CA was renewed in this run.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::select::Plan;
+use super::{Action, Renewed, files};
+use crate::cert::Certificate;
+use crate::error::{Error, ErrorKind, Result, ResultExt};
+use crate::inventory::{Entry, EntryKind};
+use crate::key::PrivateKey;
+use crate::sign::{Issuer, KeyPolicy, ResignOptions, resign, self_resign_ca};
+use crate::validity::{Clamp, ValidityPolicy};
+
+/// One action, signed.
+#[derive(Clone, Debug)]
+pub(super) struct SignedAction<'p> {
+    /// The planned action.
+    pub action: &'p Action,
+    /// Its inventory entry.
+    pub entry: &'p Entry,
+    /// Entries holding a copy of the certificate.
+    pub copies: Vec<&'p Entry>,
+    /// The certificate before.
+    pub old: Certificate,
+    /// The certificate after.
+    pub new: Certificate,
+    /// The CA certificate that signed `new` (for a CA: `new` itself).
+    pub issuer: Certificate,
+    /// The key that belongs to `new` (the current one, or the new one when rotated).
+    pub key: PrivateKey,
+    /// The new key, in the old key's format, when rotated.
+    pub new_key: Option<PrivateKey>,
+    /// Validity adjustments made to stay inside the CA's window.
+    pub clamps: Vec<Clamp>,
+}
+
+pub(super) fn sign_all(plan: &Plan) -> Result<Vec<SignedAction<'_>>> {
+    let mut new_cas: BTreeMap<&str, Certificate> = BTreeMap::new();
+    let mut out = Vec::with_capacity(plan.actions.len());
+    for action in &plan.actions {
+        let entry = plan.entry(&action.name).ok_or_else(|| lost(&action.name))?;
+        let old = entry
+            .certificate
+            .clone()
+            .ok_or_else(|| lost(&action.name))?;
+        let signed = match action.kind {
+            EntryKind::Ca => {
+                let key = plan
+                    .ca_keys
+                    .get(&action.name)
+                    .ok_or_else(|| lost(&action.name))?;
+                let signed = self_resign_ca(
+                    &old,
+                    key,
+                    &ResignOptions {
+                        validity: ca_validity(&plan.validity, &old),
+                        ..ResignOptions::default()
+                    },
+                )
+                .at_entry(&action.name)?;
+                new_cas.insert(&action.name, signed.certificate.clone());
+                SignedAction {
+                    action,
+                    entry,
+                    copies: plan.copies_of(&action.name),
+                    issuer: signed.certificate.clone(),
+                    new: signed.certificate,
+                    old,
+                    key: key.clone(),
+                    new_key: None,
+                    clamps: signed.clamps,
+                }
+            }
+            EntryKind::Leaf => sign_leaf(plan, action, entry, old, &new_cas)?,
+        };
+        out.push(signed);
+    }
+    Ok(out)
+}
+
+fn sign_leaf<'p>(
+    plan: &'p Plan,
+    action: &'p Action,
+    entry: &'p Entry,
+    old: Certificate,
+    new_cas: &BTreeMap<&str, Certificate>,
+) -> Result<SignedAction<'p>> {
+    let ca_name = action
+        .ca_name
+        .as_deref()
+        .ok_or_else(|| lost(&action.name))?;
+    let ca_key = plan.ca_keys.get(ca_name).ok_or_else(|| lost(ca_name))?;
+    let ca_cert = match new_cas.get(ca_name) {
+        Some(renewed) => renewed.clone(),
+        None => plan
+            .entry(ca_name)
+            .and_then(|ca| ca.certificate.clone())
+            .ok_or_else(|| lost(ca_name))?,
+    };
+    let issuer = Issuer::new(&ca_cert, ca_key).at_entry(ca_name)?;
+    let key_location = entry.key.as_ref().ok_or_else(|| lost(&action.name))?;
+    let current_key = files::load_key(&plan.root, key_location).at_entry(&action.name)?;
+    let options = ResignOptions {
+        validity: plan.validity,
+        key: if action.rotate_key {
+            KeyPolicy::Rotate
+        } else {
+            KeyPolicy::Keep
+        },
+        ..ResignOptions::default()
+    };
+    let signed = resign(&old, &issuer, &options).at_entry(&action.name)?;
+    let new_key = match signed.key {
+        Some(k) => Some(k.with_format(current_key.format()).at_entry(&action.name)?),
+        None => None,
+    };
+    Ok(SignedAction {
+        action,
+        entry,
+        copies: plan.copies_of(&action.name),
+        old,
+        new: signed.certificate,
+        issuer: ca_cert,
+        key: new_key.clone().unwrap_or(current_key),
+        new_key,
+        clamps: signed.clamps,
+    })
+}
+
+/// A CA keeps at least its original lifetime: renewing kubeadm's ten-year CA for the leaves'
+/// one year would bring its end closer, not push it away.
+fn ca_validity(requested: &ValidityPolicy, ca: &Certificate) -> ValidityPolicy {
+    let original = ca.not_before().seconds_until(ca.not_after()).max(0) as u64;
+    ValidityPolicy {
+        lifetime: requested.lifetime.max(Duration::from_secs(original)),
+        ..*requested
+    }
+}
+
+/// The report lines: one per action and one per copy, with the files written for each.
+pub(super) fn renewed(
+    signed: &[SignedAction<'_>],
+    paths: &BTreeMap<String, Vec<PathBuf>>,
+) -> Vec<Renewed> {
+    let mut out = Vec::new();
+    for s in signed {
+        let holders = std::iter::once(s.entry).chain(s.copies.iter().copied());
+        for holder in holders {
+            out.push(Renewed {
+                name: holder.name.clone(),
+                paths: paths.get(&holder.name).cloned().unwrap_or_default(),
+                old_serial: s.old.serial_hex(),
+                new_serial: s.new.serial_hex(),
+                old_not_before: s.old.not_before(),
+                old_not_after: s.old.not_after(),
+                new_not_before: s.new.not_before(),
+                new_not_after: s.new.not_after(),
+                key_rotated: s.new_key.is_some(),
+            });
+        }
+    }
+    out
+}
+
+/// An entry the plan relies on vanished between planning and signing: a bug, not user error.
+fn lost(name: &str) -> Error {
+    Error::new(
+        ErrorKind::Layout,
+        format!("{name}: planned entry is incomplete (certificate, key or CA missing)"),
+    )
+}
