@@ -5,6 +5,7 @@ pub mod cert;
 pub mod csr;
 pub mod error;
 pub mod extensions;
+pub mod fixture;
 pub mod fsx;
 pub mod inventory;
 pub mod key;
