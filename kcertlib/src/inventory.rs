@@ -6,6 +6,7 @@
 //! not matching) is recorded in that entry and the scan goes on; only an unusable `root` fails it.
 
 mod check;
+mod parallel;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

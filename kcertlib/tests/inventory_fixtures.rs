@@ -92,3 +92,38 @@ fn rke2_fixture() {
 fn k3s_fixture() {
     check(FixtureLayout::K3s, &[Distribution::K3s]);
 }
+
+/// The benchmark's shape: a kubespray node with 1,000 etcd hosts (3,000 host-mode leaves).
+/// Ignored by default (slow in debug builds); run with
+/// `cargo test --release --test inventory_fixtures -- --ignored --nocapture` to see the time.
+#[test]
+#[ignore]
+fn thousand_etcd_hosts_scan_completely() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = FixtureOptions {
+        etcd_hosts: 1000,
+        reuse_leaf_keys: true,
+        ..FixtureOptions::default()
+    };
+    build(dir.path(), FixtureLayout::Kubespray, &options).expect("fixture");
+    let started = std::time::Instant::now();
+    let inv = scan(dir.path(), &ScanOptions::default()).expect("scan");
+    eprintln!(
+        "scan of {} entries took {:?}",
+        inv.entries.len(),
+        started.elapsed()
+    );
+    let etcd_leaves = inv
+        .entries
+        .iter()
+        .filter(|e| e.name.starts_with("etcd-") && e.is_leaf())
+        .count();
+    assert_eq!(etcd_leaves, 3000);
+    assert!(inv.entries.iter().all(|e| e.problems.is_empty()));
+    assert!(
+        inv.entries
+            .iter()
+            .filter(|e| e.is_leaf())
+            .all(|e| e.status == EntryStatus::Expired)
+    );
+}

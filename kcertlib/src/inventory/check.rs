@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+use super::parallel;
 use crate::cert::Certificate;
 use crate::inventory::{Entry, EntryKind, EntryStatus, Location};
 use crate::key::PrivateKey;
@@ -45,16 +46,8 @@ pub(super) fn check_all(
     now: Timestamp,
     warn_within: Duration,
 ) -> Vec<Entry> {
-    let loaded: Vec<Loaded> = specs
-        .into_iter()
-        .map(|spec| load(context, spec, now, warn_within))
-        .collect();
-    let cas: HashMap<&str, usize> = loaded
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.spec.kind == EntryKind::Ca)
-        .map(|(i, l)| (l.spec.name.as_str(), i))
-        .collect();
+    let loaded: Vec<Loaded> = parallel::map(&specs, |spec| load(context, spec, now, warn_within));
+    let cas = CaIndex::new(&loaded);
     let ca_external: HashMap<&str, bool> = loaded
         .iter()
         .filter(|l| l.spec.kind == EntryKind::Ca)
@@ -71,14 +64,18 @@ pub(super) fn check_all(
             (first != i).then_some(first)
         })
         .collect();
-    let mut entries: Vec<Entry> = Vec::with_capacity(loaded.len());
-    for (index, item) in loaded.iter().enumerate() {
-        let mut problems = item.problems.clone();
-        let original = copy_of[index];
-        let signer = item
+    let indices: Vec<usize> = (0..loaded.len()).collect();
+    let signers: Vec<(Option<Signer>, Vec<String>)> = parallel::map(&indices, |&index| {
+        let mut problems = loaded[index].problems.clone();
+        let signer = loaded[index]
             .certificate
             .as_ref()
             .map(|cert| find_signer(&loaded, &cas, index, cert, &mut problems));
+        (signer, problems)
+    });
+    let mut entries: Vec<Entry> = Vec::with_capacity(loaded.len());
+    for ((index, item), (signer, mut problems)) in loaded.iter().enumerate().zip(signers) {
+        let original = copy_of[index];
         let (ca_name, chain_verifies) = match signer {
             Some(s) => (s.ca_name, s.verifies),
             None => (ca_name_hint(&item.spec), None),
@@ -137,7 +134,8 @@ pub(super) fn check_all(
     entries
 }
 
-fn load(context: &Context, spec: EntrySpec, now: Timestamp, warn_within: Duration) -> Loaded {
+fn load(context: &Context, spec: &EntrySpec, now: Timestamp, warn_within: Duration) -> Loaded {
+    let spec = spec.clone();
     let mut problems = spec.problems.clone();
     let mut loaded = Loaded {
         certificate: None,
@@ -270,6 +268,31 @@ fn check_key(
     }
 }
 
+/// The CA entries, by name and in inventory order (the first match wins, so a model's own CA
+/// is preferred over a copy of it listed later).
+struct CaIndex<'a> {
+    by_name: HashMap<&'a str, usize>,
+    in_order: Vec<usize>,
+}
+
+impl<'a> CaIndex<'a> {
+    fn new(loaded: &'a [Loaded]) -> CaIndex<'a> {
+        let in_order: Vec<usize> = loaded
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.spec.kind == EntryKind::Ca)
+            .map(|(i, _)| i)
+            .collect();
+        CaIndex {
+            by_name: in_order
+                .iter()
+                .map(|&i| (loaded[i].spec.name.as_str(), i))
+                .collect(),
+            in_order,
+        }
+    }
+}
+
 /// The CA that signed an entry, as found.
 struct Signer {
     ca_name: Option<String>,
@@ -278,7 +301,7 @@ struct Signer {
 
 fn find_signer(
     loaded: &[Loaded],
-    cas: &HashMap<&str, usize>,
+    cas: &CaIndex<'_>,
     index: usize,
     cert: &Certificate,
     problems: &mut Vec<String>,
@@ -289,10 +312,10 @@ fn find_signer(
     let verified = |ca: &Certificate| could_issue(ca, cert) && verify_signature(cert, ca).is_ok();
     // Any other CA entry that issued it, by name/AKI then signature.
     let matching = || {
-        loaded
+        cas.in_order
             .iter()
-            .enumerate()
-            .filter(|(i, l)| *i != index && l.spec.kind == EntryKind::Ca)
+            .map(|&i| (i, &loaded[i]))
+            .filter(|(i, _)| *i != index)
             .find(|(_, l)| l.certificate.as_ref().is_some_and(verified))
             .map(|(_, l)| l.spec.name.clone())
     };
@@ -335,7 +358,7 @@ fn find_signer(
             }
         }
         CaRule::Named(expected) => {
-            let named = cas.get(expected.as_str()).copied();
+            let named = cas.by_name.get(expected.as_str()).copied();
             if let Some(ca) = named.and_then(ca_cert)
                 && verified(ca)
             {
@@ -382,13 +405,16 @@ fn find_signer(
                     verifies: Some(verify_signature(cert, cert).is_ok()),
                 };
             }
-            let by_name = loaded.iter().enumerate().find(|(i, l)| {
-                *i != index
-                    && l.spec.kind == EntryKind::Ca
-                    && l.certificate
-                        .as_ref()
-                        .is_some_and(|ca| could_issue(ca, cert))
-            });
+            let by_name = cas
+                .in_order
+                .iter()
+                .map(|&i| (i, &loaded[i]))
+                .find(|(i, l)| {
+                    *i != index
+                        && l.certificate
+                            .as_ref()
+                            .is_some_and(|ca| could_issue(ca, cert))
+                });
             match by_name {
                 Some((_, l)) => {
                     unverified(problems, &l.spec.name);
