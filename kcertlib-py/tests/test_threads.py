@@ -77,3 +77,13 @@ def test_scan_releases_the_gil(tmp_path: Path):
     _kcert._build_fixture(tmp_path, "kubespray", etcd_hosts=40, reuse_leaf_keys=True)
     kcert.scan(tmp_path)  # warm up imports
     run_until_progress(lambda _: lambda: kcert.scan(tmp_path))
+
+
+def test_renew_releases_the_gil(tmp_path: Path):
+    roots = []
+    for attempt in range(ATTEMPTS + 1):
+        root = tmp_path / f"tree{attempt}"
+        _kcert._build_fixture(root, "kubeadm", expired=True)
+        roots.append(root)
+    kcert.renew(roots[-1])  # warm up imports
+    run_until_progress(lambda attempt: lambda: kcert.renew(roots[attempt]))

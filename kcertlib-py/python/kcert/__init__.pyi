@@ -28,9 +28,15 @@ from kcert._kcert import Certificate as Certificate
 from kcert._kcert import Entry as Entry
 from kcert._kcert import Inventory as Inventory
 from kcert._kcert import PrivateKey as PrivateKey
+from kcert._kcert import RenewalReport as RenewalReport
+from kcert._kcert import Renewed as Renewed
+from kcert._kcert import RollbackReport as RollbackReport
+from kcert._kcert import Skipped as Skipped
 from kcert._kcert import issue as issue
 from kcert._kcert import load_certificates as load_certificates
+from kcert._kcert import renew as renew
 from kcert._kcert import resign as resign
+from kcert._kcert import rollback as rollback
 from kcert._kcert import scan as scan
 from kcert._profile import Profile as Profile
 
@@ -57,6 +63,10 @@ __all__ = [
     "PemError",
     "PrivateKey",
     "Profile",
+    "RenewalReport",
+    "Renewed",
+    "RollbackReport",
+    "Skipped",
     "TransactionError",
     "UnsupportedAlgorithmError",
     "ValidityError",
@@ -64,6 +74,8 @@ __all__ = [
     "__version__",
     "issue",
     "load_certificates",
+    "renew",
     "resign",
+    "rollback",
     "scan",
 ]

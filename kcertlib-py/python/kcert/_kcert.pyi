@@ -35,6 +35,12 @@ __all__ = [
     "Inventory",
     "Entry",
     "scan",
+    "RenewalReport",
+    "Renewed",
+    "Skipped",
+    "RollbackReport",
+    "renew",
+    "rollback",
     "_build_fixture",
     "_error_kinds",
     "_raise_error",
@@ -328,6 +334,134 @@ def scan(
     :class:`kcert.InvalidArgumentError`) only when ``root`` itself is unusable; per-file
     problems are reported in the entries.
     """
+
+@final
+class Renewed:
+    """One certificate renewed (in a dry run: that would be, with the values it would get)."""
+
+    @property
+    def name(self) -> str:
+        """The inventory name."""
+    @property
+    def paths(self) -> List[str]:
+        """The files written for it (certificate, key when rotated, copies)."""
+    @property
+    def old_serial(self) -> str:
+        """Serial before, lower-case hex."""
+    @property
+    def new_serial(self) -> str:
+        """Serial after, lower-case hex."""
+    @property
+    def old_not_before(self) -> datetime:
+        """``notBefore`` before (aware UTC)."""
+    @property
+    def old_not_after(self) -> datetime:
+        """``notAfter`` before (aware UTC)."""
+    @property
+    def new_not_before(self) -> datetime:
+        """``notBefore`` after (aware UTC)."""
+    @property
+    def new_not_after(self) -> datetime:
+        """``notAfter`` after (aware UTC)."""
+    @property
+    def key_rotated(self) -> bool:
+        """Whether a new key was written."""
+    def to_dict(self) -> Dict[str, Any]:
+        """This item as in ``RenewalReport.to_dict()["renewed"]`` (camelCase, RFC 3339)."""
+
+@final
+class Skipped:
+    """An entry a renewal left alone, and why."""
+
+    @property
+    def name(self) -> str:
+        """The inventory name."""
+    @property
+    def reason(self) -> str:
+        """Why: CA key not on this node, key not matching its certificate, self-signed, ..."""
+    def to_dict(self) -> Dict[str, Any]:
+        """This item as in ``RenewalReport.to_dict()["skipped"]``."""
+
+@final
+class RenewalReport:
+    """What :func:`renew` did (or, in a dry run, would do)."""
+
+    @property
+    def dry_run(self) -> bool:
+        """Nothing was written because a dry run was asked for."""
+    @property
+    def changed(self) -> bool:
+        """Files were changed."""
+    @property
+    def renewed(self) -> List[Renewed]:
+        """Every certificate renewed (in a dry run: that would be)."""
+    @property
+    def skipped(self) -> List[Skipped]:
+        """Entries that were selected but could not be renewed, with reasons."""
+    @property
+    def backups(self) -> List[str]:
+        """The backup copies written."""
+    @property
+    def manifest(self) -> Optional[str]:
+        """The manifest to pass to :func:`rollback`, when files were changed."""
+    @property
+    def restart(self) -> List[str]:
+        """Components to restart (``kube-apiserver``, ``etcd``, ``kubelet``, ...)."""
+    @property
+    def warnings(self) -> List[str]:
+        """Things to know: validity clamped to a CA, an interrupted renewal rolled back, ..."""
+    def to_json(self) -> str:
+        """The report as JSON (camelCase keys, RFC 3339 times)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """:meth:`to_json` as a dict (JSON-safe)."""
+
+@final
+class RollbackReport:
+    """What :func:`rollback` restored."""
+
+    @property
+    def restored(self) -> List[str]:
+        """Paths put back (or removed, when the renewal had created them)."""
+    @property
+    def warnings(self) -> List[str]:
+        """Things to know (files changed since the renewal and overwritten, ...)."""
+    def to_json(self) -> str:
+        """The report as JSON."""
+    def to_dict(self) -> Dict[str, Any]:
+        """:meth:`to_json` as a dict."""
+
+def renew(
+    root: Union[str, "os.PathLike[str]", None] = None,
+    *,
+    days: int = 365,
+    backdate: Optional[_Duration] = None,
+    only: Union[str, Sequence[str], None] = None,
+    expiring_within: Optional[_Duration] = None,
+    rotate_keys: bool = False,
+    include_ca: bool = False,
+    dry_run: bool = False,
+    backup_dir: Union[str, "os.PathLike[str]", None] = None,
+    warn_within: Optional[_Duration] = None,
+) -> RenewalReport:
+    """Renews the certificates under ``root`` (default ``/``) as one transaction: every leaf,
+    the entries named in ``only``, or those expiring within ``expiring_within`` (e.g.
+    ``"30d"``; expired ones included).
+
+    Keys are kept unless ``rotate_keys``; CAs are renewed (with their own key) only with
+    ``include_ca``. ``days`` and ``backdate`` as for :func:`resign` (``backdate="ca"`` uses each
+    CA's notBefore). Originals are backed up (default ``<root>/var/lib/kcert/backups/<time>``)
+    with a manifest for :func:`rollback`; on any failure every original is restored. With
+    ``dry_run`` nothing is written. Runs with the GIL released.
+
+    Raises :class:`kcert.LockedError` when another renewal holds the root,
+    :class:`kcert.TransactionError` when writing failed (originals restored),
+    :class:`kcert.InvalidArgumentError` for an unknown name in ``only`` or a bad option.
+    Entries that cannot be renewed are reported in :attr:`RenewalReport.skipped`.
+    """
+
+def rollback(manifest: Union[str, "os.PathLike[str]"]) -> RollbackReport:
+    """Restores the files a renewal replaced, from its manifest (:attr:`RenewalReport.manifest`).
+    Runs with the GIL released."""
 
 def _build_fixture(
     root: Union[str, "os.PathLike[str]"],

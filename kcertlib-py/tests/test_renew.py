@@ -1,0 +1,173 @@
+"""kcert.renew and kcert.rollback on generated expired trees; results judged by `cryptography`."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+import kcert
+from kcert import _kcert
+
+UTC = timezone.utc
+
+
+def tree_digest(root: Path) -> dict:
+    """Every file and symlink under root with its content hash (or link target) and mode."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            out[rel] = ("link", os.readlink(path))
+        elif path.is_file():
+            out[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(), oct(path.stat().st_mode))
+    return out
+
+
+@pytest.fixture
+def expired_kubeadm(tmp_path: Path) -> Path:
+    _kcert._build_fixture(tmp_path, "kubeadm", expired=True)
+    return tmp_path
+
+
+def judge_pair(inventory: kcert.Inventory, name: str) -> tuple[x509.Certificate, x509.Certificate]:
+    entry = inventory[name]
+    assert entry.certificate is not None and entry.ca_name is not None
+    ca = inventory[entry.ca_name].certificate
+    assert ca is not None
+    return (x509.load_pem_x509_certificate(entry.certificate.to_pem().encode()),
+            x509.load_pem_x509_certificate(ca.to_pem().encode()))
+
+
+def test_renew_makes_every_renewable_leaf_valid_and_verifiable(expired_kubeadm: Path):
+    before = kcert.scan(expired_kubeadm)
+    report = kcert.renew(expired_kubeadm)
+    assert report.changed and not report.dry_run
+    assert report.manifest is not None and Path(report.manifest).is_file()
+    assert report.backups and all(Path(b).exists() for b in report.backups)
+    assert "kube-apiserver" in report.restart
+    renewed = {r.name: r for r in report.renewed}
+    after = kcert.scan(expired_kubeadm)
+    for name, r in renewed.items():
+        entry = after[name]
+        assert entry.status == "ok", name
+        leaf, ca = judge_pair(after, name)
+        leaf.verify_directly_issued_by(ca)
+        old = before[name].certificate
+        assert old is not None and entry.certificate is not None
+        assert entry.certificate.subject == old.subject
+        assert entry.certificate.dns_names == old.dns_names
+        assert entry.certificate.ip_addresses == old.ip_addresses
+        assert entry.certificate.extended_key_usage == old.extended_key_usage
+        assert r.old_serial == format(old.serial_number, "x").rjust(len(r.old_serial), "0")
+        assert int(r.new_serial, 16) == entry.certificate.serial_number
+        assert r.old_not_after == old.not_after and r.new_not_after == entry.certificate.not_after
+        for t in (r.old_not_before, r.old_not_after, r.new_not_before, r.new_not_after):
+            assert t.utcoffset() == timedelta(0)
+        assert not r.key_rotated
+        assert all(os.path.lexists(p) for p in r.paths)  # kubelet's link points at /var/lib/...
+    assert {"apiserver", "etcd-peer", "admin.conf", "kubelet-client-current"} <= set(renewed)
+    assert {e.name for e in after.cas()} == {"ca", "front-proxy-ca", "etcd-ca"}
+    for ca in after.cas():
+        assert ca.certificate == before[ca.name].certificate  # CAs untouched
+    doc = report.to_dict()
+    assert json.loads(json.dumps(doc)) == doc == json.loads(report.to_json())
+    assert [r["name"] for r in doc["renewed"]] == [r.name for r in report.renewed]
+    assert report.renewed[0].to_dict() == doc["renewed"][0]
+
+
+def test_second_run_with_expiring_within_changes_nothing(expired_kubeadm: Path):
+    assert kcert.renew(expired_kubeadm, expiring_within="30d").changed
+    digest = tree_digest(expired_kubeadm)
+    again = kcert.renew(expired_kubeadm, expiring_within=timedelta(days=30))
+    assert not again.changed and again.renewed == [] and again.manifest is None
+    assert tree_digest(expired_kubeadm) == digest
+
+
+def test_dry_run_writes_nothing(expired_kubeadm: Path):
+    digest = tree_digest(expired_kubeadm)
+    report = kcert.renew(expired_kubeadm, dry_run=True)
+    assert report.dry_run and not report.changed and report.manifest is None
+    assert report.renewed and all(r.new_not_after > datetime.now(UTC) for r in report.renewed)
+    assert tree_digest(expired_kubeadm) == digest
+
+
+def test_unrenewable_entries_are_skipped_with_reasons(expired_kubeadm: Path):
+    pki = expired_kubeadm / "etc/kubernetes/pki"
+    (pki / "front-proxy-ca.key").unlink()
+    (pki / "apiserver-kubelet-client.key").write_text(kcert.PrivateKey.generate("RSA-2048").to_pem())
+    report = kcert.renew(expired_kubeadm)
+    reasons = {s.name: s.reason for s in report.skipped}
+    assert "front-proxy-client" in reasons and "front-proxy-ca" in reasons["front-proxy-client"]
+    assert "apiserver-kubelet-client" in reasons
+    assert report.changed and "apiserver" in {r.name for r in report.renewed}
+    assert report.skipped[0].to_dict() == report.to_dict()["skipped"][0]
+
+
+def test_only_and_unknown_names(expired_kubeadm: Path):
+    report = kcert.renew(expired_kubeadm, only="apiserver")
+    assert [r.name for r in report.renewed] == ["apiserver"]
+    report = kcert.renew(expired_kubeadm, only=["etcd-peer", "admin.conf"])
+    assert sorted(r.name for r in report.renewed) == ["admin.conf", "etcd-peer"]
+    with pytest.raises(kcert.InvalidArgumentError, match="no certificate named"):
+        kcert.renew(expired_kubeadm, only=["nope"])
+
+
+def test_rotate_keys_writes_matching_new_keys(expired_kubeadm: Path):
+    key_path = expired_kubeadm / "etc/kubernetes/pki/apiserver.key"
+    old_key = key_path.read_bytes()
+    report = kcert.renew(expired_kubeadm, only=["apiserver"], rotate_keys=True)
+    assert report.renewed[0].key_rotated
+    assert key_path.read_bytes() != old_key
+    assert oct(key_path.stat().st_mode & 0o777) == "0o600"
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    cert = x509.load_pem_x509_certificate((expired_kubeadm / "etc/kubernetes/pki/apiserver.crt").read_bytes())
+    assert key.public_key() == cert.public_key()
+
+
+def test_include_ca_and_days(expired_kubeadm: Path):
+    report = kcert.renew(expired_kubeadm, include_ca=True, days=730, backdate="2h")
+    names = {r.name for r in report.renewed}
+    assert {"ca", "etcd-ca", "apiserver"} <= names
+    apiserver = next(r for r in report.renewed if r.name == "apiserver")
+    assert apiserver.new_not_after - apiserver.new_not_before == timedelta(days=730, hours=2)
+
+
+def test_rollback_restores_every_byte(expired_kubeadm: Path):
+    digest = tree_digest(expired_kubeadm)
+    report = kcert.renew(expired_kubeadm, backup_dir=expired_kubeadm.parent / f"{expired_kubeadm.name}-backup")
+    assert report.manifest is not None and report.manifest.startswith(str(expired_kubeadm.parent))
+    rolled = kcert.rollback(report.manifest)
+    assert rolled.restored and rolled.to_dict()["restored"] == rolled.restored
+    restored = tree_digest(expired_kubeadm)
+    assert {k: v for k, v in restored.items() if not k.startswith("var/lib/kcert")} == {
+        k: v for k, v in digest.items() if not k.startswith("var/lib/kcert")
+    }
+
+
+def test_locked_root_is_refused(expired_kubeadm: Path):
+    state = expired_kubeadm / "var/lib/kcert"
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "renew.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(kcert.LockedError) as info:
+            kcert.renew(expired_kubeadm)
+    assert info.value.code == 14 and "another renewal" in str(info.value)
+
+
+def test_bad_options_raise(expired_kubeadm: Path):
+    with pytest.raises(kcert.InvalidArgumentError):
+        kcert.renew(expired_kubeadm, expiring_within="soon")
+    with pytest.raises(kcert.InvalidArgumentError):
+        kcert.renew(expired_kubeadm, days=0)
+    with pytest.raises(kcert.IoError):
+        kcert.renew(expired_kubeadm / "missing")
+    with pytest.raises(kcert.KcertError):
+        kcert.rollback(expired_kubeadm / "no-manifest.json")
