@@ -31,6 +31,11 @@ typedef struct kcert_cert kcert_cert;
 // A private key (opaque). Its secret material is zeroized when freed with `kcert_key_free`.
 typedef struct kcert_key kcert_key;
 
+// Options of a renewal (opaque). Defaults: every leaf, 365 days, `notBefore` backdated one
+// hour, keys kept, CAs untouched, not a dry run, backups under
+// `<root>/var/lib/kcert/backups/<timestamp>`, a 30-day warning window.
+typedef struct kcert_renew_options kcert_renew_options;
+
 // Options of a re-sign (opaque). Defaults: 365 days, `notBefore` backdated one hour, the
 // subject key kept, the result clamped to the CA's validity window.
 typedef struct kcert_resign_options kcert_resign_options;
@@ -338,6 +343,139 @@ void kcert_key_free(kcert_key *key);
 // # Safety
 // `out` is NULL or valid for writing one pointer.
 kcert_result kcert_last_error_message(char **out);
+
+// A new renewal options handle with the defaults. Free it with `kcert_renew_options_free`.
+// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
+kcert_renew_options *kcert_renew_options_new(void);
+
+// Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
+// original lifetime). `days` 0 returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_days(kcert_renew_options *opts, uint32_t days);
+
+// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_backdate_seconds(kcert_renew_options *opts, uint64_t seconds);
+
+// Chooses the `notBefore` rule (`KCERT_NOT_BEFORE_*`); any other value returns
+// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_not_before_mode(kcert_renew_options *opts,
+                                                     kcert_not_before_mode mode);
+
+// Takes `unix_seconds` as "now" for the whole renewal instead of reading the clock.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_now(kcert_renew_options *opts, int64_t unix_seconds);
+
+// A dry run plans and signs in memory and writes nothing; the report says what would change.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_dry_run(kcert_renew_options *opts, bool dry_run);
+
+// Gives each renewed leaf a new key of the same algorithm, written in the old key's format.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_rotate_keys(kcert_renew_options *opts, bool rotate);
+
+// Also renews CAs, with their own key and subject (certificates they signed stay valid), and
+// refreshes every copy of them. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_include_ca(kcert_renew_options *opts, bool include_ca);
+
+// Renews only entries whose `notAfter` falls within `seconds` from now (expired ones
+// included); by default every selected entry is renewed. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_expiring_within_seconds(kcert_renew_options *opts,
+                                                             uint64_t seconds);
+
+// Sets the warning window of the scan behind the plan (default 30 days).
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_warn_within_seconds(kcert_renew_options *opts,
+                                                         uint64_t seconds);
+
+// Sets where the originals are backed up (the directory must not exist or be empty); NULL
+// restores the default `<root>/var/lib/kcert/backups/<timestamp>`. The path is copied.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`; a non-UTF-8 path `KCERT_INVALID_UTF8`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`; `dir` is NULL or NUL-terminated.
+kcert_result kcert_renew_options_set_backup_dir(kcert_renew_options *opts, const char *dir);
+
+// Adds an entry to renew, by its inventory name (`apiserver`, `admin.conf`, `etcd-peer`, ...,
+// as `kcert_scan_json` lists them). With no name added, every leaf is renewed. An unknown name
+// makes `kcert_renew` fail with `KCERT_INVALID_ARGUMENT`. The name is copied.
+// NULL `opts` or `name` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`; `name` is NULL or NUL-terminated.
+kcert_result kcert_renew_options_add_only(kcert_renew_options *opts, const char *name);
+
+// Frees a renewal options handle. NULL handling: `kcert_renew_options_free(NULL)` does nothing.
+//
+// # Safety
+// `opts` is NULL or a `kcert_renew_options` from `kcert_renew_options_new` not freed yet.
+void kcert_renew_options_free(kcert_renew_options *opts);
+
+// Renews the certificates under `root` (a node's `/`, or a copy of it) as one transaction:
+// every planned file changes, or none does. Leaves are re-signed faithfully by their CA (keys
+// kept unless rotated), kubeconfigs are edited in place, kubelet's pem gets a new dated file
+// behind an atomic symlink swap, originals are backed up with a manifest for
+// `kcert_rollback`. `*out_report_json` describes the result: `dryRun`, `changed`, `renewed`
+// (name, paths, old/new serial and dates, keyRotated), `skipped` (name, reason), `backups`,
+// `manifest`, `restart` (components to restart), `warnings`.
+//
+// `opts` NULL means the defaults (every leaf, 365 days, backdate 1 hour, keep keys).
+//
+// Errors: `KCERT_IO`/`KCERT_INVALID_ARGUMENT` for an unusable root or an unknown name in
+// `only`; `KCERT_CRYPTO`/`KCERT_VALIDITY` when signing fails (nothing written);
+// `KCERT_LOCKED` when another renewal holds the root; `KCERT_TRANSACTION` when writing failed
+// (every original was restored).
+//
+// Ownership: on `KCERT_OK`, `*out_report_json` is a new string freed with
+// `kcert_string_free`; on failure it is not written. NULL handling: `root` or
+// `out_report_json` NULL returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `root` is NULL or NUL-terminated; `opts` is NULL or live; `out_report_json` is NULL or
+// writable.
+kcert_result kcert_renew(const char *root, const kcert_renew_options *opts, char **out_report_json);
+
+// Restores the files a renewal replaced, from the `manifest` path its report named.
+// `*out_report_json` lists `restored` paths and `warnings` (files that had changed since).
+//
+// Errors: `KCERT_IO` when the manifest or a backup cannot be read, `KCERT_LOCKED` when a
+// renewal holds the root, `KCERT_TRANSACTION` when a file cannot be restored.
+//
+// Ownership: on `KCERT_OK`, `*out_report_json` is a new string freed with
+// `kcert_string_free`; on failure it is not written. NULL handling: `manifest` or
+// `out_report_json` NULL returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `manifest` is NULL or NUL-terminated; `out_report_json` is NULL or writable.
+kcert_result kcert_rollback(const char *manifest, char **out_report_json);
 
 // A new options handle with the defaults. Free it with `kcert_resign_options_free`.
 // Returns NULL only if a panic was caught (see `kcert_last_error_message`).

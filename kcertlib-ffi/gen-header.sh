@@ -4,7 +4,7 @@
 #   kcertlib-ffi/gen-header.sh            # writes include/kcert.h
 #   kcertlib-ffi/gen-header.sh OUTPUT     # writes OUTPUT instead (check-header.sh uses this)
 #
-# Install the pinned cbindgen once with: cargo install cbindgen --version 0.29.4 --locked
+# Install the pinned cbindgen once with: kcertlib-ffi/install-cbindgen.sh
 set -euo pipefail
 
 PINNED="0.29.4"
@@ -13,13 +13,13 @@ REPO="$(cd "$HERE/.." && pwd)"
 OUTPUT="${1:-$REPO/include/kcert.h}"
 
 if ! command -v cbindgen >/dev/null 2>&1; then
-    echo "gen-header: cbindgen not found; install it with: cargo install cbindgen --version $PINNED --locked" >&2
+    echo "gen-header: cbindgen not found; install it with kcertlib-ffi/install-cbindgen.sh" >&2
     exit 1
 fi
 found="$(cbindgen --version | awk '{print $2}')"
 if [ "$found" != "$PINNED" ]; then
     echo "gen-header: cbindgen $found found, $PINNED required (other versions format the header differently);" >&2
-    echo "gen-header: install it with: cargo install cbindgen --version $PINNED --locked --force" >&2
+    echo "gen-header: install it with kcertlib-ffi/install-cbindgen.sh" >&2
     exit 1
 fi
 

@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod key;
 pub mod last_error;
 mod panic;
+pub mod renew;
 pub mod resign;
 pub mod result;
 pub mod strings;

@@ -1,11 +1,13 @@
 /*
- * Scanning (and renewing) a node's file tree through libkcert.
+ * Scanning, renewing and rolling back a node's file tree through libkcert.
  *
- *   test_cluster ROOT OUT_DIR
+ *   test_cluster ROOT ROLLBACK_ROOT OUT_DIR
  *
- * ROOT is an expired kubeadm node built by testing/openssl-tree.sh (a fresh copy per run, since
- * renewal changes it). The JSON documents are written to OUT_DIR for run-c-tests.sh to judge
- * with Python's json module, openssl and testing/judge.py.
+ * ROOT and ROLLBACK_ROOT are fresh copies of an expired kubeadm node built by
+ * testing/openssl-tree.sh. ROOT is scanned and renewed, and left renewed for run-c-tests.sh to
+ * judge with openssl and testing/judge.py; ROLLBACK_ROOT is renewed and rolled back, and must
+ * end byte-identical. The JSON documents go to OUT_DIR (scan-before.json, renew-dry.json,
+ * renew.json, scan-after.json), judged with Python's json module.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,7 +15,61 @@
 #include "harness.h"
 
 static const char *root;
+static const char *rollback_root;
 static const char *out_dir;
+
+static const char *const watched_files[] = {
+    "etc/kubernetes/pki/apiserver.crt",
+    "etc/kubernetes/admin.conf",
+    "etc/kubernetes/pki/etcd/peer.crt",
+};
+#define WATCHED (sizeof watched_files / sizeof watched_files[0])
+
+/* The bytes of the watched files of `tree` (each a malloc'd buffer the caller frees). */
+static void snapshot(const char *tree, unsigned char *files[WATCHED], size_t lens[WATCHED]) {
+    size_t i;
+    for (i = 0; i < WATCHED; i++) {
+        files[i] = harness_read(tree, watched_files[i], &lens[i]);
+    }
+}
+
+/* Whether the watched files of `tree` still have the bytes of `files`; frees `files`. */
+static bool unchanged_since(const char *tree, unsigned char *files[WATCHED], size_t lens[WATCHED]) {
+    bool same = true;
+    size_t i;
+    for (i = 0; i < WATCHED; i++) {
+        size_t len;
+        unsigned char *now = harness_read(tree, watched_files[i], &len);
+        if (len != lens[i] || memcmp(now, files[i], len) != 0) {
+            fprintf(stderr, "%s/%s changed\n", tree, watched_files[i]);
+            same = false;
+        }
+        free(now);
+        free(files[i]);
+    }
+    return same;
+}
+
+/* A copy of the string value of "key" in a JSON document (no escapes expected), or NULL. */
+static char *json_string(const char *json, const char *key) {
+    char pattern[128];
+    const char *start, *end;
+    char *value;
+    snprintf(pattern, sizeof pattern, "\"%s\": \"", key);
+    start = strstr(json, pattern);
+    if (start == NULL) {
+        return NULL;
+    }
+    start += strlen(pattern);
+    end = strchr(start, '"');
+    if (end == NULL) {
+        return NULL;
+    }
+    value = malloc((size_t)(end - start) + 1);
+    memcpy(value, start, (size_t)(end - start));
+    value[end - start] = '\0';
+    return value;
+}
 
 static void test_scan(void) {
     char *json = NULL;
@@ -40,14 +96,129 @@ static void test_scan_errors(void) {
     EXPECT_FAIL(kcert_scan_json(root, NULL), KCERT_NULL_ARGUMENT);
 }
 
+static void test_dry_run_writes_nothing(void) {
+    unsigned char *files[WATCHED];
+    size_t lens[WATCHED];
+    kcert_renew_options *opts = kcert_renew_options_new();
+    char *json = NULL;
+    snapshot(root, files, lens);
+    EXPECT_OK(kcert_renew_options_set_dry_run(opts, true));
+    EXPECT_OK(kcert_renew(root, opts, &json));
+    CHECK(json != NULL && strstr(json, "\"dryRun\": true") != NULL);
+    CHECK(json != NULL && strstr(json, "\"changed\": false") != NULL);
+    CHECK(json != NULL && strstr(json, "\"apiserver\"") != NULL);
+    if (json != NULL) {
+        harness_write(out_dir, "renew-dry.json", json);
+    }
+    CHECK(unchanged_since(root, files, lens));
+    kcert_string_free(json);
+    kcert_renew_options_free(opts);
+}
+
+static void test_renew_errors(void) {
+    kcert_renew_options *opts = kcert_renew_options_new();
+    char *json = SENTINEL;
+    char missing[4200];
+    static const char not_utf8[] = "/tmp/\xff";
+    unsigned char *files[WATCHED];
+    size_t lens[WATCHED];
+    snprintf(missing, sizeof missing, "%s/no/such/dir", root);
+    snapshot(root, files, lens);
+
+    EXPECT_OK(kcert_renew_options_add_only(opts, "no-such-entry"));
+    EXPECT_FAIL(kcert_renew(root, opts, &json), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew(missing, NULL, &json), KCERT_IO);
+    EXPECT_FAIL(kcert_renew(NULL, NULL, &json), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew(not_utf8, NULL, &json), KCERT_INVALID_UTF8);
+    EXPECT_FAIL(kcert_renew(root, NULL, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_rollback(NULL, &json), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_rollback(missing, &json), KCERT_IO);
+    CHECK(json == SENTINEL);
+    CHECK(unchanged_since(root, files, lens));
+
+    EXPECT_FAIL(kcert_renew_options_set_days(opts, 0), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_not_before_mode(opts, 7), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_add_only(opts, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_backup_dir(opts, not_utf8), KCERT_INVALID_UTF8);
+    EXPECT_FAIL(kcert_renew_options_set_days(NULL, 1), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_backdate_seconds(NULL, 1), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_not_before_mode(NULL, KCERT_NOT_BEFORE_CA), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_now(NULL, 1), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_dry_run(NULL, true), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_rotate_keys(NULL, true), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_include_ca(NULL, true), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_expiring_within_seconds(NULL, 1), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_warn_within_seconds(NULL, 1), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_backup_dir(NULL, "/tmp"), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_add_only(NULL, "apiserver"), KCERT_NULL_ARGUMENT);
+    kcert_renew_options_free(opts);
+}
+
+/* Renews every expired leaf of ROOT for 90 days, backing up into OUT_DIR/backups. */
+static void test_renew(void) {
+    kcert_renew_options *opts = kcert_renew_options_new();
+    char backups[4200];
+    char *json = NULL;
+    snprintf(backups, sizeof backups, "%s/backups", out_dir);
+    EXPECT_OK(kcert_renew_options_set_days(opts, 90));
+    EXPECT_OK(kcert_renew_options_set_backdate_seconds(opts, 600));
+    EXPECT_OK(kcert_renew_options_set_expiring_within_seconds(opts, 30 * 86400));
+    EXPECT_OK(kcert_renew_options_set_warn_within_seconds(opts, 7 * 86400));
+    EXPECT_OK(kcert_renew_options_set_backup_dir(opts, backups));
+    EXPECT_OK(kcert_renew(root, opts, &json));
+    CHECK(json != NULL && strstr(json, "\"changed\": true") != NULL);
+    CHECK(json != NULL && strstr(json, backups) != NULL);
+    if (json != NULL) {
+        harness_write(out_dir, "renew.json", json);
+    }
+    kcert_string_free(json);
+    json = NULL;
+    EXPECT_OK(kcert_scan_json(root, &json));
+    if (json != NULL) {
+        harness_write(out_dir, "scan-after.json", json);
+    }
+    kcert_string_free(json);
+    kcert_renew_options_free(opts);
+}
+
+/* Renew then roll back: every file is back, byte for byte. */
+static void test_rollback(void) {
+    unsigned char *files[WATCHED];
+    size_t lens[WATCHED];
+    kcert_renew_options *opts = kcert_renew_options_new();
+    char *json = NULL, *manifest = NULL;
+    snapshot(rollback_root, files, lens);
+    EXPECT_OK(kcert_renew_options_add_only(opts, "apiserver"));
+    EXPECT_OK(kcert_renew_options_add_only(opts, "admin.conf"));
+    EXPECT_OK(kcert_renew_options_add_only(opts, "etcd-peer"));
+    EXPECT_OK(kcert_renew(rollback_root, opts, &json));
+    manifest = json != NULL ? json_string(json, "manifest") : NULL;
+    CHECK(manifest != NULL);
+    kcert_string_free(json);
+    json = NULL;
+    if (manifest != NULL) {
+        EXPECT_OK(kcert_rollback(manifest, &json));
+        CHECK(json != NULL && strstr(json, "\"restored\"") != NULL);
+        kcert_string_free(json);
+    }
+    CHECK(unchanged_since(rollback_root, files, lens));
+    free(manifest);
+    kcert_renew_options_free(opts);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s ROOT OUT_DIR\n", argv[0]);
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s ROOT ROLLBACK_ROOT OUT_DIR\n", argv[0]);
         return 2;
     }
     root = argv[1];
-    out_dir = argv[2];
+    rollback_root = argv[2];
+    out_dir = argv[3];
     test_scan();
     test_scan_errors();
+    test_dry_run_writes_nothing();
+    test_renew_errors();
+    test_renew();
+    test_rollback();
     return harness_finish("test_cluster");
 }

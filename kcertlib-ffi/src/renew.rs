@@ -1,0 +1,351 @@
+//! Renewing a node's certificates as one transaction: `kcert_renew`, `kcert_rollback` and the
+//! renewal options handle.
+
+use std::ffi::c_char;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kcertlib::renew::{RenewOptions, renew, rollback};
+
+use crate::args::{OutPtr, handle, handle_mut, text};
+use crate::error::FfiError;
+use crate::panic::{ffi_boundary, ffi_status};
+use crate::result::kcert_result;
+use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
+
+/// Options of a renewal (opaque). Defaults: every leaf, 365 days, `notBefore` backdated one
+/// hour, keys kept, CAs untouched, not a dry run, backups under
+/// `<root>/var/lib/kcert/backups/<timestamp>`, a 30-day warning window.
+#[derive(Default)]
+pub struct kcert_renew_options {
+    validity: ValiditySettings,
+    core: RenewOptions,
+}
+
+impl kcert_renew_options {
+    fn core(&self) -> RenewOptions {
+        RenewOptions {
+            validity: self.validity.policy(),
+            ..self.core.clone()
+        }
+    }
+}
+
+/// A new renewal options handle with the defaults. Free it with `kcert_renew_options_free`.
+/// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
+#[unsafe(no_mangle)]
+pub extern "C" fn kcert_renew_options_new() -> *mut kcert_renew_options {
+    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+}
+
+/// Applies one setter to the options behind `opts`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+unsafe fn update(
+    opts: *mut kcert_renew_options,
+    change: impl FnOnce(&mut kcert_renew_options) -> Result<(), FfiError>,
+) -> kcert_result {
+    ffi_status(|| {
+        // SAFETY: the caller guarantees `opts` is NULL or live.
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        change(opts)
+    })
+}
+
+/// Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
+/// original lifetime). `days` 0 returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+/// `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_days(
+    opts: *mut kcert_renew_options,
+    days: u32,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe { update(opts, |o| o.validity.set_days(days)) }
+}
+
+/// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_backdate_seconds(
+    opts: *mut kcert_renew_options,
+    seconds: u64,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.validity.set_backdate_seconds(seconds);
+            Ok(())
+        })
+    }
+}
+
+/// Chooses the `notBefore` rule (`KCERT_NOT_BEFORE_*`); any other value returns
+/// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_not_before_mode(
+    opts: *mut kcert_renew_options,
+    mode: kcert_not_before_mode,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe { update(opts, |o| o.validity.set_mode(mode)) }
+}
+
+/// Takes `unix_seconds` as "now" for the whole renewal instead of reading the clock.
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_now(
+    opts: *mut kcert_renew_options,
+    unix_seconds: i64,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.validity.set_now(unix_seconds);
+            Ok(())
+        })
+    }
+}
+
+/// A dry run plans and signs in memory and writes nothing; the report says what would change.
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_dry_run(
+    opts: *mut kcert_renew_options,
+    dry_run: bool,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.core.dry_run = dry_run;
+            Ok(())
+        })
+    }
+}
+
+/// Gives each renewed leaf a new key of the same algorithm, written in the old key's format.
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_rotate_keys(
+    opts: *mut kcert_renew_options,
+    rotate: bool,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.core.rotate_keys = rotate;
+            Ok(())
+        })
+    }
+}
+
+/// Also renews CAs, with their own key and subject (certificates they signed stay valid), and
+/// refreshes every copy of them. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_include_ca(
+    opts: *mut kcert_renew_options,
+    include_ca: bool,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.core.include_ca = include_ca;
+            Ok(())
+        })
+    }
+}
+
+/// Renews only entries whose `notAfter` falls within `seconds` from now (expired ones
+/// included); by default every selected entry is renewed. NULL `opts` returns
+/// `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_expiring_within_seconds(
+    opts: *mut kcert_renew_options,
+    seconds: u64,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.core.expiring_within = Some(Duration::from_secs(seconds));
+            Ok(())
+        })
+    }
+}
+
+/// Sets the warning window of the scan behind the plan (default 30 days).
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_warn_within_seconds(
+    opts: *mut kcert_renew_options,
+    seconds: u64,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.core.warn_within = Duration::from_secs(seconds);
+            Ok(())
+        })
+    }
+}
+
+/// Sets where the originals are backed up (the directory must not exist or be empty); NULL
+/// restores the default `<root>/var/lib/kcert/backups/<timestamp>`. The path is copied.
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`; a non-UTF-8 path `KCERT_INVALID_UTF8`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`; `dir` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_backup_dir(
+    opts: *mut kcert_renew_options,
+    dir: *const c_char,
+) -> kcert_result {
+    let change = |o: &mut kcert_renew_options| {
+        o.core.backup_dir = if dir.is_null() {
+            None
+        } else {
+            // SAFETY: this export's contract makes `dir` NUL-terminated.
+            Some(PathBuf::from(unsafe { text(dir, "dir") }?))
+        };
+        Ok(())
+    };
+    // SAFETY: same contract as this export.
+    unsafe { update(opts, change) }
+}
+
+/// Adds an entry to renew, by its inventory name (`apiserver`, `admin.conf`, `etcd-peer`, ...,
+/// as `kcert_scan_json` lists them). With no name added, every leaf is renewed. An unknown name
+/// makes `kcert_renew` fail with `KCERT_INVALID_ARGUMENT`. The name is copied.
+/// NULL `opts` or `name` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`; `name` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_add_only(
+    opts: *mut kcert_renew_options,
+    name: *const c_char,
+) -> kcert_result {
+    let change = |o: &mut kcert_renew_options| {
+        // SAFETY: this export's contract makes `name` NULL or NUL-terminated.
+        let name = unsafe { text(name, "name") }?;
+        o.core.only.push(name.to_string());
+        Ok(())
+    };
+    // SAFETY: same contract as this export.
+    unsafe { update(opts, change) }
+}
+
+/// Frees a renewal options handle. NULL handling: `kcert_renew_options_free(NULL)` does nothing.
+///
+/// # Safety
+/// `opts` is NULL or a `kcert_renew_options` from `kcert_renew_options_new` not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_free(opts: *mut kcert_renew_options) {
+    ffi_boundary((), || {
+        if !opts.is_null() {
+            // SAFETY: the caller guarantees `opts` came from `kcert_renew_options_new` and is
+            // freed once.
+            drop(unsafe { Box::from_raw(opts) });
+        }
+    });
+}
+
+/// Renews the certificates under `root` (a node's `/`, or a copy of it) as one transaction:
+/// every planned file changes, or none does. Leaves are re-signed faithfully by their CA (keys
+/// kept unless rotated), kubeconfigs are edited in place, kubelet's pem gets a new dated file
+/// behind an atomic symlink swap, originals are backed up with a manifest for
+/// `kcert_rollback`. `*out_report_json` describes the result: `dryRun`, `changed`, `renewed`
+/// (name, paths, old/new serial and dates, keyRotated), `skipped` (name, reason), `backups`,
+/// `manifest`, `restart` (components to restart), `warnings`.
+///
+/// `opts` NULL means the defaults (every leaf, 365 days, backdate 1 hour, keep keys).
+///
+/// Errors: `KCERT_IO`/`KCERT_INVALID_ARGUMENT` for an unusable root or an unknown name in
+/// `only`; `KCERT_CRYPTO`/`KCERT_VALIDITY` when signing fails (nothing written);
+/// `KCERT_LOCKED` when another renewal holds the root; `KCERT_TRANSACTION` when writing failed
+/// (every original was restored).
+///
+/// Ownership: on `KCERT_OK`, `*out_report_json` is a new string freed with
+/// `kcert_string_free`; on failure it is not written. NULL handling: `root` or
+/// `out_report_json` NULL returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `root` is NULL or NUL-terminated; `opts` is NULL or live; `out_report_json` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew(
+    root: *const c_char,
+    opts: *const kcert_renew_options,
+    out_report_json: *mut *mut c_char,
+) -> kcert_result {
+    ffi_status(|| {
+        // SAFETY: this export's contract makes `out_report_json` NULL or writable.
+        let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
+        // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
+        let root = unsafe { text(root, "root") }?;
+        let options = if opts.is_null() {
+            RenewOptions::default()
+        } else {
+            // SAFETY: this export's contract makes `opts` a live handle.
+            unsafe { handle(opts, "opts") }?.core()
+        };
+        let report = renew(Path::new(root), &options)?;
+        out.write_string(report.to_json());
+        Ok(())
+    })
+}
+
+/// Restores the files a renewal replaced, from the `manifest` path its report named.
+/// `*out_report_json` lists `restored` paths and `warnings` (files that had changed since).
+///
+/// Errors: `KCERT_IO` when the manifest or a backup cannot be read, `KCERT_LOCKED` when a
+/// renewal holds the root, `KCERT_TRANSACTION` when a file cannot be restored.
+///
+/// Ownership: on `KCERT_OK`, `*out_report_json` is a new string freed with
+/// `kcert_string_free`; on failure it is not written. NULL handling: `manifest` or
+/// `out_report_json` NULL returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `manifest` is NULL or NUL-terminated; `out_report_json` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_rollback(
+    manifest: *const c_char,
+    out_report_json: *mut *mut c_char,
+) -> kcert_result {
+    ffi_status(|| {
+        // SAFETY: this export's contract makes `out_report_json` NULL or writable.
+        let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
+        // SAFETY: this export's contract makes `manifest` NULL or NUL-terminated.
+        let manifest = unsafe { text(manifest, "manifest") }?;
+        let report = rollback(Path::new(manifest))?;
+        out.write_string(report.to_json());
+        Ok(())
+    })
+}
