@@ -83,8 +83,10 @@ pub enum EntryKind {
 }
 
 /// Where an entry's certificate or key lives. Paths are absolute and under the scanned root.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "type")]
+///
+/// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}` or
+/// `{"type": "kubeconfig-embedded", "kubeconfig": ..., "user": ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Location {
     /// A PEM file: the first certificate is the entry, the following ones its chain.
     File(PathBuf),
@@ -107,6 +109,32 @@ impl Location {
             Location::File(p) | Location::Combined(p) => p,
             Location::KubeconfigEmbedded { kubeconfig, .. } => kubeconfig,
         }
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(match self {
+            Location::KubeconfigEmbedded { .. } => 3,
+            _ => 2,
+        }))?;
+        match self {
+            Location::File(p) => {
+                map.serialize_entry("type", "file")?;
+                map.serialize_entry("path", p)?;
+            }
+            Location::Combined(p) => {
+                map.serialize_entry("type", "combined")?;
+                map.serialize_entry("path", p)?;
+            }
+            Location::KubeconfigEmbedded { kubeconfig, user } => {
+                map.serialize_entry("type", "kubeconfig-embedded")?;
+                map.serialize_entry("kubeconfig", kubeconfig)?;
+                map.serialize_entry("user", user)?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -292,4 +320,29 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory> {
         entries,
         scanned_at: now,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_serialize_with_a_type() {
+        let json = |l: &Location| serde_json::to_string(l).expect("serializes");
+        assert_eq!(
+            json(&Location::File("/r/a.crt".into())),
+            r#"{"type":"file","path":"/r/a.crt"}"#
+        );
+        assert_eq!(
+            json(&Location::Combined("/r/k.pem".into())),
+            r#"{"type":"combined","path":"/r/k.pem"}"#
+        );
+        assert_eq!(
+            json(&Location::KubeconfigEmbedded {
+                kubeconfig: "/r/admin.conf".into(),
+                user: "u".into()
+            }),
+            r#"{"type":"kubeconfig-embedded","kubeconfig":"/r/admin.conf","user":"u"}"#
+        );
+    }
 }
