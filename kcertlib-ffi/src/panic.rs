@@ -55,3 +55,44 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         "no message"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::KCERT_INVALID_ARGUMENT;
+
+    fn last_message() -> String {
+        let mut out = std::ptr::null_mut();
+        // SAFETY: `out` is a valid place for one pointer; the string is freed below.
+        let status = unsafe { crate::last_error::kcert_last_error_message(&mut out) };
+        assert_eq!(status, KCERT_OK);
+        // SAFETY: `out` was just returned by the library and is freed exactly once.
+        let text = unsafe { std::ffi::CStr::from_ptr(out) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: as above.
+        unsafe { crate::strings::kcert_string_free(out) };
+        text
+    }
+
+    #[test]
+    fn a_panic_becomes_kcert_panic_with_its_message() {
+        let status = ffi_status(|| panic!("boom in a test"));
+        assert_eq!(status, KCERT_PANIC);
+        let message = last_message();
+        assert!(
+            message.contains("panicked") && message.contains("boom in a test"),
+            "{message}"
+        );
+        assert_eq!(ffi_boundary(-7_i64, || panic!("again")), -7);
+    }
+
+    #[test]
+    fn errors_set_the_message_and_success_clears_it() {
+        let status = ffi_status(|| Err(FfiError::invalid_argument("days must be at least 1")));
+        assert_eq!(status, KCERT_INVALID_ARGUMENT);
+        assert_eq!(last_message(), "days must be at least 1");
+        assert_eq!(ffi_status(|| Ok(())), KCERT_OK);
+        assert_eq!(last_message(), "");
+    }
+}
