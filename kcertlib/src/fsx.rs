@@ -266,6 +266,15 @@ pub fn create_symlink(target: &Path, at: &Path, owner: Option<(u32, u32)>) -> Re
     Ok(())
 }
 
+/// Renames `from` over `to` (atomic on one filesystem), without syncing the directory; the
+/// caller fsyncs each directory once after a batch of renames.
+///
+/// # Errors
+/// `Io` naming both paths.
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    fs::rename(from, to).map_err(|e| Error::io(&format!("renaming {} over", from.display()), to, e))
+}
+
 /// Renames `from` over `to` (atomic on one filesystem) and fsyncs the directory of `to`.
 ///
 /// # Errors

@@ -62,6 +62,9 @@ pub struct RenewOptions {
     /// Test hook, see `TxnOptions::dangerous_fail_after_renames`.
     #[doc(hidden)]
     pub dangerous_fail_after_renames: Option<usize>,
+    /// Test hook, see `TxnOptions::dangerous_allow_test_pause`.
+    #[doc(hidden)]
+    pub dangerous_allow_test_pause: bool,
 }
 
 impl Default for RenewOptions {
@@ -76,6 +79,7 @@ impl Default for RenewOptions {
             backup_dir: None,
             warn_within: Duration::from_secs(30 * 86_400),
             dangerous_fail_after_renames: None,
+            dangerous_allow_test_pause: false,
         }
     }
 }
@@ -211,7 +215,7 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     let txn_options = TxnOptions {
         backup_dir: options.backup_dir.clone(),
         dangerous_fail_after_renames: options.dangerous_fail_after_renames,
-        dangerous_allow_test_pause: false,
+        dangerous_allow_test_pause: options.dangerous_allow_test_pause,
     };
     let now = plan.now;
     let outcome = txn::apply(root, &written.changes, &txn_options, |staged| {

@@ -11,7 +11,7 @@
 //! 6. copy the originals into the backup directory, write the manifest (state `prepared`) there
 //!    and as `<root>/var/lib/kcert/journal.json`, fsync both and their directories;
 //! 7. rename the staged files into place (symlinks too: a new link renamed over the old one, the
-//!    swap kubelet itself uses), fsyncing each directory;
+//!    swap kubelet itself uses), then fsync each directory once;
 //! 8. mark the manifest `committed` and remove the journal.
 //!
 //! A failure in steps 3–6 removes the staged files (nothing was replaced). A failure in 7–8 puts
@@ -345,8 +345,19 @@ impl Run<'_> {
             let Some(record) = self.journal.files.get(done) else {
                 break;
             };
-            fsx::rename_durably(&record.staged, &record.path)
+            fsx::rename(&record.staged, &record.path)
                 .map_err(|e| ("renaming", e.with_entry(&record.entry), done))?;
+        }
+        // One fsync per directory after the renames: the journal, already durable, covers a
+        // crash before this point.
+        let dirs: BTreeSet<&Path> = self
+            .journal
+            .files
+            .iter()
+            .filter_map(|f| f.path.parent())
+            .collect();
+        for dir in dirs {
+            fsx::fsync_dir(dir).map_err(|e| ("syncing directories", e, total))?;
         }
         self.journal.state = TxnState::Committed;
         self.journal

@@ -243,29 +243,57 @@ impl Editor<'_> {
             let Ok(parsed) = Kubeconfig::parse(&text, &path) else {
                 continue;
             };
-            let holds_ca = parsed.clusters().iter().any(|c| {
-                c.certificate_authority_data
-                    .as_deref()
-                    .and_then(|d| std::str::from_utf8(d).ok())
+            let has_old = |data: Option<&[u8]>| {
+                data.and_then(|d| std::str::from_utf8(d).ok())
                     .is_some_and(|t| pem_text::contains_certificate(t, old_der).unwrap_or(false))
-            });
-            if !holds_ca {
+            };
+            let in_clusters = parsed
+                .clusters()
+                .iter()
+                .any(|c| has_old(c.certificate_authority_data.as_deref()));
+            // A client certificate's chain may carry the CA too (k3s.yaml's admin user).
+            let users: Vec<String> = parsed
+                .users()
+                .into_iter()
+                .filter(|u| has_old(u.client_certificate_data.as_deref()))
+                .map(|u| u.name)
+                .collect();
+            if !in_clusters && users.is_empty() {
                 continue;
             }
             let holder = self.holder_name(plan, &path, name);
-            let source = self
-                .edit(&path, &holder, |text| {
-                    replace_cluster_ca(text, &path, old_der, new_der)
-                })
-                .at_entry(&holder)?;
-            self.check(
-                &source,
-                Check::Copy {
-                    entry: holder,
-                    place: Place::KubeconfigClusters,
-                    der: new_der.to_vec(),
-                },
-            );
+            if in_clusters {
+                let source = self
+                    .edit(&path, &holder, |text| {
+                        replace_cluster_ca(text, &path, old_der, new_der)
+                    })
+                    .at_entry(&holder)?;
+                self.check(
+                    &source,
+                    Check::Copy {
+                        entry: holder.clone(),
+                        place: Place::KubeconfigClusters,
+                        der: new_der.to_vec(),
+                    },
+                );
+            }
+            for user in users {
+                let source = self
+                    .edit(&path, &holder, |text| {
+                        replace_user_data(text, &path, &user, UserField::Certificate, |pem| {
+                            Ok(pem_text::replace_certificate(pem, old_der, new_der)?.0)
+                        })
+                    })
+                    .at_entry(&holder)?;
+                self.check(
+                    &source,
+                    Check::Copy {
+                        entry: holder.clone(),
+                        place: Place::KubeconfigUser(user),
+                        der: new_der.to_vec(),
+                    },
+                );
+            }
         }
         Ok(())
     }

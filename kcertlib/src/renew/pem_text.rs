@@ -15,7 +15,7 @@ pub(super) struct Span {
     pub label: String,
     /// The decoded body.
     pub der: Vec<u8>,
-    /// The block's lines end in CRLF.
+    /// The block's lines end in CRLF (as its BEGIN line does).
     crlf: bool,
     /// The END line had no line ending (end of text).
     unterminated: bool,
@@ -53,7 +53,7 @@ impl Span {
 /// `Pem` when a block has no END line or a body is not base64.
 pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
     let mut out = Vec::new();
-    let mut open: Option<(usize, String)> = None;
+    let mut open: Option<(usize, String, bool)> = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let start = offset;
@@ -62,10 +62,10 @@ pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
         match &open {
             None => {
                 if let Some(label) = marker(content, "-----BEGIN ") {
-                    open = Some((start, label));
+                    open = Some((start, label, line.ends_with("\r\n")));
                 }
             }
-            Some((begin, label)) => {
+            Some((begin, label, crlf)) => {
                 if marker(content, "-----END ").as_deref() == Some(label.as_str()) {
                     let block = &text[*begin..offset];
                     let der = pem::blocks(block.as_bytes())?
@@ -80,7 +80,7 @@ pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
                         end: offset,
                         label: label.clone(),
                         der,
-                        crlf: line.ends_with("\r\n"),
+                        crlf: *crlf,
                         unterminated: !line.ends_with('\n'),
                     });
                     open = None;
@@ -88,7 +88,7 @@ pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
             }
         }
     }
-    if let Some((_, label)) = open {
+    if let Some((_, label, _)) = open {
         return Err(Error::new(
             ErrorKind::Pem,
             format!("PEM block {label:?} has no END line"),
