@@ -27,15 +27,12 @@ cargo build --workspace --release --all-targets
 step "Rust tests"
 cargo test --workspace --release
 
-if [ -x kcertlib-ffi/tests/run-c-tests.sh ]; then
-  step "C tests (header drift, ASan, valgrind)"
-  kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
-fi
+step "C tests (header drift, ASan, valgrind)"
+kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
 
-if [ -x kcertlib-py/tests/run-python-tests.sh ]; then
-  step "Python tests"
-  kcertlib-py/tests/run-python-tests.sh
-fi
+step "Python tests (module built once by maturin into .venv, pytest, stubs)"
+VIRTUAL_ENV="$repo/.venv" maturin develop --release -m kcertlib-py/Cargo.toml
+python -m pytest -q kcertlib-py/tests
 
 if [ -x examples/ansible/tests/run-ansible-tests.sh ]; then
   step "Ansible tests"
