@@ -1,0 +1,287 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kcertlib developers
+# License: MIT OR Apache-2.0
+
+"""Ansible module kcert_renew: renew a Kubernetes node's certificates as one transaction."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: kcert_renew
+short_description: Faithfully renew the X.509 certificates of a Kubernetes node
+version_added: "0.1.0"
+description:
+  - Renews the certificates of a node (kubeadm, kubespray, Rancher RKE1, RKE2, k3s) as one
+    transaction - every file is replaced, or none is - re-signing each with its own CA and
+    keeping subject, key, SANs and every extension unchanged.
+  - Certificates inside kubeconfigs are rewritten in place, kubelet's rotating pem gets a new
+    dated file behind an atomic symlink swap, and originals are backed up with a manifest that
+    C(kcert rollback) (or C(kcert.rollback())) restores.
+  - Entries that cannot be renewed (the CA key is not on this node, the key does not match the
+    certificate, a self-signed kubelet serving certificate) are returned in RV(not_renewed) with
+    the reason and raise a warning; the rest is still renewed.
+  - Reports which components to restart in RV(restart); the playbook restarts them.
+options:
+  root:
+    description: The node's root directory.
+    type: path
+    default: /
+  expiring_within:
+    description:
+      - Renew only certificates whose notAfter falls within this duration from now (expired ones
+        included), e.g. C(30d). Makes the task idempotent. Without it every selected leaf is
+        renewed on every run.
+    type: str
+  days:
+    description: Lifetime of the renewed certificates, in days (kept within each CA's validity).
+    type: int
+    default: 365
+  backdate:
+    description:
+      - How far before now the new notBefore lies (C(1h), C(365d)), or C(ca) for the CA's own
+        notBefore, as kubeadm before 1.31 and RKE do.
+    type: str
+    default: 1h
+  rotate_keys:
+    description: Give each renewed certificate a new key of the same algorithm.
+    type: bool
+    default: false
+  include_ca:
+    description:
+      - Also renew the CAs, with their own key and subject (what they signed stays valid), and
+        every copy of them.
+    type: bool
+    default: false
+  only:
+    description: Renew only these entries, by inventory name (C(apiserver), C(admin.conf), ...).
+    type: list
+    elements: str
+  backup_dir:
+    description:
+      - Where the originals are backed up (must not exist, or be empty). Default
+        C(<root>/var/lib/kcert/backups/<timestamp>).
+    type: path
+requirements:
+  - kcert (the Python module built from kcertlib-py)
+attributes:
+  check_mode:
+    support: full
+    details: Plans and signs in memory and reports what would be renewed; writes nothing.
+  diff_mode:
+    support: full
+    details: Shows each certificate's old and new notBefore, notAfter and serial.
+author:
+  - kcertlib developers
+notes:
+  - Run with a Python interpreter that has C(kcert) installed (C(ansible_python_interpreter)).
+  - Renew one control-plane node at a time (C(serial)) and restart what RV(restart) lists.
+"""
+
+EXAMPLES = r"""
+- name: Renew every certificate that expires within 30 days
+  kcert_renew:
+    expiring_within: 30d
+  register: renewal
+
+- name: Restart the services the renewal lists
+  ansible.builtin.systemd_service:
+    name: "{{ item }}"
+    state: restarted
+  loop: "{{ renewal.restart | intersect(['kubelet', 'rke2-server', 'k3s']) }}"
+
+- name: Renew two entries for two years, notBefore at the CA's, with new keys
+  kcert_renew:
+    only: [apiserver, admin.conf]
+    days: 730
+    backdate: ca
+    rotate_keys: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether files were changed (in check mode, whether they would be).
+  returned: always
+  type: bool
+renewed:
+  description: The certificates renewed (in check mode, that would be).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The inventory name.
+      type: str
+      sample: apiserver
+    paths:
+      description: The files written.
+      type: list
+      elements: str
+    old_serial:
+      description: Serial before, hex.
+      type: str
+    new_serial:
+      description: Serial after, hex.
+      type: str
+    old_not_before:
+      description: notBefore before, RFC 3339.
+      type: str
+    old_not_after:
+      description: notAfter before, RFC 3339.
+      type: str
+      sample: "2025-11-28T14:22:31Z"
+    new_not_before:
+      description: notBefore after, RFC 3339.
+      type: str
+    new_not_after:
+      description: notAfter after, RFC 3339.
+      type: str
+      sample: "2027-11-28T14:22:31Z"
+    key_rotated:
+      description: Whether a new key was written.
+      type: bool
+not_renewed:
+  description: Entries that were selected but could not be renewed, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: front-proxy-client
+      reason: "externally managed: the key of CA front-proxy-ca is not on this node"
+restart:
+  description: Components to restart (C(kube-apiserver), C(etcd), C(kubelet), C(rke2-server), ...).
+  returned: always
+  type: list
+  elements: str
+backup_file:
+  description: The backup directory holding the originals and the manifest.
+  returned: when changed and not in check mode
+  type: str
+  sample: /var/lib/kcert/backups/20261128T143225Z
+manifest:
+  description: The manifest to roll the renewal back with.
+  returned: when changed and not in check mode
+  type: str
+backups:
+  description: Every backup copy written.
+  returned: when changed and not in check mode
+  type: list
+  elements: str
+"""
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    import kcert
+except ImportError:
+    HAS_KCERT = False
+    KCERT_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_KCERT = True
+    KCERT_IMPORT_ERROR = None
+
+
+def rfc3339(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def renewed_item(renewed):
+    return dict(
+        name=renewed.name,
+        paths=renewed.paths,
+        old_serial=renewed.old_serial,
+        new_serial=renewed.new_serial,
+        old_not_before=rfc3339(renewed.old_not_before),
+        old_not_after=rfc3339(renewed.old_not_after),
+        new_not_before=rfc3339(renewed.new_not_before),
+        new_not_after=rfc3339(renewed.new_not_after),
+        key_rotated=renewed.key_rotated,
+    )
+
+
+def state_text(item, when):
+    return "notBefore: %s\nnotAfter:  %s\nserial:    %s\n" % (
+        item[when + "_not_before"],
+        item[when + "_not_after"],
+        item[when + "_serial"],
+    )
+
+
+def diff_of(item):
+    return dict(
+        before_header="%s (before)" % item["name"],
+        after_header="%s (after)" % item["name"],
+        before=state_text(item, "old"),
+        after=state_text(item, "new"),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            root=dict(type="path", default="/"),
+            expiring_within=dict(type="str"),
+            days=dict(type="int", default=365),
+            backdate=dict(type="str", default="1h"),
+            rotate_keys=dict(type="bool", default=False),
+            include_ca=dict(type="bool", default=False),
+            only=dict(type="list", elements="str"),
+            backup_dir=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_KCERT:
+        module.fail_json(msg=missing_required_lib("kcert"), exception=KCERT_IMPORT_ERROR)
+    p = module.params
+    failure = None
+    try:
+        report = kcert.renew(
+            p["root"],
+            days=p["days"],
+            backdate=p["backdate"],
+            only=p["only"],
+            expiring_within=p["expiring_within"],
+            rotate_keys=p["rotate_keys"],
+            include_ca=p["include_ca"],
+            dry_run=module.check_mode,
+            backup_dir=p["backup_dir"],
+        )
+    except kcert.KcertError as err:
+        failure = err
+    if failure is not None:
+        # Outside the except block, so Ansible attaches no traceback: the message says it all.
+        module.fail_json(msg=str(failure), error_code=failure.code, error_kind=failure.kind)
+
+    renewed = [renewed_item(r) for r in report.renewed]
+    # Never a key named `skipped`: Ansible would read it as "this task was skipped".
+    not_renewed = [dict(name=s.name, reason=s.reason) for s in report.skipped]
+    for item in not_renewed:
+        module.warn("%s was not renewed: %s" % (item["name"], item["reason"]))
+    for warning in report.warnings:
+        module.warn(warning)
+
+    result = dict(
+        changed=report.changed or (module.check_mode and bool(renewed)),
+        renewed=renewed,
+        not_renewed=not_renewed,
+        restart=report.restart,
+    )
+    if report.manifest:
+        result.update(
+            backup_file=os.path.dirname(report.manifest),
+            manifest=report.manifest,
+            backups=report.backups,
+        )
+    if module._diff and renewed:
+        result["diff"] = [diff_of(item) for item in renewed]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
