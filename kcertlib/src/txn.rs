@@ -259,9 +259,10 @@ impl Run<'_> {
         journal
             .store(&self.journal_path)
             .map_err(|e| ("writing the journal", e))?;
-        for p in &self.planned {
-            stage(p).map_err(|e| ("staging", e.with_entry(&p.change.entry)))?;
-        }
+        fsx::for_each_parallel(&self.planned, |p| {
+            stage(p).map_err(|e| e.with_entry(&p.change.entry))
+        })
+        .map_err(|e| ("staging", e))?;
         for p in &self.planned {
             let staged = StagedFile {
                 entry: &p.change.entry,
@@ -285,34 +286,46 @@ impl Run<'_> {
     fn back_up(&mut self, canon: &Path) -> Result<()> {
         let backup_dir = self.journal.backup_dir.clone();
         fsx::create_private_dir_all(&backup_dir)?;
+        // Where each original goes, and the directories to make, first; then the copies.
+        let mut copies = Vec::new();
         let mut dirs = BTreeSet::new();
-        for (p, record) in self.planned.iter().zip(self.journal.files.iter_mut()) {
-            let Some(old) = record.old.as_mut() else {
+        for (index, record) in self.journal.files.iter().enumerate() {
+            let Some(old) = record.old.as_ref().filter(|o| o.kind == FileKind::File) else {
                 continue;
             };
-            if old.kind != FileKind::File {
-                continue;
-            }
-            let relative = p.record.path.strip_prefix(canon).unwrap_or(&p.record.path);
+            let relative = record.path.strip_prefix(canon).unwrap_or(&record.path);
             let copy = backup_dir.join("files").join(relative);
-            let bytes = std::fs::read(&p.record.path)
-                .map_err(|e| Error::io("reading the original of", &p.record.path, e))?;
-            if fsx::sha256_hex(&bytes) != old.sha256 {
+            let mut dir = fsx::parent_dir(&copy)?;
+            while dir.starts_with(&backup_dir) && dirs.insert(dir.to_path_buf()) {
+                dir = fsx::parent_dir(dir)?;
+            }
+            copies.push((
+                index,
+                record.path.clone(),
+                copy,
+                old.sha256.clone(),
+                old.mode,
+            ));
+        }
+        for dir in &dirs {
+            fsx::create_private_dir_all(dir)?;
+        }
+        fsx::for_each_parallel(&copies, |(_, original, copy, sha256, mode)| {
+            let bytes = std::fs::read(original)
+                .map_err(|e| Error::io("reading the original of", original, e))?;
+            if &fsx::sha256_hex(&bytes) != sha256 {
                 return Err(Error::new(
                     ErrorKind::Transaction,
                     "changed by someone else while the transaction was running",
                 )
-                .with_path(&p.record.path));
+                .with_path(original));
             }
-            let dir = fsx::parent_dir(&copy)?;
-            fsx::create_private_dir_all(dir)?;
-            fsx::write_new_file(&copy, &bytes, old.mode, None)?;
-            let mut d = dir;
-            while d.starts_with(&backup_dir) {
-                dirs.insert(d.to_path_buf());
-                d = fsx::parent_dir(d)?;
+            fsx::write_new_file(copy, &bytes, *mode, None)
+        })?;
+        for (index, _, copy, _, _) in copies {
+            if let Some(old) = self.journal.files[index].old.as_mut() {
+                old.backup = Some(copy.clone());
             }
-            old.backup = Some(copy.clone());
             self.backups.push(copy);
         }
         dirs.insert(fsx::parent_dir(&backup_dir)?.to_path_buf());

@@ -1,6 +1,7 @@
 //! The verify callback of the renewal transaction: each staged file is read back from disk and
 //! must hold exactly what was signed, signed by its CA, with its key, and saying what the old
-//! certificate said (subject, SANs, key usage, extended key usage, basic constraints).
+//! certificate said (the same subject and, byte for byte, every extension but the key
+//! identifiers: SANs, key usages, basic constraints, unknown ones).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,11 @@ use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
 use crate::txn::{Content, StagedFile};
 use crate::verify::verify_signature;
+
+/// authorityKeyIdentifier: follows the CA's SKI.
+const AUTHORITY_KEY_ID: &str = "2.5.29.35";
+/// subjectKeyIdentifier: follows the key when it rotates.
+const SUBJECT_KEY_ID: &str = "2.5.29.14";
 
 /// The checks of each file, by the real path it is written to.
 pub(super) type Checks = HashMap<PathBuf, Vec<Check>>;
@@ -183,16 +189,32 @@ fn verify_renewed(s: &SignedCert, now: Timestamp) -> std::result::Result<(), Str
         "subject",
         s.new.subject_der().ok() == s.old.subject_der().ok(),
     )?;
-    same("subjectAltName", s.new.alt_names() == s.old.alt_names())?;
-    same("keyUsage", s.new.key_usage() == s.old.key_usage())?;
-    same(
-        "extendedKeyUsage",
-        s.new.extended_key_usage() == s.old.extended_key_usage(),
-    )?;
-    same(
-        "basicConstraints",
-        s.new.basic_constraints() == s.old.basic_constraints(),
-    )?;
+    // Every extension but the key identifiers must be byte-identical: subjectAltName, key
+    // usages, basic constraints and unknown extensions alike (comparing the raw values is
+    // also far cheaper than decoding a kubespray etcd certificate's thousand SANs).
+    let identifiers: &[&str] = if s.key_kept {
+        &[AUTHORITY_KEY_ID]
+    } else {
+        &[AUTHORITY_KEY_ID, SUBJECT_KEY_ID]
+    };
+    let kept = |c: &Certificate| -> Vec<_> {
+        c.extensions()
+            .into_iter()
+            .filter(|e| !identifiers.contains(&e.oid.as_str()))
+            .collect()
+    };
+    let (old_exts, new_exts) = (kept(&s.old), kept(&s.new));
+    if old_exts != new_exts {
+        let differing = old_exts
+            .iter()
+            .zip(&new_exts)
+            .find(|(a, b)| a != b)
+            .map_or_else(
+                || "the set of extensions".to_string(),
+                |(a, _)| format!("extension {}", a.oid),
+            );
+        return Err(format!("{differing} changed"));
+    }
     if s.key_kept {
         same("public key", s.new.spki_der().ok() == s.old.spki_der().ok())?;
     }

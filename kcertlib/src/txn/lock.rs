@@ -14,6 +14,10 @@ use crate::time::Timestamp;
 /// The lock file's name inside the state directory.
 pub const LOCK_FILE: &str = "renew.lock";
 
+/// How often a busy lock is tried again, and how long apart, before the run is refused.
+const LOCK_ATTEMPTS: u32 = 10;
+const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Holds the lock of one root until dropped.
 #[derive(Debug)]
 pub struct RootLock {
@@ -22,7 +26,7 @@ pub struct RootLock {
 }
 
 impl RootLock {
-    /// Takes the lock of `root` without waiting.
+    /// Takes the lock of `root`, waiting half a second at most.
     ///
     /// # Errors
     /// `Locked` naming the lock file and the holder's pid when another process (or another
@@ -44,10 +48,20 @@ impl RootLock {
             .mode(0o600)
             .open(&path)
             .map_err(|e| Error::io("opening lock file", &path, e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(refusal(&path, canon)),
-            Err(TryLockError::Error(e)) => return Err(Error::io("locking", &path, e)),
+        let mut attempts = 0;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                // A lock just released can linger for a moment: a process that another thread
+                // is spawning shares our open file between fork and exec. Only a holder that
+                // stays is another renewal.
+                Err(TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY_PAUSE);
+                }
+                Err(TryLockError::WouldBlock) => return Err(refusal(&path, canon)),
+                Err(TryLockError::Error(e)) => return Err(Error::io("locking", &path, e)),
+            }
         }
         // Best effort: the lock is what counts; the holder line only improves messages.
         let holder = format!(
