@@ -5,8 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::collections::BTreeMap;
+
 use kcertlib::Certificate;
 use kcertlib::fixture::{self, FixtureLayout, FixtureOptions, FixtureSummary};
+use kcertlib::inventory::{self, EntryStatus, Inventory, ScanOptions};
+use kcertlib::renew::{self, RenewOptions};
+
+use crate::txn_support::*;
 
 /// A generated tree of `layout` with expired leaves (shared leaf keys keep debug builds fast).
 pub fn tree(layout: FixtureLayout) -> (tempfile::TempDir, PathBuf, FixtureSummary) {
@@ -140,4 +146,186 @@ pub fn first_cert(path: &Path) -> Certificate {
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).expect("metadata").mode() & 0o7777
+}
+
+pub fn scan(root: &Path) -> Inventory {
+    inventory::scan(root, &ScanOptions::default()).expect("scan")
+}
+
+/// Every file the inventory names (certificates, keys, kubeconfigs), by real path, with its text.
+pub fn texts(root: &Path, inventory: &Inventory) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    for entry in &inventory.entries {
+        for location in std::iter::once(&entry.cert).chain(entry.key.as_ref()) {
+            let Ok(real) = kcertlib::fsx::resolve_in_root(root, location.path(), true) else {
+                continue;
+            };
+            if let Ok(text) = std::fs::read_to_string(&real) {
+                out.insert(real, text);
+            }
+        }
+    }
+    out
+}
+
+/// Renews the tree at `root` with the defaults and judges the result from outside (see the
+/// module docs of `renew_layouts`); `layout` names the tree in messages.
+pub fn renew_and_judge(root: &Path, layout: &str, expected_skips: &[&str]) {
+    let root = root.to_path_buf();
+    let before = scan(&root);
+    let files_before = fingerprint(&root);
+    let texts_before = texts(&root, &before);
+
+    let report = renew::renew(&root, &RenewOptions::default()).expect("renew");
+    assert!(report.changed && !report.dry_run);
+    let manifest = report.manifest.clone().expect("manifest");
+    assert!(manifest.exists());
+    let mut skipped: Vec<&str> = report.skipped.iter().map(|s| s.name.as_str()).collect();
+    skipped.sort();
+    let mut expected: Vec<&str> = expected_skips.to_vec();
+    expected.sort();
+    assert_eq!(skipped, expected, "{layout}: skipped {:?}", report.skipped);
+    for s in &report.skipped {
+        assert!(!s.reason.is_empty());
+    }
+
+    let after = scan(&root);
+    let now = kcertlib::Timestamp::now();
+    for leaf in after.leaves() {
+        if expected_skips.contains(&leaf.name.as_str()) {
+            continue;
+        }
+        assert_eq!(
+            leaf.status,
+            EntryStatus::Ok,
+            "{layout}: {} is {} after renewal: {:?}",
+            leaf.name,
+            leaf.status,
+            leaf.problems
+        );
+        assert_eq!(leaf.key_matches, Some(true), "{}", leaf.name);
+        assert_eq!(leaf.chain_verifies, Some(true), "{}", leaf.name);
+        assert!(
+            leaf.problems.is_empty(),
+            "{}: {:?}",
+            leaf.name,
+            leaf.problems
+        );
+    }
+
+    // Each renewed leaf: faithful and verified by independent judges.
+    let renewed: BTreeMap<&str, &renew::Renewed> = report
+        .renewed
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .collect();
+    for leaf in before.leaves() {
+        if expected_skips.contains(&leaf.name.as_str()) || leaf.status == EntryStatus::Missing {
+            continue;
+        }
+        let r = renewed
+            .get(leaf.name.as_str())
+            .unwrap_or_else(|| panic!("{layout}: {} not in the report", leaf.name));
+        let old = leaf.certificate.as_ref().expect("old cert");
+        let new_entry = after.get(&leaf.name).expect("still there");
+        let new = new_entry.certificate.as_ref().expect("new cert");
+        assert_eq!(r.old_serial, old.serial_hex());
+        assert_eq!(r.new_serial, new.serial_hex());
+        assert_eq!(r.new_not_after, new.not_after());
+        assert!(!r.key_rotated);
+        assert!(new.not_before() <= now && now < new.not_after());
+        assert_eq!(new.subject_der().ok(), old.subject_der().ok());
+        assert_eq!(
+            new.spki_der().ok(),
+            old.spki_der().ok(),
+            "{}: key kept",
+            leaf.name
+        );
+        assert_eq!(new.alt_names(), old.alt_names());
+        assert_eq!(new.key_usage(), old.key_usage());
+        assert_eq!(new.extended_key_usage(), old.extended_key_usage());
+        let ca = after
+            .get(leaf.ca_name.as_deref().expect("ca name"))
+            .and_then(|c| c.certificate.clone())
+            .expect("ca cert");
+        openssl_verify(&ca, new).unwrap_or_else(|e| panic!("{}: openssl: {e}", leaf.name));
+        if let Some(result) = judge_compare(old, new, RESIGN_MAY_CHANGE) {
+            result.unwrap_or_else(|e| panic!("{}: judge.py compare: {e}", leaf.name));
+        }
+    }
+
+    // CAs untouched.
+    for ca in before.cas() {
+        let now_ca = after.get(&ca.name).expect("ca still there");
+        assert_eq!(
+            ca.certificate.as_ref().map(|c| c.as_der().to_vec()),
+            now_ca.certificate.as_ref().map(|c| c.as_der().to_vec()),
+            "{} untouched",
+            ca.name
+        );
+    }
+
+    // Files: keys and CAs byte-identical with their modes; kubeconfigs only in base64 values;
+    // nothing changed that the report does not name.
+    let files_after = fingerprint(&root);
+    let reported: Vec<PathBuf> = report
+        .renewed
+        .iter()
+        .flat_map(|r| r.paths.iter().cloned())
+        .collect();
+    for (rel, state) in &files_before {
+        let after_state = files_after.get(rel).expect("no file removed");
+        if after_state == state {
+            continue;
+        }
+        let path = root.join(rel);
+        assert!(
+            reported.contains(&path),
+            "{layout}: {} changed but is not in the report",
+            rel.display()
+        );
+        assert!(!state.starts_with("dir"), "{}", rel.display());
+        if state.starts_with("file") {
+            let mode_of = |s: &str| s.split_whitespace().nth(1).map(str::to_string);
+            assert_eq!(
+                mode_of(state),
+                mode_of(after_state),
+                "{}: mode kept",
+                rel.display()
+            );
+        }
+    }
+    for (path, old_text) in &texts_before {
+        let new_text = std::fs::read_to_string(path).expect("still readable");
+        if old_text.contains("-----BEGIN")
+            && old_text.contains("PRIVATE KEY")
+            && !old_text.contains("CERTIFICATE")
+        {
+            assert_eq!(
+                &new_text,
+                old_text,
+                "{}: key file untouched",
+                path.display()
+            );
+        }
+        if old_text.contains("apiVersion") {
+            only_base64_values_differ(old_text, &new_text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+    for (rel, state) in &files_after {
+        // The state directory's parents may be created (`var/lib` on an RKE1 tree).
+        if !files_before.contains_key(rel) && !Path::new("var/lib/kcert").starts_with(rel) {
+            // Only kubelet's new dated pem may appear, private.
+            let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            assert!(
+                name.starts_with("kubelet-client-2"),
+                "unexpected new file {}",
+                rel.display()
+            );
+            assert!(state.contains("mode=600"), "{}: {state}", rel.display());
+        }
+    }
+    assert!(staged_leftovers(&root).is_empty());
+    assert!(!report.restart.is_empty());
 }
