@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::error::{Result, ResultExt};
+use crate::error::Result;
 use crate::inventory::EntryKind;
 use crate::time::{Timestamp, short_human_duration};
 use crate::txn::{self, TxnOptions};
@@ -220,8 +220,7 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     let now = plan.now;
     let outcome = txn::apply(root, &written.changes, &txn_options, |staged| {
         check::staged(staged, &written.checks, now)
-    })
-    .at_path(root)?;
+    })?;
     if let Some(recovered) = &outcome.recovered {
         report.warnings.push(format!(
             "an interrupted renewal (manifest {}) was rolled back first: {} files restored",
