@@ -104,6 +104,7 @@ run() { # test variant args...
                 "$BUILD/$test-$variant" "$@" ;;
         valgrind-*)
             valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+                --suppressions="$HERE/valgrind.supp" \
                 --error-exitcode=1 "$BUILD/$test-$variant" "$@" ;;
     esac
 }
@@ -116,6 +117,46 @@ args_of() { # test variant -> the program's arguments
         test_cluster) echo "$WORK/tree-$2 $WORK/tree-rollback-$2 $WORK/out-$2" ;;
     esac
 }
+
+# --- judges of what test_resign wrote -----------------------------------------------------------
+judge_resigned() { # out_dir variant
+    local out="$1" v="$2" pair leaf ca
+    for pair in resigned-rsa.pem:ca-rsa2048.crt resigned-p256.pem:ca-p256.crt \
+        resigned-exotic.pem:ca-rsa4096.crt resigned-p384.pem:ca-p384.crt \
+        resigned-30d.pem:ca-rsa4096.crt resigned-rotated.pem:ca-p256.crt; do
+        leaf="${pair%%:*}"
+        ca="${pair#*:}"
+        if openssl verify -CAfile "$FX/$ca" "$out/$leaf" >"$WORK/verify.log" 2>&1; then
+            pass "$v: openssl verify $leaf against $ca"
+        else
+            cat "$WORK/verify.log"
+            fail "$v: openssl verify $leaf against $ca"
+        fi
+    done
+    # The re-sign is faithful: only what a new signature by the same CA must change changed.
+    if "$PYTHON" "$REPO/testing/judge.py" compare "$FX/exotic.crt" "$out/resigned-exotic.pem" \
+        --allow serial,serial_hex,not_before,not_after,signature_hex,fingerprint_sha256 >"$WORK/compare.log" 2>&1; then
+        pass "$v: judge.py: re-signed exotic.crt keeps every other field"
+    else
+        cat "$WORK/compare.log"
+        fail "$v: judge.py: re-signed exotic.crt keeps every other field"
+    fi
+    if "$PYTHON" "$REPO/testing/judge.py" key-match "$out/resigned-rotated.pem" "$out/rotated.key" >"$WORK/keymatch.log" 2>&1 &&
+        ! "$PYTHON" "$REPO/testing/judge.py" key-match "$out/resigned-rotated.pem" "$FX/etcd.key" >/dev/null 2>&1; then
+        pass "$v: judge.py: the rotated key is the new certificate's, the old key is not"
+    else
+        cat "$WORK/keymatch.log"
+        fail "$v: judge.py: the rotated key is the new certificate's, the old key is not"
+    fi
+    # A CA extended with its own key and subject still verifies the leaves it signed before.
+    if openssl verify -CAfile "$out/ca-extended.pem" "$FX/client.crt" >"$WORK/verify.log" 2>&1; then
+        pass "$v: openssl verify old client.crt against the self-re-signed CA"
+    else
+        cat "$WORK/verify.log"
+        fail "$v: openssl verify old client.crt against the self-re-signed CA"
+    fi
+}
+
 
 # --- judges of what test_cluster wrote ----------------------------------------------------------
 # A JSON check in Python: `doc` is the parsed file; the expression must hold.
