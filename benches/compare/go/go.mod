@@ -1,0 +1,3 @@
+module kcertbench
+
+go 1.19
