@@ -1,0 +1,206 @@
+/*
+ * kcert_bench: the C side of benches/compare, over libkcert.so (include/kcert.h).
+ *
+ *   kcert_bench w1 WORK REPS               bundle.pem: kcert_bundle_parse, then subject and
+ *                                          notAfter of every certificate
+ *   kcert_bench resign WORK rsa|p256 REPS  resign.pem: kcert_resign with the CA (W3 / W4)
+ *
+ * Prints one JSON result line per measurement (benches/compare/README.md). The C API has no
+ * SAN accessor, so the C checksum carries no "sans" (report.py compares the fields present).
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kcert.h"
+
+struct checksum {
+    uint64_t count;
+    int64_t max_not_after;
+    uint64_t cn_bytes;
+};
+
+static void die(const char *what, kcert_result r) {
+    char *msg = NULL;
+    kcert_last_error_message(&msg);
+    fprintf(stderr, "kcert_bench: %s: %s (%s)\n", what, kcert_result_name(r), msg ? msg : "");
+    kcert_string_free(msg);
+    exit(2);
+}
+
+static unsigned char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    size_t cap = 1 << 20, n = 0;
+    unsigned char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "kcert_bench: out of memory reading %s\n", path);
+        exit(2);
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *runs, int n) {
+    double s[64];
+    memcpy(s, runs, sizeof(double) * (size_t)n);
+    qsort(s, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* Length of the CN= value of an RFC 4514 subject ("CN=x,O=y"); the suite's CNs have no commas. */
+static size_t cn_len(const char *subject) {
+    const char *p = subject;
+    while (p && *p) {
+        if (strncmp(p, "CN=", 3) == 0) {
+            const char *end = strchr(p + 3, ',');
+            return end ? (size_t)(end - p - 3) : strlen(p + 3);
+        }
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return 0;
+}
+
+static void emit(const char *workload, const char *variant, uint64_t n, const double *runs,
+                 int reps, const struct checksum *sum, int with_time, const char *extra) {
+    double m = median(runs, reps);
+    printf("{\"tool\":\"kcertlib-c\",\"variant\":\"%s\",\"workload\":\"%s\",\"n\":%llu,\"runs_s\":[",
+           variant, workload, (unsigned long long)n);
+    for (int i = 0; i < reps; i++) printf("%s%.9f", i ? "," : "", runs[i]);
+    printf("],\"certs_per_s\":%.3f,\"checksum\":{\"count\":%llu,\"cn_bytes\":%llu", m > 0 ? n / m : 0.0,
+           (unsigned long long)sum->count, (unsigned long long)sum->cn_bytes);
+    if (with_time) printf(",\"max_not_after\":%lld", (long long)sum->max_not_after);
+    printf("},\"extra\":{%s}}\n", extra);
+}
+
+static void add(struct checksum *sum, const kcert_cert *cert, int with_time) {
+    char *subject = NULL;
+    kcert_result r = kcert_cert_subject(cert, &subject);
+    if (r != KCERT_OK) die("kcert_cert_subject", r);
+    if (with_time) {
+        int64_t na = kcert_cert_not_after(cert);
+        if (sum->count == 0 || na > sum->max_not_after) sum->max_not_after = na;
+    }
+    sum->count++;
+    sum->cn_bytes += cn_len(subject);
+    kcert_string_free(subject);
+}
+
+static void w1(const char *work, int reps) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bundle.pem", work);
+    size_t len;
+    unsigned char *data = read_all(path, &len);
+    double runs[64];
+    struct checksum sum = {0};
+    for (int i = 0; i < reps; i++) {
+        double start = now_s();
+        memset(&sum, 0, sizeof sum);
+        kcert_bundle *bundle = NULL;
+        kcert_result r = kcert_bundle_parse(data, len, &bundle);
+        if (r != KCERT_OK) die("kcert_bundle_parse", r);
+        size_t n = kcert_bundle_len(bundle);
+        for (size_t j = 0; j < n; j++) add(&sum, kcert_bundle_get(bundle, j), 1);
+        kcert_bundle_free(bundle);
+        runs[i] = now_s() - start;
+    }
+    emit("W1", "kcert_bundle_parse", sum.count, runs, reps, &sum, 1, "");
+    free(data);
+}
+
+static void resign(const char *work, const char *ca, int reps) {
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/resign.pem", work);
+    unsigned char *data = read_all(path, &len);
+    kcert_bundle *leaves = NULL;
+    kcert_result r = kcert_bundle_parse(data, len, &leaves);
+    if (r != KCERT_OK) die("kcert_bundle_parse", r);
+    snprintf(path, sizeof path, "%s/ca-%s.crt", work, ca);
+    unsigned char *ca_pem = read_all(path, &len);
+    kcert_cert *ca_cert = NULL;
+    if ((r = kcert_cert_parse(ca_pem, len, &ca_cert)) != KCERT_OK) die("kcert_cert_parse", r);
+    snprintf(path, sizeof path, "%s/ca-%s.key", work, ca);
+    unsigned char *key_pem = read_all(path, &len);
+    kcert_key *ca_key = NULL;
+    if ((r = kcert_key_parse(key_pem, len, &ca_key)) != KCERT_OK) die("kcert_key_parse", r);
+
+    size_t n = kcert_bundle_len(leaves);
+    kcert_cert **out = calloc(n, sizeof *out);
+    double runs[64];
+    for (int i = 0; i < reps; i++) {
+        for (size_t j = 0; j < n; j++) {
+            kcert_cert_free(out[j]);
+            out[j] = NULL;
+        }
+        double start = now_s();
+        for (size_t j = 0; j < n; j++) {
+            r = kcert_resign(kcert_bundle_get(leaves, j), ca_cert, ca_key, NULL, &out[j], NULL);
+            if (r != KCERT_OK) die("kcert_resign", r);
+        }
+        runs[i] = now_s() - start;
+    }
+    struct checksum sum = {0};
+    for (size_t j = 0; j < n; j++) {
+        add(&sum, out[j], 0);
+        kcert_cert_free(out[j]);
+    }
+    char extra[64];
+    snprintf(extra, sizeof extra, "\"ca\":\"%s\"", ca);
+    emit(strcmp(ca, "rsa") == 0 ? "W3" : "W4", "kcert_resign", n, runs, reps, &sum, 0, extra);
+    free(out);
+    kcert_key_free(ca_key);
+    kcert_cert_free(ca_cert);
+    kcert_bundle_free(leaves);
+    free(data);
+    free(ca_pem);
+    free(key_pem);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: kcert_bench w1 WORK REPS | resign WORK rsa|p256 REPS\n");
+        return 64;
+    }
+    int reps = atoi(argv[argc - 1]);
+    if (reps < 1) reps = 1;
+    if (reps > 64) reps = 64;
+    if (strcmp(argv[1], "w1") == 0) {
+        w1(argv[2], reps);
+    } else if (strcmp(argv[1], "resign") == 0 && argc == 5) {
+        resign(argv[2], argv[3], reps);
+    } else {
+        fprintf(stderr, "kcert_bench: unknown command %s\n", argv[1]);
+        return 64;
+    }
+    return 0;
+}
