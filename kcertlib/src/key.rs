@@ -115,6 +115,8 @@ pub enum KeyFormat {
 pub struct PrivateKey {
     pub(crate) material: KeyMaterial,
     format: KeyFormat,
+    /// The fast signing backend's key pair, built on first use (see `signer`).
+    pub(crate) fast: crate::signer::FastKey,
 }
 
 #[derive(Clone)]
@@ -254,6 +256,7 @@ impl PrivateKey {
         Ok(PrivateKey {
             material,
             format: KeyFormat::Sec1,
+            fast: Default::default(),
         })
     }
 
@@ -291,6 +294,7 @@ impl PrivateKey {
         Ok(PrivateKey {
             material,
             format: KeyFormat::Pkcs8,
+            fast: Default::default(),
         })
     }
 
@@ -298,6 +302,7 @@ impl PrivateKey {
         Ok(PrivateKey {
             material: KeyMaterial::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(key))),
             format,
+            fast: Default::default(),
         })
     }
 
@@ -340,7 +345,11 @@ impl PrivateKey {
                 ));
             }
         };
-        Ok(PrivateKey { material, format })
+        Ok(PrivateKey {
+            material,
+            format,
+            fast: Default::default(),
+        })
     }
 
     /// The same key, to be written in `format`.

@@ -7,113 +7,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+mod openssl_support;
+
 use kcertlib::*;
+use openssl_support::*;
 use serde_json::Value;
-
-struct Fixtures {
-    dir: PathBuf,
-    manifest: Value,
-}
-
-/// Builds the openssl fixtures once per test process into a directory that outlives the tests.
-fn fixtures() -> &'static Fixtures {
-    static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
-    FIXTURES.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("kcert-openssl-fixtures")
-            .tempdir()
-            .expect("temp dir")
-            .keep();
-        let script = repo().join("testing/openssl-fixtures.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .expect("bash runs");
-        assert!(
-            out.status.success(),
-            "openssl-fixtures.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let manifest: Value =
-            serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).expect("manifest"))
-                .expect("manifest is JSON");
-        Fixtures { dir, manifest }
-    })
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
-fn files(role: &str) -> Vec<(String, Value)> {
-    let f = fixtures();
-    f.manifest["files"]
-        .as_object()
-        .expect("files")
-        .iter()
-        .filter(|(_, v)| v["role"] == role)
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-fn path(name: &str) -> PathBuf {
-    fixtures().dir.join(name)
-}
-
-fn cert(name: &str) -> Certificate {
-    Certificate::load_file(path(name)).expect("loads")[0].clone()
-}
-
-fn key(name: &str) -> PrivateKey {
-    PrivateKey::load_file(path(name)).expect("key loads")
-}
-
-fn python() -> PathBuf {
-    let venv = repo().join(".venv/bin/python");
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from("python3")
-    }
-}
-
-fn judge(args: &[&Path]) -> (bool, Value) {
-    let out = Command::new(python())
-        .arg(repo().join("testing/judge.py"))
-        .args(args)
-        .output()
-        .expect("judge runs");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.success(), json)
-}
-
-fn openssl_verify(ca: &Path, leaf: &Path) -> Result<(), String> {
-    let out = Command::new("openssl")
-        .args(["verify", "-ignore_critical", "-CAfile"])
-        .arg(ca)
-        .arg(leaf)
-        .output()
-        .expect("openssl runs");
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("write");
-    p
-}
 
 #[test]
 fn every_good_certificate_round_trips_byte_for_byte() {

@@ -1,0 +1,152 @@
+//! The aws-lc-rs backend (the `aws-lc` feature, on by default): AWS-LC's constant-time RSA and
+//! ECDSA, at OpenSSL's speed. RSA keys sign with PKCS#1 v1.5 SHA-256, P-256 with
+//! `ECDSA_P256_SHA256_ASN1_SIGNING`, P-384 with `ECDSA_P384_SHA384_ASN1_SIGNING`, exactly the
+//! algorithms the RustCrypto backend uses, so the AlgorithmIdentifier is shared.
+//!
+//! The key pair is parsed once from the key's own DER (PKCS#1, PKCS#8 or SEC1) and cached in the
+//! `PrivateKey`. Its secret lives in AWS-LC's memory: AWS-LC frees it with `EVP_PKEY_free`, which
+//! cleanses the private components (`BN_clear_free`), so the key keeps its zeroize-on-drop
+//! guarantee; the DER handed over is `Zeroizing`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _,
+    RSA_PKCS1_SHA256, RsaKeyPair,
+};
+use der::Decode;
+use spki::SubjectPublicKeyInfoRef;
+
+use super::{Signer, algorithm_der, signing_failed};
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::{KeyFormat, KeyMaterial, PrivateKey};
+
+/// Signs with aws-lc-rs: `AwsLc::new(&key)?` is a [`Signer`]. Shares the key pair cached in the
+/// `PrivateKey`, so making one is cheap after the first.
+pub struct AwsLc<'a> {
+    key: &'a PrivateKey,
+    pair: &'a KeyPair,
+}
+
+impl<'a> AwsLc<'a> {
+    /// The aws-lc signer of `key`.
+    ///
+    /// # Errors
+    /// `UnsupportedAlgorithm` when AWS-LC refuses the key (an RSA modulus outside 2048..=8192
+    /// bits); `Crypto` when AWS-LC derives a different public key than RustCrypto (not expected).
+    pub fn new(key: &'a PrivateKey) -> Result<AwsLc<'a>> {
+        match cached(key) {
+            Some(pair) => Ok(AwsLc { key, pair }),
+            // Build again only to report why: the cache keeps no error.
+            None => KeyPair::from_key(key)
+                .and(Err(Error::new(ErrorKind::Crypto, "aws-lc refused the key"))),
+        }
+    }
+}
+
+impl Signer for AwsLc<'_> {
+    fn algorithm_der(&self) -> Vec<u8> {
+        algorithm_der(self.key)
+    }
+
+    fn public_key_der(&self) -> Result<Vec<u8>> {
+        self.key.public_key_der()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        self.pair.sign(message)
+    }
+}
+
+impl fmt::Debug for AwsLc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print key material.
+        f.debug_struct("AwsLc")
+            .field("algorithm", &self.key.algorithm())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An AWS-LC key pair, as cached in a `PrivateKey`.
+pub(crate) enum KeyPair {
+    /// RSA, signing PKCS#1 v1.5 SHA-256.
+    Rsa(RsaKeyPair),
+    /// ECDSA P-256 (SHA-256) or P-384 (SHA-384), DER signatures.
+    Ecdsa(EcdsaKeyPair),
+}
+
+impl KeyPair {
+    /// Parses `key`'s DER into AWS-LC and checks that its public half is `key`'s.
+    fn from_key(key: &PrivateKey) -> Result<KeyPair> {
+        let der = key.to_der()?;
+        let pair = match (&key.material, key.format()) {
+            (KeyMaterial::Rsa(_), KeyFormat::Pkcs1) => RsaKeyPair::from_der(&der).map(KeyPair::Rsa),
+            (KeyMaterial::Rsa(_), _) => RsaKeyPair::from_pkcs8(&der).map(KeyPair::Rsa),
+            // `from_private_key_der` reads SEC1 and PKCS#8 alike.
+            (KeyMaterial::P256(_), _) => {
+                EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, &der)
+                    .map(KeyPair::Ecdsa)
+            }
+            (KeyMaterial::P384(_), _) => {
+                EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_ASN1_SIGNING, &der)
+                    .map(KeyPair::Ecdsa)
+            }
+        }
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!("aws-lc refuses the {} key: {e}", key.algorithm()),
+            )
+        })?;
+        let spki = key.public_key_der()?;
+        let ours = SubjectPublicKeyInfoRef::from_der(&spki)
+            .ok()
+            .map(|info| info.subject_public_key.raw_bytes().to_vec());
+        if ours.as_deref() != Some(pair.public_key()) {
+            return Err(Error::new(
+                ErrorKind::Crypto,
+                "aws-lc derived a different public key from the private key than RustCrypto",
+            ));
+        }
+        Ok(pair)
+    }
+
+    /// The public key as it appears in the SPKI's BIT STRING (PKCS#1 RSAPublicKey or the
+    /// uncompressed EC point).
+    fn public_key(&self) -> &[u8] {
+        match self {
+            KeyPair::Rsa(p) => p.public_key().as_ref(),
+            KeyPair::Ecdsa(p) => p.public_key().as_ref(),
+        }
+    }
+
+    /// Signs `message` (hashing it with the key's digest).
+    pub(super) fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        // AWS-LC draws its own randomness; the ring-compatible parameter is ignored.
+        let rng = SystemRandom::new();
+        match self {
+            KeyPair::Rsa(p) => {
+                let mut sig = vec![0; p.public_modulus_len()];
+                p.sign(&RSA_PKCS1_SHA256, &rng, message, &mut sig)
+                    .map_err(signing_failed)?;
+                Ok(sig)
+            }
+            KeyPair::Ecdsa(p) => Ok(p
+                .sign(&rng, message)
+                .map_err(signing_failed)?
+                .as_ref()
+                .to_vec()),
+        }
+    }
+}
+
+/// The key pair cached in `key`, built on first use; `None` when AWS-LC refuses the key (the
+/// caller then signs with RustCrypto).
+pub(super) fn cached(key: &PrivateKey) -> Option<&KeyPair> {
+    key.fast
+        .pair
+        .get_or_init(|| KeyPair::from_key(key).ok().map(Arc::new))
+        .as_deref()
+}
