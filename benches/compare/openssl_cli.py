@@ -93,7 +93,7 @@ def loop(work: Path, sample: int, reps: int) -> None:
         elif "DNS:" in line or "IP Address:" in line:
             sans += line.count("DNS:") + line.count("IP Address:")
     flush()
-    emit("openssl-cli", "one process per file", "W2-sample", len(files), runs, sum_.to_json(),
+    emit("openssl-cli", "bash loop", "W2-sample", len(files), runs, sum_.to_json(),
          {"version": openssl_version()})
 
 

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Turns the suite's result lines into results.json, results.md and plot.svg, and checks that
+every tool read the same values (exit status 1 when a checksum disagrees).
+
+    report.py --raw results/raw.jsonl --expected WORK/data/expected.json --out results/
+              [--stream-copies N] [--quick]
+
+Ratios are always between results of this one run (baseline and tool measured minutes apart on
+the same machine); certs/s are medians of the repetitions each tool made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_svg import grouped_bars  # noqa: E402
+
+TOOL_NAMES = {
+    "kcertlib-rust": "kcertlib (Rust)",
+    "kcertlib-c": "kcertlib (C, libkcert.so)",
+    "kcertlib-python": "kcertlib (Python, import kcert)",
+    "x509-parser": "x509-parser 0.18 (Rust)",
+    "go-crypto-x509": "Go crypto/x509",
+    "python-cryptography": "Python cryptography",
+    "openssl-cli": "openssl x509, one process per file",
+    "openssl-speed": "openssl speed",
+}
+# The issue's targets: kcertlib (Rust, per core) parse + inventory fields from a PEM bundle.
+PARSE_TARGETS = {"x509-parser": 1.0, "go-crypto-x509": 2.5, "python-cryptography": 10.0}
+SIGN_TARGET = 0.9  # re-sign rate ≥ 0.9 × openssl speed sign rate, per core
+RSS_TARGET_MIB = 64.0
+
+
+def sh(*cmd: str) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine(repo: Path) -> Dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kib = int(line.split()[1])
+    lock = (repo / "benches/compare/x509-parser-bench/Cargo.lock").read_text()
+    x509p = lock.split('name = "x509-parser"\nversion = "', 1)[-1].split('"', 1)[0]
+    py = repo / ".venv/bin/python"
+    return {
+        "cpu": cpu,
+        "cores": int(sh("nproc") or 0),
+        "ram_gib": round(mem_kib / 1048576, 1),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "os": sh("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"),
+        "rustc": sh("rustc", "--version"),
+        "go": sh("go", "version"),
+        "gcc": sh("gcc", "-dumpfullversion"),
+        "python": sh(str(py), "-c", "import sys; print(sys.version.split()[0])"),
+        "cryptography": sh(str(py), "-c", "import cryptography; print(cryptography.__version__)"),
+        "openssl": sh("openssl", "version"),
+        "x509-parser": x509p,
+        "kcertlib_commit": sh("git", "-C", str(repo), "rev-parse", "--short", "HEAD"),
+    }
+
+
+def check(results: List[Dict[str, Any]], expected: Dict[str, Any], copies: int) -> List[str]:
+    """Every checksum field a tool printed must equal the generator's."""
+    problems = []
+    w1 = expected["W1"]
+    stream = {"count": w1["count"] * copies, "sans": w1["sans"] * copies,
+              "cn_bytes": w1["cn_bytes"] * copies, "max_not_after": w1["max_not_after"]}
+    for r in results:
+        want = stream if r["workload"] == "W6" else expected.get(r["workload"])
+        if not isinstance(want, dict) or not r.get("checksum"):
+            continue
+        for key, value in r["checksum"].items():
+            if key in want and want[key] != value:
+                problems.append(f"{r['workload']} {r['tool']} ({r['variant']}): {key} = {value}, "
+                                f"expected {want[key]}")
+    w5 = [r for r in results if r["workload"] == "W5" and not r["variant"].startswith("scan")]
+    if len({r["n"] for r in w5}) > 1:
+        problems.append("W5: renewal and signature loops handled different numbers of certificates")
+    return problems
+
+
+def find(results: List[Dict[str, Any]], workload: str, tool: str, variant: Optional[str] = None):
+    rows = [r for r in results if r["workload"] == workload and r["tool"] == tool
+            and (variant is None or r["variant"] == variant)]
+    return max(rows, key=lambda r: r["certs_per_s"]) if rows else None
+
+
+def verdict(ratio: float, target: Optional[float], below: bool = False) -> str:
+    if target is None:
+        return ""
+    ok = ratio < target if below else ratio >= target
+    return "met" if ok else "**missed**"
+
+
+def rows_for(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """One table row per result, with its ratio against the relevant baseline."""
+    rows: List[Dict[str, Any]] = []
+    for w in ("W1", "W2", "W2-sample"):
+        ours = find(results, w, "kcertlib-rust") or find(results, "W2", "kcertlib-rust")
+        for r in [x for x in results if x["workload"] == w]:
+            row = base_row(r)
+            if r["tool"] == "kcertlib-rust" or ours is None:
+                row["baseline"] = "—"
+            else:
+                row["ratio"] = ours["certs_per_s"] / r["certs_per_s"]
+                row["baseline"] = f"kcertlib (Rust, {ours['variant']}) ÷ this"
+                if w == "W1" and r["tool"] in PARSE_TARGETS:
+                    row["target"] = PARSE_TARGETS[r["tool"]]
+                elif w in ("W2", "W2-sample") and r["tool"] in PARSE_TARGETS:
+                    row["target"] = 1.0
+            rows.append(row)
+    for w, alg in (("W3", "rsa2048"), ("W4", "ecdsap256")):
+        speed = find(results, w, "openssl-speed")
+        for r in [x for x in results if x["workload"] == w]:
+            row = base_row(r)
+            if r["tool"] == "openssl-speed":
+                row["baseline"] = f"hardware baseline ({alg} signatures/s)"
+            elif speed:
+                row["ratio"] = r["certs_per_s"] / speed["certs_per_s"]
+                row["baseline"] = f"this ÷ openssl speed {alg} sign"
+                if r["tool"] == "kcertlib-rust":
+                    row["target"] = SIGN_TARGET
+            rows.append(row)
+    for label in ("2-threads", "1-thread"):
+        renew = find(results, "W5", "kcertlib-rust", f"renew-{label}")
+        sigs = find(results, "W5", "kcertlib-rust", f"signatures-{label}")
+        scan = find(results, "W5", "kcertlib-rust", f"scan-{label}")
+        for r in (scan, sigs):
+            if r:
+                rows.append(base_row(r) | {"baseline": "—"})
+        if renew and sigs:
+            rows.append(base_row(renew) | {"ratio": renew["certs_per_s"] / sigs["certs_per_s"],
+                                           "baseline": "renewal ÷ its signatures alone (1 = no overhead)"})
+    r2 = find(results, "W5", "kcertlib-rust", "renew-2-threads")
+    r1 = find(results, "W5", "kcertlib-rust", "renew-1-thread")
+    if r2 and r1:
+        rows.append(base_row(r2) | {"variant": "renew, 2 threads vs 1",
+                                    "ratio": r2["certs_per_s"] / r1["certs_per_s"],
+                                    "baseline": "2 threads ÷ 1 thread"})
+    w6 = find(results, "W6", "kcertlib-rust")
+    timev = next((r for r in results if r["workload"] == "W6" and r["tool"] == "time-v"), None)
+    if w6:
+        rss = w6["extra"].get("peak_rss_kib", 0) / 1024
+        if timev:
+            rss = max(rss, timev["extra"]["max_rss_kib"] / 1024)
+        rows.append(base_row(w6) | {"ratio": rss, "target": RSS_TARGET_MIB, "below": True,
+                                    "baseline": f"peak RSS MiB ({w6['extra']['bytes'] / 2**30:.2f} GiB streamed)"})
+    for row in rows:
+        if "ratio" in row:
+            row["verdict"] = verdict(row["ratio"], row.get("target"), row.get("below", False))
+    return rows
+
+
+def base_row(r: Dict[str, Any]) -> Dict[str, Any]:
+    return {"workload": r["workload"], "tool": r["tool"], "variant": r["variant"],
+            "certs_per_s": r["certs_per_s"], "n": r["n"], "runs": len(r["runs_s"])}
+
+
+WORKLOAD_TITLES = {
+    "W1": "W1 PEM bundle → subject, notAfter, SANs",
+    "W2": "W2 one file per cert",
+    "W2-sample": "W2 sample (openssl loop)",
+    "W3": "W3 re-sign, RSA-2048 CA",
+    "W4": "W4 re-sign, P-256 CA",
+    "W5": "W5 kubespray node",
+    "W6": "W6 1 GiB stream",
+}
+
+
+def markdown(rows: List[Dict[str, Any]], m: Dict[str, Any], date: str, quick: bool,
+             problems: List[str]) -> str:
+    out = [f"# kcertlib comparison benchmarks{' (QUICK, small sizes)' if quick else ''}", ""]
+    out.append(f"Run {date} on {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, "
+               f"{m['kernel']} ({m['os']}), kcertlib {m['kcertlib_commit']}.  ")
+    out.append(f"Tools: {m['rustc']}; x509-parser {m['x509-parser']}; {m['go']}; Python {m['python']} "
+               f"with cryptography {m['cryptography']}; {m['openssl']}; gcc {m['gcc']}.  ")
+    out.append("Every rate is the median of the runs shown; every ratio compares two results of this "
+               "run. The machine is shared and noisy: read ratios, not absolute rates.")
+    out.append("")
+    out.append("| workload | tool | certs/s | runs | ratio | ratio means | target | |")
+    out.append("|---|---|---:|---:|---:|---|---:|---|")
+    for r in rows:
+        tool = TOOL_NAMES.get(r["tool"], r["tool"])
+        ratio = f"{r['ratio']:.2f}" if "ratio" in r else ""
+        target = ""
+        if r.get("target") is not None:
+            target = f"< {r['target']:g}" if r.get("below") else f"≥ {r['target']:g}"
+        rate = f"{r['certs_per_s']:,.0f}"
+        out.append(f"| {WORKLOAD_TITLES.get(r['workload'], r['workload'])} | {tool} — {r['variant']} | "
+                   f"{rate} | {r['runs']} | {ratio} | {r.get('baseline', '')} | {target} | "
+                   f"{r.get('verdict', '')} |")
+    out.append("")
+    out.append("Checksums (count, DNS+IP SANs, latest notAfter, common-name bytes) agree across tools."
+               if not problems else "**Checksum disagreements:** " + "; ".join(problems))
+    out.append("")
+    return "\n".join(out)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--raw", type=Path, required=True)
+    p.add_argument("--expected", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--stream-copies", type=int, default=1)
+    p.add_argument("--quick", action="store_true")
+    a = p.parse_args()
+
+    results = [json.loads(line) for line in a.raw.read_text().splitlines() if line.startswith("{")]
+    expected = json.loads(a.expected.read_text())
+    repo = Path(__file__).resolve().parents[2]
+    m = machine(repo)
+    date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    problems = check(results, expected, a.stream_copies)
+    rows = rows_for(results)
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out / "results.json").write_text(json.dumps(
+        {"date": date, "quick": a.quick, "machine": m, "expected": expected, "table": rows,
+         "checksum_problems": problems, "results": results}, indent=1) + "\n")
+    (a.out / "results.md").write_text(markdown(rows, m, date, a.quick, problems))
+    bars = [r for r in rows if r["workload"] in ("W1", "W2", "W3", "W4") and r["certs_per_s"] > 0]
+    (a.out / "plot.svg").write_text(grouped_bars(
+        [(WORKLOAD_TITLES[r["workload"]], TOOL_NAMES.get(r["tool"], r["tool"]) +
+          ("" if r["tool"] != "kcertlib-rust" else f" [{r['variant']}]"), r["certs_per_s"]) for r in bars],
+        title=f"certificates per second (log scale), {m['cpu']}, {date}"))
+    print((a.out / "results.md").read_text())
+    for problem in problems:
+        print(f"report: checksum mismatch: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The comparison suite: kcertlib (Rust, C, Python) against x509-parser, Go crypto/x509, Python
+# cryptography and the openssl command line, on the same generated workloads, in one run.
+#
+#   benches/compare/run.sh            full run (100,000-cert bundle, 1 GiB stream; long)
+#   benches/compare/run.sh --quick    small sizes, a couple of minutes (checks the scripts)
+#
+# Results: benches/compare/results/{results.json,results.md,plot.svg,raw.jsonl} for a full run,
+# target/compare-work-quick/results/ for --quick (so a quick run never overwrites the committed
+# results). Exits non-zero when a tool fails or the tools' checksums disagree.
+# Needs: benches/compare/install-deps.sh (Go, gcc, openssl, the venv with cryptography+maturin).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+cd "$REPO"
+
+QUICK=0
+for arg in "$@"; do
+    case "$arg" in
+        --quick) QUICK=1 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument: $arg" >&2; exit 64 ;;
+    esac
+done
+
+if [ "$QUICK" -eq 1 ]; then
+    WORK="$REPO/target/compare-work-quick"; OUT="$WORK/results"
+    COUNT=2000 FILES=500 RESIGN=300 SAMPLE=40 ETCD=20
+    REPS_PARSE=3 REPS_SIGN=1 REPS_W5=1 STREAM_BYTES=$((32 << 20)) SPEED_SECONDS=1 SPEED_REPS=1
+else
+    WORK="$REPO/target/compare-work"; OUT="$HERE/results"
+    COUNT=100000 FILES=10000 RESIGN=10000 SAMPLE=500 ETCD=1000
+    REPS_PARSE=5 REPS_SIGN=3 REPS_W5=3 STREAM_BYTES=$((1 << 30)) SPEED_SECONDS=3 SPEED_REPS=3
+fi
+PY="$REPO/.venv/bin/python"
+BIN="$REPO/target/release"
+say() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)" >&2; }
+
+say "build"
+cargo build --release -q -p kcert-bench -p kcertlib-ffi
+cargo build --release -q --manifest-path "$HERE/x509-parser-bench/Cargo.toml" --target-dir "$REPO/target"
+VIRTUAL_ENV="$REPO/.venv" "$REPO/.venv/bin/maturin" develop --release -q -m kcertlib-py/Cargo.toml >/dev/null 2>&1 \
+    || VIRTUAL_ENV="$REPO/.venv" "$REPO/.venv/bin/maturin" develop --release -m kcertlib-py/Cargo.toml
+mkdir -p "$WORK"
+(cd "$HERE/go" && GOPATH="$WORK/gopath" GOCACHE="$WORK/gocache" GOPROXY=off GOFLAGS=-mod=mod \
+    go build -o "$WORK/kcertbench-go" .)
+gcc -O2 -Wall -Wextra -Werror -std=c11 -I"$REPO/include" -o "$WORK/kcert_bench" "$HERE/c/kcert_bench.c" \
+    -L"$BIN" -lkcert -Wl,-rpath,"$BIN"
+
+STAMP="count=$COUNT files=$FILES resign=$RESIGN sample=$SAMPLE etcd=$ETCD"
+if [ -f "$WORK/data/expected.json" ] && [ "$(cat "$WORK/data/stamp" 2>/dev/null)" = "$STAMP" ]; then
+    say "reusing workloads in $WORK/data ($STAMP)"
+else
+    say "generating workloads ($STAMP)"
+    rm -rf "$WORK/data"
+    "$BIN/kcert-bench" gen --work "$WORK/data" --count "$COUNT" --files "$FILES" --resign "$RESIGN" \
+        --sample "$SAMPLE" --etcd-hosts "$ETCD"
+    echo "$STAMP" > "$WORK/data/stamp"
+fi
+DATA="$WORK/data"
+
+mkdir -p "$OUT"
+RAW="$OUT/raw.jsonl"
+: > "$RAW"
+run() { "$@" | tee -a "$RAW" >&2; }
+
+say "openssl speed (hardware baseline)"
+run "$PY" "$HERE/openssl_cli.py" speed --seconds "$SPEED_SECONDS" --reps "$SPEED_REPS"
+
+say "W1: PEM bundle of $COUNT certificates"
+run "$BIN/kcert-bench" w1 --work "$DATA" --reps "$REPS_PARSE"
+run "$WORK/kcert_bench" w1 "$DATA" "$REPS_PARSE"
+run "$PY" "$HERE/python_parse.py" --lib kcert --workload W1 --work "$DATA" --reps "$REPS_PARSE"
+run "$BIN/x509-parser-bench" w1 "$DATA" "$REPS_PARSE"
+run "$WORK/kcertbench-go" w1 "$DATA" "$REPS_PARSE"
+run "$PY" "$HERE/python_parse.py" --lib cryptography --workload W1 --work "$DATA" --reps "$REPS_PARSE"
+
+say "W2: $FILES files"
+run "$BIN/kcert-bench" w2 --work "$DATA" --reps "$REPS_PARSE"
+run "$PY" "$HERE/python_parse.py" --lib kcert --workload W2 --work "$DATA" --reps "$REPS_PARSE"
+run "$BIN/x509-parser-bench" w2 "$DATA" "$REPS_PARSE"
+run "$WORK/kcertbench-go" w2 "$DATA" "$REPS_PARSE"
+run "$PY" "$HERE/python_parse.py" --lib cryptography --workload W2 --work "$DATA" --reps "$REPS_PARSE"
+run "$PY" "$HERE/openssl_cli.py" loop --work "$DATA" --sample "$SAMPLE" --reps 1
+
+for ca in rsa p256; do
+    say "W3/W4: re-sign $RESIGN leaves with the $ca CA"
+    run "$BIN/kcert-bench" resign --work "$DATA" --ca "$ca" --reps "$REPS_SIGN"
+    run "$WORK/kcert_bench" resign "$DATA" "$ca" "$REPS_SIGN"
+    run "$PY" "$HERE/python_resign.py" --lib kcert --ca "$ca" --work "$DATA" --reps "$REPS_SIGN"
+    run "$WORK/kcertbench-go" resign "$DATA" "$ca" "$REPS_SIGN"
+    run "$PY" "$HERE/python_resign.py" --lib cryptography --ca "$ca" --work "$DATA" --reps "$REPS_SIGN"
+done
+
+say "W5: kubespray node with $ETCD etcd hosts: scan, renew, bare signatures; 2 threads and 1"
+run "$BIN/kcert-bench" w5 --work "$DATA" --reps "$REPS_W5" --label 2-threads
+# One thread: the process is pinned to one CPU, so the library's per-core pools hold one thread.
+run taskset -c 0 "$BIN/kcert-bench" w5 --work "$DATA" --reps "$REPS_W5" --label 1-thread
+
+BUNDLE_BYTES=$(stat -c %s "$DATA/bundle.pem")
+COPIES=$(( (STREAM_BYTES + BUNDLE_BYTES - 1) / BUNDLE_BYTES ))
+say "W6: stream $COPIES copies of the bundle ($((COPIES * BUNDLE_BYTES / 1048576)) MiB) through a pipe"
+TIMEV="$WORK/w6-time.txt"
+for _ in $(seq "$COPIES"); do cat "$DATA/bundle.pem"; done \
+    | /usr/bin/time -v -o "$TIMEV" "$BIN/kcert-bench" w6 | tee -a "$RAW" >&2
+MAXRSS_KIB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TIMEV")
+echo "{\"tool\":\"time-v\",\"workload\":\"W6\",\"variant\":\"/usr/bin/time -v\",\"n\":0,\"runs_s\":[],\"certs_per_s\":0,\"checksum\":{},\"extra\":{\"max_rss_kib\":$MAXRSS_KIB,\"copies\":$COPIES}}" \
+    | tee -a "$RAW" >&2
+
+say "report"
+"$PY" "$HERE/report.py" --raw "$RAW" --expected "$DATA/expected.json" --out "$OUT" \
+    --stream-copies "$COPIES" $([ "$QUICK" -eq 1 ] && echo --quick)
+say "done: $OUT/results.md"
