@@ -385,6 +385,13 @@ kcert_result kcert_renew_options_set_now(kcert_renew_options *opts, int64_t unix
 // `opts` is NULL or a live `kcert_renew_options`.
 kcert_result kcert_renew_options_set_dry_run(kcert_renew_options *opts, bool dry_run);
 
+// Sets how many threads scan and sign; 0 (the default) means one per core, 1 signs on the
+// calling thread. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`.
+kcert_result kcert_renew_options_set_threads(kcert_renew_options *opts, uint32_t threads);
+
 // Gives each renewed leaf a new key of the same algorithm, written in the old key's format.
 // NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 //

@@ -59,3 +59,11 @@ impl Args {
         Ok(self.positionals)
     }
 }
+
+/// `--threads N`: N threads, 0 for one per core.
+pub fn threads(value: &str) -> Result<kcertlib::Threads, String> {
+    value
+        .parse::<usize>()
+        .map(kcertlib::Threads::from_count)
+        .map_err(|_| format!("--threads needs a number (0 = one per core), not {value:?}"))
+}

@@ -18,6 +18,7 @@ pub fn run(args: Args) -> Result<i32, Failure> {
             match name {
                 "root" => root = PathBuf::from(value),
                 "output" | "o" => output = value,
+                "threads" => options.threads = crate::args::threads(&value)?,
                 "warn-within" => {
                     options.warn_within =
                         kcertlib::time::parse_duration(&value).map_err(|e| e.to_string())?
@@ -26,7 +27,7 @@ pub fn run(args: Args) -> Result<i32, Failure> {
             }
             Ok(())
         },
-        |name| matches!(name, "root" | "output" | "o" | "warn-within").then_some(true),
+        |name| matches!(name, "root" | "output" | "o" | "warn-within" | "threads").then_some(true),
     )
     .map_err(Failure::usage)?;
     let inventory = scan(&root, &options)?;

@@ -19,11 +19,11 @@ kcert — inspect and renew Kubernetes certificates
 usage:
   kcert inspect [--json] [--warn-within DUR] FILE...
       every certificate in each file (PEM bundle or DER)
-  kcert check [--root DIR] [--output table|json|prometheus] [--warn-within DUR]
+  kcert check [--root DIR] [--output table|json|prometheus] [--warn-within DUR] [--threads N]
       every certificate of a node, kubeadm-style; exit 1 when something is expired
   kcert renew [--root DIR] [--only NAME,...] [--expiring-within DUR] [--days N]
               [--backdate DUR|ca] [--rotate-keys] [--include-ca] [--dry-run]
-              [--backup-dir DIR] [--json]
+              [--backup-dir DIR] [--threads N] [--json]
       renew as one transaction (backup, atomic renames, rollback on failure)
   kcert rollback MANIFEST
       restore the files a renewal replaced
@@ -32,6 +32,8 @@ usage:
   kcert fixture LAYOUT DIR [--valid] [--etcd-hosts N] [--reuse-keys]
       build a generated cluster tree
   kcert help
+
+--threads N: threads that check and sign (default 0: one per core)
 
 exit codes: 0 ok; 1 something expired / not yet valid, or left unrenewed; 2 error; 64 usage
 ";

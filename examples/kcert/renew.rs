@@ -46,13 +46,15 @@ pub fn run(args: Args) -> Result<i32, Failure> {
                 "include-ca" => options.include_ca = true,
                 "dry-run" => options.dry_run = true,
                 "backup-dir" => options.backup_dir = Some(PathBuf::from(v)),
+                "threads" => options.threads = crate::args::threads(&v)?,
                 "json" => json = true,
                 _ => {}
             }
             Ok(())
         },
         |name| match name {
-            "root" | "only" | "expiring-within" | "days" | "backdate" | "backup-dir" => Some(true),
+            "root" | "only" | "expiring-within" | "days" | "backdate" | "backup-dir"
+            | "threads" => Some(true),
             "rotate-keys" | "include-ca" | "dry-run" | "json" => Some(false),
             _ => None,
         },

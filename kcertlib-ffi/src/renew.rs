@@ -139,6 +139,25 @@ pub unsafe extern "C" fn kcert_renew_options_set_dry_run(
     }
 }
 
+/// Sets how many threads scan and sign; 0 (the default) means one per core, 1 signs on the
+/// calling thread. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_set_threads(
+    opts: *mut kcert_renew_options,
+    threads: u32,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update(opts, |o| {
+            o.core.threads = kcertlib::Threads::from_count(threads as usize);
+            Ok(())
+        })
+    }
+}
+
 /// Gives each renewed leaf a new key of the same algorithm, written in the old key's format.
 /// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 ///

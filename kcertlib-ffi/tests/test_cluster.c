@@ -103,6 +103,7 @@ static void test_dry_run_writes_nothing(void) {
     char *json = NULL;
     snapshot(root, files, lens);
     EXPECT_OK(kcert_renew_options_set_dry_run(opts, true));
+    EXPECT_OK(kcert_renew_options_set_threads(opts, 1));
     EXPECT_OK(kcert_renew(root, opts, &json));
     CHECK(json != NULL && strstr(json, "\"dryRun\": true") != NULL);
     CHECK(json != NULL && strstr(json, "\"changed\": false") != NULL);
@@ -150,6 +151,7 @@ static void test_renew_errors(void) {
     EXPECT_FAIL(kcert_renew_options_set_expiring_within_seconds(NULL, 1), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_warn_within_seconds(NULL, 1), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_backup_dir(NULL, "/tmp"), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_threads(NULL, 2), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_add_only(NULL, "apiserver"), KCERT_NULL_ARGUMENT);
     kcert_renew_options_free(opts);
 }
@@ -161,6 +163,7 @@ static void test_renew(void) {
     char *json = NULL;
     snprintf(backups, sizeof backups, "%s/backups", out_dir);
     EXPECT_OK(kcert_renew_options_set_days(opts, 90));
+    EXPECT_OK(kcert_renew_options_set_threads(opts, 0));
     EXPECT_OK(kcert_renew_options_set_backdate_seconds(opts, 600));
     EXPECT_OK(kcert_renew_options_set_expiring_within_seconds(opts, 30 * 86400));
     EXPECT_OK(kcert_renew_options_set_warn_within_seconds(opts, 7 * 86400));

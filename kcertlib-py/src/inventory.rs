@@ -32,15 +32,17 @@ pub(crate) struct PyEntry {
 /// Runs without the GIL. Fails only when `root` itself is unusable; per-file problems are in
 /// the entries.
 #[pyfunction]
-#[pyo3(signature = (root=None, *, warn_within=None))]
+#[pyo3(signature = (root=None, *, warn_within=None, threads=0))]
 pub(crate) fn scan(
     py: Python<'_>,
     root: Option<PathBuf>,
     warn_within: Option<&Bound<'_, PyAny>>,
+    threads: usize,
 ) -> PyResult<PyInventory> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
     let options = ScanOptions {
         warn_within: duration_or(warn_within, DEFAULT_WARN_WITHIN)?,
+        threads: kcertlib::Threads::from_count(threads),
         ..ScanOptions::default()
     };
     let inventory = without_gil(py, move || kcertlib::scan(&root, &options))?;

@@ -45,7 +45,7 @@ pub(crate) struct PyRollbackReport {
 #[pyfunction]
 #[pyo3(signature = (
     root=None, *, days=365, backdate=None, only=None, expiring_within=None, rotate_keys=false,
-    include_ca=false, dry_run=false, backup_dir=None, warn_within=None
+    include_ca=false, dry_run=false, backup_dir=None, warn_within=None, threads=0
 ))]
 // Each Python keyword argument is a parameter; a struct would only hide them from pyo3.
 #[allow(clippy::too_many_arguments)]
@@ -61,6 +61,7 @@ pub(crate) fn renew(
     dry_run: bool,
     backup_dir: Option<PathBuf>,
     warn_within: Option<&Bound<'_, PyAny>>,
+    threads: usize,
 ) -> PyResult<PyRenewalReport> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
     let options = RenewOptions {
@@ -72,6 +73,7 @@ pub(crate) fn renew(
         dry_run,
         backup_dir,
         warn_within: duration_or(warn_within, DEFAULT_WARN_WITHIN)?,
+        threads: kcertlib::Threads::from_count(threads),
         ..RenewOptions::default()
     };
     let report = without_gil(py, move || kcertlib::renew::renew(&root, &options))?;

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::parallel::{self, Spread, Threads};
 
 /// Linux gives up after 40 links (`ELOOP`); so do we.
 const MAX_SYMLINK_HOPS: usize = 40;
@@ -353,32 +354,16 @@ pub fn remove_if_exists(path: &Path) -> Result<bool> {
 /// threads), so batches of staged files and backups go through here.
 ///
 /// # Errors
-/// The error of the first failing item; `Io` if a worker thread panicked.
+/// The error of the first failing item (every item is attempted).
 pub fn for_each_parallel<T: Sync>(
     items: &[T],
     work: impl Fn(&T) -> Result<()> + Sync,
 ) -> Result<()> {
-    const WORKERS: usize = 8;
-    if items.len() < 2 {
-        return items.iter().try_for_each(&work);
-    }
-    let chunk = items.len().div_ceil(WORKERS);
-    let work = &work;
-    let outcomes: Vec<Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().try_for_each(work)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::new(ErrorKind::Io, "a file-writing thread panicked"))
-                })
-            })
-            .collect()
-    });
-    outcomes.into_iter().collect()
+    let spread = Spread {
+        threads: Threads::from_count(8),
+        min_per_thread: 1,
+    };
+    parallel::try_for_each(spread, items, work)
 }
 
 /// What is at `path` right now, without following a final symlink.

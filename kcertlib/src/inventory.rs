@@ -6,7 +6,6 @@
 //! not matching) is recorded in that entry and the scan goes on; only an unusable `root` fails it.
 
 mod check;
-mod parallel;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,6 +16,7 @@ use serde::Serialize;
 use crate::cert::{Certificate, Status};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout;
+use crate::parallel::Threads;
 use crate::time::Timestamp;
 
 /// Options of `scan`.
@@ -26,6 +26,8 @@ pub struct ScanOptions {
     pub warn_within: Duration,
     /// The time taken as "now"; `None` reads the clock.
     pub now: Option<Timestamp>,
+    /// Threads that read and check entries (default: one per core).
+    pub threads: Threads,
 }
 
 impl Default for ScanOptions {
@@ -33,6 +35,7 @@ impl Default for ScanOptions {
         ScanOptions {
             warn_within: Duration::from_secs(30 * 86_400),
             now: None,
+            threads: Threads::AllCores,
         }
     }
 }
@@ -313,7 +316,13 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory> {
     let now = options.now.unwrap_or_else(Timestamp::now);
     let mut context = layout::Context::new(&root);
     let found = layout::collect(&mut context);
-    let entries = check::check_all(&context, found.specs, now, options.warn_within);
+    let entries = check::check_all(
+        &context,
+        found.specs,
+        now,
+        options.warn_within,
+        options.threads,
+    );
     Ok(Inventory {
         root,
         distributions: found.distributions,

@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod key;
 pub mod kubeconfig;
 pub mod layout;
+pub mod parallel;
 pub mod pem;
 pub mod profile;
 pub mod renew;
@@ -33,6 +34,7 @@ pub use inventory::{
 };
 pub use key::{KeyAlgorithm, KeyFormat, PrivateKey};
 pub use kubeconfig::{Kubeconfig, KubeconfigCluster, KubeconfigUser};
+pub use parallel::Threads;
 pub use profile::Profile;
 pub use sign::{
     IssueRequest, Issuer, KeyPolicy, ResignOptions, Signed, issue, resign, self_resign_ca,

@@ -31,6 +31,7 @@ use serde_json::json;
 
 use crate::error::Result;
 use crate::inventory::EntryKind;
+use crate::parallel::Threads;
 use crate::time::{Timestamp, short_human_duration};
 use crate::txn::{self, TxnOptions};
 use crate::validity::ValidityPolicy;
@@ -59,6 +60,9 @@ pub struct RenewOptions {
     pub backup_dir: Option<PathBuf>,
     /// The warning window of the scan behind the plan (default 30 days).
     pub warn_within: Duration,
+    /// Threads that scan and sign (default: one per core). Staged files and backups are
+    /// written by a fixed pool of eight, since their cost is fsync latency, not CPU.
+    pub threads: Threads,
     /// Test hook, see `TxnOptions::dangerous_fail_after_renames`.
     #[doc(hidden)]
     pub dangerous_fail_after_renames: Option<usize>,
@@ -78,6 +82,7 @@ impl Default for RenewOptions {
             dry_run: false,
             backup_dir: None,
             warn_within: Duration::from_secs(30 * 86_400),
+            threads: Threads::AllCores,
             dangerous_fail_after_renames: None,
             dangerous_allow_test_pause: false,
         }
@@ -200,7 +205,7 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     if plan.actions.is_empty() {
         return Ok(report);
     }
-    let signed = sign::sign_all(&plan)?;
+    let signed = sign::sign_all(&plan, options.threads)?;
     for s in &signed {
         for clamp in &s.clamps {
             report.warnings.push(format!("{}: {clamp}", s.action.name));

@@ -127,3 +127,33 @@ fn thousand_etcd_hosts_scan_completely() {
             .all(|e| e.status == EntryStatus::Expired)
     );
 }
+
+/// Spreading the checks over threads changes nothing in what the scan reports: a kubespray
+/// node with enough etcd hosts that every worker gets entries, scanned on one thread and on
+/// four, gives the same document.
+#[test]
+fn threads_do_not_change_the_inventory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Timestamp::from_unix(1_780_000_000);
+    let options = FixtureOptions {
+        now,
+        etcd_hosts: 40,
+        reuse_leaf_keys: true,
+        leaf_key: KeyAlgorithm::P256,
+        ..FixtureOptions::default()
+    };
+    build(dir.path(), FixtureLayout::Kubespray, &options).expect("fixture");
+    let scan_with = |threads| {
+        let options = ScanOptions {
+            now: Some(now),
+            threads,
+            ..ScanOptions::default()
+        };
+        scan(dir.path(), &options).expect("scan")
+    };
+    let one = scan_with(Threads::ONE);
+    let four = scan_with(Threads::from_count(4));
+    assert!(one.entries.len() > 128, "{} entries", one.entries.len());
+    assert!(one.entries.iter().all(|e| e.problems.is_empty()));
+    assert_eq!(one.to_json(), four.to_json());
+}

@@ -124,6 +124,7 @@ fn statuses_follow_the_warning_window() {
     let wide = ScanOptions {
         warn_within: std::time::Duration::from_secs(400 * 86_400),
         now: Some(now()),
+        threads: Threads::ONE,
     };
     let inv = scan(&tree.root, &wide).expect("scan");
     assert_eq!(entry(&inv, "apiserver").status, EntryStatus::Warning);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use kcertlib::fixture::FixtureLayout;
 use kcertlib::inventory::{self, EntryStatus, ScanOptions};
 use kcertlib::renew::{self, RenewOptions};
-use kcertlib::{ErrorKind, ValidityPolicy};
+use kcertlib::{ErrorKind, Threads, ValidityPolicy};
 use renew_support::*;
 use txn_support::*;
 
@@ -199,4 +199,32 @@ fn rollback_restores_a_renewal() {
             .iter()
             .all(|e| e.status == EntryStatus::Expired)
     );
+}
+
+/// Signing on one thread or on several renews the same entries, in the same order, with the
+/// same validity; only the random serials differ.
+#[test]
+fn threads_do_not_change_what_is_renewed() {
+    let (_dir, root, _) = tree(FixtureLayout::Kubespray);
+    let validity = ValidityPolicy {
+        now: Some(kcertlib::Timestamp::now()),
+        ..ValidityPolicy::default()
+    };
+    let renew_with = |threads| {
+        let options = RenewOptions {
+            dry_run: true,
+            threads,
+            validity,
+            ..RenewOptions::default()
+        };
+        let report = renew::renew(&root, &options).expect("dry run");
+        report
+            .renewed
+            .into_iter()
+            .map(|r| (r.name, r.paths, r.new_not_before, r.new_not_after, r.old_serial))
+            .collect::<Vec<_>>()
+    };
+    let one = renew_with(Threads::ONE);
+    assert!(one.len() > 10, "{} renewed", one.len());
+    assert_eq!(one, renew_with(Threads::from_count(3)));
 }

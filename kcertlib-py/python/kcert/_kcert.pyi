@@ -324,11 +324,14 @@ class Inventory:
     def __getitem__(self, key: Union[str, int], /) -> Entry: ...
 
 def scan(
-    root: Union[str, "os.PathLike[str]", None] = None, *, warn_within: Optional[_Duration] = None
+    root: Union[str, "os.PathLike[str]", None] = None,
+    *,
+    warn_within: Optional[_Duration] = None,
+    threads: int = 0,
 ) -> Inventory:
     """Scans ``root`` (default ``/``) for the certificates of every distribution detected
     there (kubeadm, kubespray, RKE1, RKE2, k3s); ``warn_within`` (default 30 days) sets the
-    ``warning`` window.
+    ``warning`` window; ``threads`` (default 0: one per core) the threads that check entries.
 
     Runs with the GIL released. Fails (:class:`kcert.IoError`,
     :class:`kcert.InvalidArgumentError`) only when ``root`` itself is unusable; per-file
@@ -442,6 +445,7 @@ def renew(
     dry_run: bool = False,
     backup_dir: Union[str, "os.PathLike[str]", None] = None,
     warn_within: Optional[_Duration] = None,
+    threads: int = 0,
 ) -> RenewalReport:
     """Renews the certificates under ``root`` (default ``/``) as one transaction: every leaf,
     the entries named in ``only``, or those expiring within ``expiring_within`` (e.g.
@@ -451,7 +455,8 @@ def renew(
     ``include_ca``. ``days`` and ``backdate`` as for :func:`resign` (``backdate="ca"`` uses each
     CA's notBefore). Originals are backed up (default ``<root>/var/lib/kcert/backups/<time>``)
     with a manifest for :func:`rollback`; on any failure every original is restored. With
-    ``dry_run`` nothing is written. Runs with the GIL released.
+    ``dry_run`` nothing is written. ``threads`` (default 0: one per core) sign in parallel.
+    Runs with the GIL released.
 
     Raises :class:`kcert.LockedError` when another renewal holds the root,
     :class:`kcert.TransactionError` when writing failed (originals restored),

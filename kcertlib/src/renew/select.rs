@@ -65,6 +65,7 @@ pub(super) fn plan(root: &std::path::Path, options: &RenewOptions) -> Result<Pla
         &ScanOptions {
             warn_within: options.warn_within,
             now: Some(now),
+            threads: options.threads,
         },
     )?;
     let mut plan = Plan {

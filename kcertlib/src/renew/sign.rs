@@ -11,6 +11,7 @@ use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::inventory::{Entry, EntryKind};
 use crate::key::PrivateKey;
+use crate::parallel::{self, Spread, Threads};
 use crate::sign::{Issuer, KeyPolicy, ResignOptions, resign, self_resign_ca};
 use crate::validity::{Clamp, ValidityPolicy};
 
@@ -37,7 +38,7 @@ pub(super) struct SignedAction<'p> {
     pub clamps: Vec<Clamp>,
 }
 
-pub(super) fn sign_all(plan: &Plan) -> Result<Vec<SignedAction<'_>>> {
+pub(super) fn sign_all(plan: &Plan, threads: Threads) -> Result<Vec<SignedAction<'_>>> {
     let mut new_cas: BTreeMap<&str, Certificate> = BTreeMap::new();
     let mut out = Vec::with_capacity(plan.actions.len());
     for action in plan.actions.iter().filter(|a| a.kind == EntryKind::Ca) {
@@ -77,7 +78,7 @@ pub(super) fn sign_all(plan: &Plan) -> Result<Vec<SignedAction<'_>>> {
         .iter()
         .filter(|a| a.kind == EntryKind::Leaf)
         .collect();
-    out.extend(sign_leaves(plan, &leaves, &new_cas)?);
+    out.extend(sign_leaves(plan, &leaves, &new_cas, threads)?);
     Ok(out)
 }
 
@@ -87,40 +88,16 @@ fn sign_leaves<'p>(
     plan: &'p Plan,
     leaves: &[&'p Action],
     new_cas: &BTreeMap<&str, Certificate>,
+    threads: Threads,
 ) -> Result<Vec<SignedAction<'p>>> {
-    let sign = |action: &&'p Action| -> Result<SignedAction<'p>> {
+    parallel::try_map(Spread::cpu(threads), leaves, |action| {
         let entry = plan.entry(&action.name).ok_or_else(|| lost(&action.name))?;
         let old = entry
             .certificate
             .clone()
             .ok_or_else(|| lost(&action.name))?;
         sign_leaf(plan, action, entry, old, new_cas)
-    };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers < 2 || leaves.len() < 2 {
-        return leaves.iter().map(sign).collect();
-    }
-    let chunk = leaves.len().div_ceil(workers);
-    let sign = &sign;
-    let parts: Vec<Result<Vec<SignedAction<'p>>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = leaves
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(sign).collect()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::new(ErrorKind::Crypto, "a signing thread panicked"))
-                })
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(leaves.len());
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+    })
 }
 
 fn sign_leaf<'p>(
