@@ -5,7 +5,7 @@ use std::path::Path;
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912;
-use der::{Decode, Encode};
+use der::Decode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::ext::pkix::{
@@ -21,6 +21,7 @@ use crate::key::KeyAlgorithm;
 use crate::pem;
 use crate::time::Timestamp;
 use crate::tlv;
+use crate::view::name;
 
 /// An X.509 certificate. The DER it was read from is kept byte for byte (`as_der`).
 #[derive(Clone)]
@@ -248,31 +249,27 @@ impl Certificate {
 
     /// The subject as an RFC 4514 string (`CN=kube-apiserver,O=...`, most specific first).
     pub fn subject(&self) -> String {
-        rfc4514(self.parsed.tbs_certificate().subject())
+        self.subject_der().map(name::rfc4514).unwrap_or_default()
     }
 
     /// The issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        rfc4514(self.parsed.tbs_certificate().issuer())
+        self.issuer_der().map(name::rfc4514).unwrap_or_default()
     }
 
     /// The subject's attributes in encoding order (least specific first, as in the DER).
     pub fn subject_attributes(&self) -> Vec<NameAttribute> {
-        name_attributes(self.parsed.tbs_certificate().subject())
+        self.subject_der().map(name::attributes).unwrap_or_default()
     }
 
     /// The issuer's attributes in encoding order.
     pub fn issuer_attributes(&self) -> Vec<NameAttribute> {
-        name_attributes(self.parsed.tbs_certificate().issuer())
+        self.issuer_der().map(name::attributes).unwrap_or_default()
     }
 
     /// The subject's common name, if any.
     pub fn common_name(&self) -> Option<String> {
-        self.subject_attributes()
-            .into_iter()
-            .rev()
-            .find(|a| a.oid == "2.5.4.3")
-            .map(|a| a.value)
+        self.subject_der().ok().and_then(name::common_name)
     }
 
     /// The subject's organizations (Kubernetes groups), in encoding order.
@@ -504,109 +501,6 @@ impl fmt::Debug for Certificate {
             .field("serial", &self.serial_hex())
             .field("not_after", &self.not_after())
             .finish()
-    }
-}
-
-fn name_attributes(name: &x509_cert::name::Name) -> Vec<NameAttribute> {
-    name.iter()
-        .map(|atv| {
-            let oid = atv.oid.to_string();
-            let key = short_name(&atv.oid).map_or_else(|| oid.clone(), str::to_string);
-            NameAttribute {
-                key,
-                oid,
-                value: attribute_text(&atv.value),
-            }
-        })
-        .collect()
-}
-
-/// RFC 4514 text: RDNs most specific first, multi-valued RDNs joined by `+`, special characters
-/// escaped, OpenSSL's short names (`emailAddress`, not x509-cert's `EMAIL`).
-fn rfc4514(name: &x509_cert::name::Name) -> String {
-    let rdns: Vec<String> = name
-        .iter_rdn()
-        .map(|rdn| {
-            rdn.iter()
-                .map(|atv| {
-                    let key =
-                        short_name(&atv.oid).map_or_else(|| atv.oid.to_string(), str::to_string);
-                    let text = attribute_text(&atv.value);
-                    if text.starts_with('#') && !is_string_tag(&atv.value) {
-                        format!("{key}={text}")
-                    } else {
-                        format!("{key}={}", escape_rfc4514(&text))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect();
-    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
-}
-
-fn escape_rfc4514(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
-            || (i == 0 && (c == '#' || c == ' '))
-            || (i == last && c == ' ');
-        if special {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn is_string_tag(value: &der::Any) -> bool {
-    use der::{Tag, Tagged};
-    matches!(
-        value.tag(),
-        Tag::Utf8String
-            | Tag::PrintableString
-            | Tag::Ia5String
-            | Tag::TeletexString
-            | Tag::VisibleString
-            | Tag::BmpString
-    )
-}
-
-fn short_name(oid: &ObjectIdentifier) -> Option<&'static str> {
-    use const_oid::db::{rfc2256, rfc3280, rfc4519};
-    Some(match *oid {
-        rfc4519::COMMON_NAME => "CN",
-        rfc4519::ORGANIZATION_NAME => "O",
-        rfc4519::ORGANIZATIONAL_UNIT_NAME => "OU",
-        rfc4519::COUNTRY_NAME => "C",
-        rfc2256::STATE_OR_PROVINCE_NAME => "ST",
-        rfc4519::LOCALITY_NAME => "L",
-        rfc4519::SERIAL_NUMBER => "serialNumber",
-        rfc3280::EMAIL_ADDRESS => "emailAddress",
-        rfc4519::DC => "DC",
-        rfc4519::UID => "UID",
-        _ => return None,
-    })
-}
-
-fn attribute_text(value: &der::Any) -> String {
-    use der::{Tag, Tagged};
-    match value.tag() {
-        Tag::Utf8String
-        | Tag::PrintableString
-        | Tag::Ia5String
-        | Tag::TeletexString
-        | Tag::VisibleString => String::from_utf8_lossy(value.value()).into_owned(),
-        Tag::BmpString => {
-            let units: Vec<u16> = value
-                .value()
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        _ => format!("#{}", value.to_der().map(|d| hex(&d)).unwrap_or_default()),
     }
 }
 

@@ -24,6 +24,7 @@ mod tlv;
 pub mod txn;
 pub mod validity;
 pub mod verify;
+pub mod view;
 
 pub use cert::{Certificate, NameAttribute, SignatureAlgorithm, Status};
 pub use csr::CertificateRequest;

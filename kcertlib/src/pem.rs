@@ -6,10 +6,22 @@
 //! people paste `openssl x509 -text` output above the block, and Windows editors add CRLF. This
 //! module finds every `BEGIN`/`END` pair, keeps RFC 1421 headers (so encrypted legacy keys can be
 //! recognised), and decodes bodies of any line width. Text outside blocks is ignored.
+//!
+//! `blocks` splits a buffer; `Reader` streams from any `BufRead` with memory bounded by the
+//! largest block, and `Reader::for_each_certificate` walks a bundle's certificates as zero-copy
+//! `CertificateView`s over one reused buffer. Both run the same line state machine. Certificate
+//! bodies (public) are decoded by a fast SIMD decoder; every other label (keys) keeps the
+//! constant-time `base64ct` decoder.
+
+mod decode;
+mod splitter;
+mod stream;
 
 use base64ct::{Base64, Encoding};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
+use splitter::Splitter;
+pub use stream::Reader;
 
 /// One decoded PEM block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,67 +57,13 @@ pub fn looks_like_pem(input: &[u8]) -> bool {
 /// the label and line.
 pub fn blocks(input: &[u8]) -> Result<Vec<PemBlock>> {
     let mut out = Vec::new();
-    let mut open: Option<(String, usize)> = None;
-    let mut headers = Vec::new();
-    let mut body = Vec::new();
-    for (index, raw) in input.split(|&b| b == b'\n').enumerate() {
-        let line = trim_ascii(raw);
-        let line_no = index + 1;
-        match &open {
-            None => {
-                if let Some(label) = boundary(line, b"-----BEGIN ") {
-                    open = Some((label, line_no));
-                    headers.clear();
-                    body.clear();
-                }
-            }
-            Some((label, begin_line)) => {
-                if let Some(end_label) = boundary(line, b"-----END ") {
-                    if &end_label != label {
-                        return Err(Error::new(
-                            ErrorKind::Pem,
-                            format!(
-                                "PEM block {label:?} at line {begin_line} ends with a mismatched END {end_label:?} line at line {line_no}"
-                            ),
-                        ));
-                    }
-                    let der = decode_body(&body).map_err(|why| {
-                        Error::new(
-                            ErrorKind::Pem,
-                            format!("PEM block {label:?} at line {begin_line}: {why}"),
-                        )
-                    })?;
-                    out.push(PemBlock {
-                        label: label.clone(),
-                        headers: std::mem::take(&mut headers),
-                        der,
-                        line: *begin_line,
-                    });
-                    open = None;
-                } else if boundary(line, b"-----BEGIN ").is_some() {
-                    return Err(Error::new(
-                        ErrorKind::Pem,
-                        format!(
-                            "PEM block {label:?} at line {begin_line} has no END line before the next BEGIN at line {line_no}"
-                        ),
-                    ));
-                } else if body.is_empty() && line.contains(&b':') {
-                    let text = String::from_utf8_lossy(line);
-                    if let Some((k, v)) = text.split_once(':') {
-                        headers.push((k.trim().to_string(), v.trim().to_string()));
-                    }
-                } else {
-                    body.extend_from_slice(line);
-                }
-            }
+    let mut splitter = Splitter::default();
+    for line in input.split(|&b| b == b'\n') {
+        if splitter.feed(line)? {
+            out.extend(splitter.take_block());
         }
     }
-    if let Some((label, begin_line)) = open {
-        return Err(Error::new(
-            ErrorKind::Pem,
-            format!("PEM block {label:?} at line {begin_line} has no END line"),
-        ));
-    }
+    splitter.finish()?;
     Ok(out)
 }
 
@@ -125,43 +83,6 @@ pub fn encode(label: &str, der: &[u8]) -> String {
     out.push_str(label);
     out.push_str("-----\n");
     out
-}
-
-fn decode_body(body: &[u8]) -> std::result::Result<Vec<u8>, String> {
-    if body.is_empty() {
-        return Err("empty body".into());
-    }
-    let compact: Vec<u8> = body
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    Base64::decode_vec(std::str::from_utf8(&compact).map_err(|_| "body is not ASCII base64")?)
-        .map_err(|e| format!("body is not valid base64 ({e})"))
-}
-
-fn boundary(line: &[u8], prefix: &[u8]) -> Option<String> {
-    let rest = line.strip_prefix(prefix)?;
-    let label = rest.strip_suffix(b"-----")?;
-    Some(String::from_utf8_lossy(label).into_owned())
-}
-
-fn trim_ascii(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if first.is_ascii_whitespace() {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    while let [rest @ .., last] = s {
-        if last.is_ascii_whitespace() {
-            s = rest;
-        } else {
-            break;
-        }
-    }
-    s
 }
 
 pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -42,6 +42,9 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
         for &b in &rest[..n] {
             len = (len << 8) | usize::from(b);
         }
+        if len < 0x80 || rest[0] == 0 {
+            return Err(bad("length is not in its shortest form"));
+        }
         rest = &rest[n..];
         len
     };
@@ -65,14 +68,76 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
 
 /// Every element of a constructed element's content, in order.
 pub(crate) fn children(content: &[u8]) -> Result<Vec<Tlv<'_>>> {
-    let mut out = Vec::with_capacity(10);
-    let mut rest = content;
-    while !rest.is_empty() {
-        let (tlv, next) = read(rest)?;
-        out.push(tlv);
-        rest = next;
+    Elements::new(content).collect()
+}
+
+/// The elements of a constructed element's content, read one at a time without allocating.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Elements<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Elements<'a> {
+    /// The elements of `content`.
+    pub fn new(content: &'a [u8]) -> Elements<'a> {
+        Elements { rest: content }
     }
-    Ok(out)
+
+    /// The next element, which must exist and carry `tag`; `what` names it in the error.
+    pub fn field(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>> {
+        let Some(item) = self.optional(tag)? else {
+            return Err(match self.rest.first() {
+                None => Error::new(ErrorKind::Der, format!("malformed DER: {what} is missing")),
+                Some(other) => Error::new(
+                    ErrorKind::Der,
+                    format!("malformed DER: {what} has tag 0x{other:02x}, expected 0x{tag:02x}"),
+                ),
+            });
+        };
+        Ok(item)
+    }
+
+    /// The next element if it carries `tag` (an OPTIONAL field); otherwise nothing is consumed.
+    pub fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>> {
+        if self.rest.first() != Some(&tag) {
+            return Ok(None);
+        }
+        let (tlv, rest) = read(self.rest)?;
+        self.rest = rest;
+        Ok(Some(tlv))
+    }
+
+    /// Succeeds when every element has been read; `what` names the container in the error.
+    pub fn finish(&self, what: &str) -> Result<()> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Der,
+                format!("malformed DER: unexpected data after the last field of {what}"),
+            ))
+        }
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Result<Tlv<'a>>;
+
+    fn next(&mut self) -> Option<Result<Tlv<'a>>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match read(self.rest) {
+            Ok((tlv, rest)) => {
+                self.rest = rest;
+                Some(Ok(tlv))
+            }
+            Err(e) => {
+                self.rest = &[];
+                Some(Err(e))
+            }
+        }
+    }
 }
 
 /// Appends an identifier and a definite length.
@@ -100,8 +165,165 @@ pub(crate) fn wrap(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
 }
 
 pub(crate) const SEQUENCE: u8 = 0x30;
+pub(crate) const SET: u8 = 0x31;
+pub(crate) const BOOLEAN: u8 = 0x01;
+pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
+pub(crate) const OCTET_STRING: u8 = 0x04;
 pub(crate) const OID: u8 = 0x06;
+pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+
+/// The fields of a TBSCertificate as elements, split and tag-checked without allocating.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TbsParts<'a> {
+    pub version: Option<Tlv<'a>>,
+    pub serial: Tlv<'a>,
+    pub signature: Tlv<'a>,
+    pub issuer: Tlv<'a>,
+    pub validity: Tlv<'a>,
+    pub subject: Tlv<'a>,
+    pub spki: Tlv<'a>,
+    pub issuer_uid: Option<Tlv<'a>>,
+    pub subject_uid: Option<Tlv<'a>>,
+    /// The `SEQUENCE OF Extension` inside the `[3]` field, when present.
+    pub extensions: Option<Tlv<'a>>,
+}
+
+impl<'a> TbsParts<'a> {
+    /// Splits the tbsCertificate element (tag included), checking each field's tag and order.
+    pub fn parse(tbs: &'a [u8]) -> Result<TbsParts<'a>> {
+        let (outer, rest) = read(tbs)?;
+        if outer.tag != SEQUENCE || !rest.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Der,
+                "tbsCertificate is not one SEQUENCE",
+            ));
+        }
+        let mut items = Elements::new(outer.content);
+        let version = items.optional(0xa0)?;
+        let serial = items.field(INTEGER, "tbsCertificate serial number")?;
+        let signature = items.field(SEQUENCE, "tbsCertificate signature algorithm")?;
+        let issuer = items.field(SEQUENCE, "tbsCertificate issuer")?;
+        let validity = items.field(SEQUENCE, "tbsCertificate validity")?;
+        let subject = items.field(SEQUENCE, "tbsCertificate subject")?;
+        let spki = items.field(SEQUENCE, "tbsCertificate subjectPublicKeyInfo")?;
+        let issuer_uid = items.optional(0x81)?;
+        let subject_uid = items.optional(0x82)?;
+        let extensions = match items.optional(0xa3)? {
+            Some(field) => {
+                let (seq, rest) = read(field.content)?;
+                if seq.tag != SEQUENCE || !rest.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::Der,
+                        "extensions are not one SEQUENCE",
+                    ));
+                }
+                Some(seq)
+            }
+            None => None,
+        };
+        if let Some(&other) = items.rest.first() {
+            return Err(Error::new(
+                ErrorKind::Der,
+                format!("unexpected element with tag 0x{other:02x} in tbsCertificate"),
+            ));
+        }
+        Ok(TbsParts {
+            version,
+            serial,
+            signature,
+            issuer,
+            validity,
+            subject,
+            spki,
+            issuer_uid,
+            subject_uid,
+            extensions,
+        })
+    }
+}
+
+/// The fields of one Extension element.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExtensionParts<'a> {
+    /// The OID's content octets.
+    pub oid: &'a [u8],
+    /// The critical flag (`false` when absent).
+    pub critical: bool,
+    /// The extnValue octets.
+    pub value: &'a [u8],
+    /// The whole Extension element.
+    pub raw: &'a [u8],
+}
+
+impl<'a> ExtensionParts<'a> {
+    /// Splits one `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }`.
+    pub fn parse(ext: Tlv<'a>) -> Result<ExtensionParts<'a>> {
+        if ext.tag != SEQUENCE {
+            return Err(Error::new(ErrorKind::Der, "extension is not a SEQUENCE"));
+        }
+        let mut items = Elements::new(ext.content);
+        let oid = items.field(OID, "extension identifier")?;
+        check_oid(oid.content)?;
+        let critical = match items.optional(BOOLEAN)? {
+            Some(flag) => boolean(flag.content)?,
+            None => false,
+        };
+        let value = items.field(OCTET_STRING, "extension value")?;
+        items.finish("an extension")?;
+        Ok(ExtensionParts {
+            oid: oid.content,
+            critical,
+            value: value.content,
+            raw: ext.raw,
+        })
+    }
+}
+
+/// Checks that OID content octets are well formed (non-empty, every arc minimally encoded and
+/// terminated).
+pub(crate) fn check_oid(content: &[u8]) -> Result<()> {
+    let mut arc_start = true;
+    for &b in content {
+        if arc_start && b == 0x80 {
+            return Err(Error::new(
+                ErrorKind::Der,
+                "malformed DER: OID arc is not minimally encoded",
+            ));
+        }
+        arc_start = b & 0x80 == 0;
+    }
+    if content.is_empty() || !arc_start {
+        return Err(Error::new(ErrorKind::Der, "malformed DER: truncated OID"));
+    }
+    Ok(())
+}
+
+/// A DER BOOLEAN's value (only `0x00` and `0xff` are DER).
+pub(crate) fn boolean(content: &[u8]) -> Result<bool> {
+    match content {
+        [0x00] => Ok(false),
+        [0xff] => Ok(true),
+        _ => Err(Error::new(ErrorKind::Der, "malformed DER: invalid BOOLEAN")),
+    }
+}
+
+/// Checks that INTEGER content octets are DER (non-empty, no redundant leading octet).
+pub(crate) fn check_integer(content: &[u8]) -> Result<()> {
+    match content {
+        [] => Err(Error::new(ErrorKind::Der, "malformed DER: empty INTEGER")),
+        [0x00, next, ..] if next & 0x80 == 0 => Err(Error::new(
+            ErrorKind::Der,
+            "malformed DER: INTEGER is not minimally encoded",
+        )),
+        [0xff, next, ..] if next & 0x80 != 0 => Err(Error::new(
+            ErrorKind::Der,
+            "malformed DER: INTEGER is not minimally encoded",
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The components of a TBSCertificate, as raw element bytes.
 #[derive(Clone, Debug)]
@@ -131,80 +353,33 @@ pub(crate) struct RawExtension<'a> {
 impl<'a> RawTbs<'a> {
     /// Splits the tbsCertificate element (tag included) of a certificate.
     pub fn parse(tbs: &'a [u8]) -> Result<RawTbs<'a>> {
-        let (outer, rest) = read(tbs)?;
-        if outer.tag != SEQUENCE || !rest.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Der,
-                "tbsCertificate is not one SEQUENCE",
-            ));
-        }
-        let mut items = children(outer.content)?.into_iter().peekable();
-        let mut take = |what: &str| {
-            items
-                .next()
-                .map(|t| t.raw)
-                .ok_or_else(|| Error::new(ErrorKind::Der, format!("tbsCertificate has no {what}")))
-        };
-        let first = take("serial number")?;
-        let (version, serial) = if first.first() == Some(&0xa0) {
-            (Some(first), take("serial number")?)
-        } else {
-            (None, first)
-        };
-        let signature = take("signature algorithm")?;
-        let issuer = take("issuer")?;
-        let validity = take("validity")?;
-        let subject = take("subject")?;
-        let spki = take("subjectPublicKeyInfo")?;
-        let mut raw = RawTbs {
-            version,
-            serial,
-            signature,
-            issuer,
-            validity,
-            subject,
-            spki,
-            issuer_uid: None,
-            subject_uid: None,
-            extensions: None,
-        };
-        for item in items {
-            match item.tag {
-                0x81 => raw.issuer_uid = Some(item.raw),
-                0x82 => raw.subject_uid = Some(item.raw),
-                0xa3 => {
-                    let (seq, rest) = read(item.content)?;
-                    if seq.tag != SEQUENCE || !rest.is_empty() {
-                        return Err(Error::new(
-                            ErrorKind::Der,
-                            "extensions are not one SEQUENCE",
-                        ));
-                    }
-                    let mut exts = Vec::new();
-                    for ext in children(seq.content)? {
-                        let (oid, _) = read(ext.content)?;
-                        if oid.tag != OID {
-                            return Err(Error::new(
-                                ErrorKind::Der,
-                                "extension does not start with an OID",
-                            ));
-                        }
-                        exts.push(RawExtension {
-                            oid: oid.content,
+        let parts = TbsParts::parse(tbs)?;
+        let extensions = match parts.extensions {
+            Some(seq) => Some(
+                Elements::new(seq.content)
+                    .map(|ext| {
+                        let ext = ExtensionParts::parse(ext?)?;
+                        Ok(RawExtension {
+                            oid: ext.oid,
                             raw: ext.raw,
-                        });
-                    }
-                    raw.extensions = Some(exts);
-                }
-                other => {
-                    return Err(Error::new(
-                        ErrorKind::Der,
-                        format!("unexpected element with tag 0x{other:02x} in tbsCertificate"),
-                    ));
-                }
-            }
-        }
-        Ok(raw)
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        Ok(RawTbs {
+            version: parts.version.map(|t| t.raw),
+            serial: parts.serial.raw,
+            signature: parts.signature.raw,
+            issuer: parts.issuer.raw,
+            validity: parts.validity.raw,
+            subject: parts.subject.raw,
+            spki: parts.spki.raw,
+            issuer_uid: parts.issuer_uid.map(|t| t.raw),
+            subject_uid: parts.subject_uid.map(|t| t.raw),
+            extensions,
+        })
     }
 
     /// Encodes the tbsCertificate again from its (possibly replaced) components.
@@ -252,6 +427,34 @@ mod tests {
             assert!(rest.is_empty());
             assert_eq!(tlv.content.len(), len);
         }
+    }
+
+    #[test]
+    fn non_minimal_lengths_are_rejected() {
+        assert!(read(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]).is_err());
+        assert!(read(&[0x04, 0x82, 0x00, 0x80]).is_err());
+        assert!(read(&[0x04, 0x81, 0x80]).is_err(), "truncated anyway");
+    }
+
+    #[test]
+    fn elements_and_primitives() {
+        let seq = wrap(SEQUENCE, &[&[0x02, 0x01, 0x05], &[0x01, 0x01, 0xff]]);
+        let (outer, _) = read(&seq).expect("reads");
+        let mut items = Elements::new(outer.content);
+        assert!(items.optional(BOOLEAN).expect("ok").is_none());
+        assert_eq!(items.field(INTEGER, "n").expect("int").content, [5]);
+        assert!(items.finish("x").is_err());
+        assert!(items.field(INTEGER, "n").is_err());
+        assert!(boolean(items.field(BOOLEAN, "b").expect("b").content).expect("bool"));
+        assert!(items.finish("x").is_ok());
+        assert!(check_integer(&[0x00, 0x7f]).is_err());
+        assert!(check_integer(&[0x00, 0x80]).is_ok());
+        assert!(check_integer(&[0xff, 0x80]).is_err());
+        assert!(check_integer(&[]).is_err());
+        assert!(check_oid(&[0x55, 0x04, 0x03]).is_ok());
+        assert!(check_oid(&[0x55, 0x84]).is_err());
+        assert!(check_oid(&[0x55, 0x80, 0x01]).is_err());
+        assert!(boolean(&[0x01]).is_err());
     }
 
     #[test]

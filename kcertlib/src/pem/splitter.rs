@@ -1,0 +1,194 @@
+//! The line state machine behind `pem::blocks` and `pem::Reader`: fed one line at a time, it
+//! finds `BEGIN`/`END` pairs, keeps RFC 1421 headers, gathers the body's base64 into a reused
+//! buffer and decodes it once at the `END` line into another reused buffer.
+
+use zeroize::Zeroize;
+
+use super::PemBlock;
+use super::decode;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Splits PEM text fed line by line. Memory is bounded by the largest block.
+#[derive(Debug, Default)]
+pub(crate) struct Splitter {
+    /// Lines fed so far (the number of the last line).
+    line_no: usize,
+    /// The block being read, if any.
+    open: Option<Open>,
+    /// Headers of the open block, or of the block just finished.
+    headers: Vec<(String, String)>,
+    /// The open block's base64 text, whitespace removed.
+    text: Vec<u8>,
+    /// The decoded body of the block just finished.
+    der: Vec<u8>,
+    /// Label and `BEGIN` line of the block in `der`, once finished.
+    finished: Option<(String, usize)>,
+}
+
+#[derive(Debug)]
+struct Open {
+    label: String,
+    line: usize,
+    public: bool,
+}
+
+/// A finished block, borrowed from the splitter until the next line is fed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockRef<'a> {
+    pub label: &'a str,
+    pub der: &'a [u8],
+    pub line: usize,
+}
+
+impl Splitter {
+    /// Feeds the next line (without its `\n`; a trailing `\r` and surrounding whitespace are
+    /// ignored). Returns `true` when this line closed a block, which `block`/`take_block` then
+    /// give until the next call.
+    ///
+    /// # Errors
+    /// `Pem` for a mismatched `END`, a `BEGIN` inside a block, or a body that is not base64.
+    pub fn feed(&mut self, raw: &[u8]) -> Result<bool> {
+        self.line_no += 1;
+        if self.finished.take().is_some() {
+            self.der.clear();
+        }
+        let line = raw.trim_ascii();
+        let Some(open) = &self.open else {
+            if let Some(label) = boundary(line, b"-----BEGIN ") {
+                self.begin(label);
+            }
+            return Ok(false);
+        };
+        if let Some(end_label) = boundary(line, b"-----END ") {
+            if end_label != open.label {
+                return Err(pem_error(format!(
+                    "PEM block {:?} at line {} ends with a mismatched END {end_label:?} line at line {}",
+                    open.label, open.line, self.line_no
+                )));
+            }
+            self.end()?;
+            return Ok(true);
+        }
+        if boundary(line, b"-----BEGIN ").is_some() {
+            return Err(pem_error(format!(
+                "PEM block {:?} at line {} has no END line before the next BEGIN at line {}",
+                open.label, open.line, self.line_no
+            )));
+        }
+        if self.text.is_empty() && line.contains(&b':') {
+            let text = String::from_utf8_lossy(line);
+            if let Some((k, v)) = text.split_once(':') {
+                self.headers
+                    .push((k.trim().to_string(), v.trim().to_string()));
+            }
+        } else if has_whitespace(line) {
+            self.text
+                .extend(line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+        } else {
+            self.text.extend_from_slice(line);
+        }
+        Ok(false)
+    }
+
+    /// Declares the end of the input.
+    ///
+    /// # Errors
+    /// `Pem` when a block is still open.
+    pub fn finish(&mut self) -> Result<()> {
+        match self.open.take() {
+            Some(open) => {
+                self.text.zeroize();
+                Err(pem_error(format!(
+                    "PEM block {:?} at line {} has no END line",
+                    open.label, open.line
+                )))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a block is open (its lines are body or headers, not free text).
+    pub fn in_block(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// Whether the block being read (if any) is secret (a key): callers then wipe line buffers.
+    pub fn in_secret_block(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| !o.public)
+    }
+
+    /// The block the last `feed` closed, borrowed.
+    pub fn block(&self) -> Option<BlockRef<'_>> {
+        self.finished.as_ref().map(|(label, line)| BlockRef {
+            label,
+            der: &self.der,
+            line: *line,
+        })
+    }
+
+    /// The block the last `feed` closed, moved out.
+    pub fn take_block(&mut self) -> Option<PemBlock> {
+        let (label, line) = self.finished.take()?;
+        let next = Vec::with_capacity(self.der.len());
+        Some(PemBlock {
+            label,
+            headers: std::mem::take(&mut self.headers),
+            der: std::mem::replace(&mut self.der, next),
+            line,
+        })
+    }
+
+    /// Wipes the decoded body of the block just finished (after a caller skipped a key).
+    pub fn wipe_block(&mut self) {
+        self.der.zeroize();
+    }
+
+    fn begin(&mut self, label: String) {
+        self.headers.clear();
+        self.text.clear();
+        self.open = Some(Open {
+            public: decode::is_public_label(&label),
+            label,
+            line: self.line_no,
+        });
+    }
+
+    fn end(&mut self) -> Result<()> {
+        let Some(open) = self.open.take() else {
+            return Ok(());
+        };
+        self.der.clear();
+        let decoded = decode::append(&self.text, open.public, &mut self.der);
+        if open.public {
+            self.text.clear();
+        } else {
+            self.text.zeroize();
+        }
+        if let Err(why) = decoded {
+            self.der.clear();
+            return Err(pem_error(format!(
+                "PEM block {:?} at line {}: {why}",
+                open.label, open.line
+            )));
+        }
+        self.finished = Some((open.label, open.line));
+        Ok(())
+    }
+}
+
+fn pem_error(message: String) -> Error {
+    Error::new(ErrorKind::Pem, message)
+}
+
+/// The label of a `-----BEGIN label-----` / `-----END label-----` line.
+fn boundary(line: &[u8], prefix: &[u8]) -> Option<String> {
+    let rest = line.strip_prefix(prefix)?;
+    let label = rest.strip_suffix(b"-----")?;
+    Some(String::from_utf8_lossy(label).into_owned())
+}
+
+/// Whether `line` may hold ASCII whitespace: a superset test (every whitespace byte is
+/// `<= b' '`, no base64 symbol is), written without early exit so that it vectorises.
+fn has_whitespace(line: &[u8]) -> bool {
+    line.iter().fold(false, |any, &b| any | (b <= b' '))
+}

@@ -1,0 +1,406 @@
+//! `CertificateView`: a borrowed, zero-copy reading of a DER certificate for inventories.
+//!
+//! `Certificate::from_der` decodes everything into owned x509-cert structures. An inventory
+//! needs a handful of fields (names, validity, SANs, key identifiers, key algorithm), so the view
+//! walks the DER once with the raw element reader (`tlv`), validates every element it walks
+//! (structure, tags, DER lengths and integers, times, names, extension framing) and keeps slices
+//! into the caller's buffer. Each accessor equals the `Certificate` accessor of the same name;
+//! `to_certificate` gives the full parse when a caller needs more.
+
+mod extensions;
+pub(crate) mod name;
+mod time;
+
+use std::net::IpAddr;
+
+use const_oid::ObjectIdentifier;
+use sha2::{Digest, Sha256};
+
+use crate::cert::{Certificate, NameAttribute, SignatureAlgorithm, Status, hex};
+use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::{AltNames, BasicConstraints};
+use crate::key::KeyAlgorithm;
+use crate::time::Timestamp;
+use crate::tlv::{
+    self, BIT_STRING, Elements, ExtensionParts, INTEGER, OID, SEQUENCE, TbsParts, Tlv,
+};
+
+/// A validated, borrowed view of one DER certificate.
+///
+/// ```
+/// # fn main() -> kcertlib::Result<()> {
+/// # use kcertlib::*;
+/// # let key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// # let cert = self_signed_ca("CN=kubernetes", &key, &ValidityPolicy::days(3650))?;
+/// let der: &[u8] = cert.as_der();
+/// let view = kcertlib::view::CertificateView::parse(der)?;
+/// assert_eq!(view.subject(), "CN=kubernetes");
+/// assert_eq!(view.not_after(), cert.not_after());
+/// assert!(view.is_ca());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct CertificateView<'a> {
+    der: &'a [u8],
+    tbs: &'a [u8],
+    serial: &'a [u8],
+    signature_algorithm: &'a [u8],
+    issuer: &'a [u8],
+    subject: &'a [u8],
+    spki: &'a [u8],
+    not_before: Timestamp,
+    not_after: Timestamp,
+    extensions: Option<&'a [u8]>,
+    san: Option<&'a [u8]>,
+    basic_constraints: Option<&'a [u8]>,
+    subject_key_id: Option<&'a [u8]>,
+    authority_key_id: Option<&'a [u8]>,
+}
+
+impl<'a> CertificateView<'a> {
+    /// Reads one DER certificate; trailing bytes are an error.
+    ///
+    /// # Errors
+    /// `Der` for malformed, truncated or non-DER input or trailing data; `InvalidCertificate`
+    /// for a negative serial number (as `Certificate::from_der`).
+    pub fn parse(der: &'a [u8]) -> Result<CertificateView<'a>> {
+        if der.is_empty() {
+            return Err(Error::new(ErrorKind::Der, "empty input: no certificate"));
+        }
+        let (outer, rest) = tlv::read(der)?;
+        if outer.tag != SEQUENCE {
+            return Err(malformed("a certificate is a SEQUENCE"));
+        }
+        if !rest.is_empty() {
+            return Err(malformed("trailing data after the certificate"));
+        }
+        let mut parts = Elements::new(outer.content);
+        let tbs = parts.field(SEQUENCE, "tbsCertificate")?;
+        let signature_algorithm =
+            algorithm_identifier(parts.field(SEQUENCE, "signatureAlgorithm")?)?;
+        bit_string(parts.field(BIT_STRING, "signatureValue")?)?;
+        parts.finish("the certificate")?;
+
+        let fields = TbsParts::parse(tbs.raw)?;
+        if let Some(version) = fields.version {
+            check_version(version)?;
+        }
+        let serial = fields.serial.content;
+        check_serial(serial)?;
+        algorithm_identifier(fields.signature)?;
+        name::validate(fields.issuer.raw, "issuer")?;
+        name::validate(fields.subject.raw, "subject")?;
+        let mut validity = Elements::new(fields.validity.content);
+        let not_before = time::parse(required(&mut validity, "notBefore")?, "notBefore")?;
+        let not_after = time::parse(required(&mut validity, "notAfter")?, "notAfter")?;
+        validity.finish("validity")?;
+        let mut spki = Elements::new(fields.spki.content);
+        algorithm_identifier(spki.field(SEQUENCE, "subjectPublicKeyInfo algorithm")?)?;
+        bit_string(spki.field(BIT_STRING, "subjectPublicKey")?)?;
+        spki.finish("subjectPublicKeyInfo")?;
+        for uid in [fields.issuer_uid, fields.subject_uid]
+            .into_iter()
+            .flatten()
+        {
+            bit_string(uid)?;
+        }
+
+        let mut view = CertificateView {
+            der,
+            tbs: tbs.raw,
+            serial,
+            signature_algorithm,
+            issuer: fields.issuer.raw,
+            subject: fields.subject.raw,
+            spki: fields.spki.raw,
+            not_before,
+            not_after,
+            extensions: fields.extensions.map(|seq| seq.content),
+            san: None,
+            basic_constraints: None,
+            subject_key_id: None,
+            authority_key_id: None,
+        };
+        view.index_extensions(fields)?;
+        Ok(view)
+    }
+
+    /// The DER this view reads.
+    pub fn as_der(&self) -> &'a [u8] {
+        self.der
+    }
+
+    /// The original bytes of the tbsCertificate, the exact input of the signature.
+    pub fn tbs_der(&self) -> &'a [u8] {
+        self.tbs
+    }
+
+    /// The serial number's big-endian magnitude (no sign padding).
+    pub fn serial(&self) -> &'a [u8] {
+        match self.serial {
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            bytes => bytes,
+        }
+    }
+
+    /// The serial number as lowercase hex, as `Certificate::serial_hex`.
+    pub fn serial_hex(&self) -> String {
+        hex(self.serial())
+    }
+
+    /// The subject Name as encoded in the certificate.
+    pub fn subject_der(&self) -> &'a [u8] {
+        self.subject
+    }
+
+    /// The issuer Name as encoded in the certificate.
+    pub fn issuer_der(&self) -> &'a [u8] {
+        self.issuer
+    }
+
+    /// The SubjectPublicKeyInfo as encoded in the certificate.
+    pub fn spki_der(&self) -> &'a [u8] {
+        self.spki
+    }
+
+    /// The subject as an RFC 4514 string, identical to `Certificate::subject`.
+    pub fn subject(&self) -> String {
+        name::rfc4514(self.subject)
+    }
+
+    /// The issuer as an RFC 4514 string, identical to `Certificate::issuer`.
+    pub fn issuer(&self) -> String {
+        name::rfc4514(self.issuer)
+    }
+
+    /// The subject's attributes in encoding order.
+    pub fn subject_attributes(&self) -> Vec<NameAttribute> {
+        name::attributes(self.subject)
+    }
+
+    /// The issuer's attributes in encoding order.
+    pub fn issuer_attributes(&self) -> Vec<NameAttribute> {
+        name::attributes(self.issuer)
+    }
+
+    /// The subject's common name (the most specific `CN`), if any.
+    pub fn common_name(&self) -> Option<String> {
+        name::common_name(self.subject)
+    }
+
+    /// `notBefore`.
+    pub fn not_before(&self) -> Timestamp {
+        self.not_before
+    }
+
+    /// `notAfter`.
+    pub fn not_after(&self) -> Timestamp {
+        self.not_after
+    }
+
+    /// The validity status at `at`, with `warn_within` as the warning window before `notAfter`
+    /// (the same rule as `Certificate::status`).
+    pub fn status(&self, at: Timestamp, warn_within: std::time::Duration) -> Status {
+        if at < self.not_before {
+            Status::NotYetValid
+        } else if at > self.not_after {
+            Status::Expired
+        } else if at.plus(warn_within) > self.not_after {
+            Status::Warning
+        } else {
+            Status::Ok
+        }
+    }
+
+    /// The subjectAltName dNSName entries, in order (none when the extension is absent or
+    /// malformed).
+    pub fn dns_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        extensions::dns_names(self.san.unwrap_or_default())
+    }
+
+    /// The subjectAltName iPAddress entries, in order.
+    pub fn ip_addresses(&self) -> impl Iterator<Item = IpAddr> + use<'a> {
+        extensions::ip_addresses(self.san.unwrap_or_default())
+    }
+
+    /// Every subject alternative name `AltNames` models, as `Certificate::alt_names`.
+    pub fn alt_names(&self) -> AltNames {
+        self.san.map(extensions::alt_names).unwrap_or_default()
+    }
+
+    /// The basicConstraints extension, or `None` when absent or malformed.
+    pub fn basic_constraints(&self) -> Option<BasicConstraints> {
+        self.basic_constraints
+            .and_then(extensions::basic_constraints)
+    }
+
+    /// Whether basicConstraints says `CA:TRUE`.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints().is_some_and(|bc| bc.ca)
+    }
+
+    /// Whether the issuer and subject names are byte-identical.
+    pub fn is_self_issued(&self) -> bool {
+        self.issuer == self.subject
+    }
+
+    /// The subjectKeyIdentifier, if present.
+    pub fn subject_key_id(&self) -> Option<&'a [u8]> {
+        self.subject_key_id.and_then(extensions::subject_key_id)
+    }
+
+    /// The keyIdentifier of the authorityKeyIdentifier, if present.
+    pub fn authority_key_id(&self) -> Option<&'a [u8]> {
+        self.authority_key_id.and_then(extensions::authority_key_id)
+    }
+
+    /// The algorithm and size of the subject public key.
+    pub fn public_key_algorithm(&self) -> KeyAlgorithm {
+        KeyAlgorithm::from_spki_der(self.spki)
+    }
+
+    /// The algorithm the issuer signed with.
+    pub fn signature_algorithm(&self) -> SignatureAlgorithm {
+        match ObjectIdentifier::from_bytes(self.signature_algorithm) {
+            Ok(oid) => SignatureAlgorithm::from_oid(&oid),
+            Err(_) => SignatureAlgorithm::Other(hex(self.signature_algorithm)),
+        }
+    }
+
+    /// SHA-256 over the DER.
+    pub fn fingerprint_sha256(&self) -> [u8; 32] {
+        Sha256::digest(self.der).into()
+    }
+
+    /// Every extension in certificate order as (OID content octets, critical, extnValue).
+    pub fn extensions(&self) -> impl Iterator<Item = (&'a [u8], bool, &'a [u8])> + use<'a> {
+        Elements::new(self.extensions.unwrap_or_default())
+            .map_while(Result::ok)
+            .filter_map(|ext| ExtensionParts::parse(ext).ok())
+            .map(|ext| (ext.oid, ext.critical, ext.value))
+    }
+
+    /// The full `Certificate` (copies the DER and decodes everything).
+    ///
+    /// # Errors
+    /// As `Certificate::from_der`.
+    pub fn to_certificate(&self) -> Result<Certificate> {
+        Certificate::from_der(self.der)
+    }
+
+    /// Validates every extension's framing and records the four an inventory reads. A repeated
+    /// extension reads as absent, as in `Certificate`.
+    fn index_extensions(&mut self, fields: TbsParts<'a>) -> Result<()> {
+        use const_oid::db::rfc5280::{
+            ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS, ID_CE_SUBJECT_ALT_NAME,
+            ID_CE_SUBJECT_KEY_IDENTIFIER,
+        };
+        let Some(seq) = fields.extensions else {
+            return Ok(());
+        };
+        let mut san = Slot::Absent;
+        let mut bc = Slot::Absent;
+        let mut ski = Slot::Absent;
+        let mut aki = Slot::Absent;
+        for ext in Elements::new(seq.content) {
+            let ext = ExtensionParts::parse(ext?)?;
+            let slot = match ext.oid {
+                oid if oid == ID_CE_SUBJECT_ALT_NAME.as_bytes() => &mut san,
+                oid if oid == ID_CE_BASIC_CONSTRAINTS.as_bytes() => &mut bc,
+                oid if oid == ID_CE_SUBJECT_KEY_IDENTIFIER.as_bytes() => &mut ski,
+                oid if oid == ID_CE_AUTHORITY_KEY_IDENTIFIER.as_bytes() => &mut aki,
+                _ => continue,
+            };
+            slot.add(ext.value);
+        }
+        self.san = san.once().and_then(extensions::general_names);
+        self.basic_constraints = bc.once();
+        self.subject_key_id = ski.once();
+        self.authority_key_id = aki.once();
+        Ok(())
+    }
+}
+
+/// How often an extension occurs.
+#[derive(Clone, Copy)]
+enum Slot<'a> {
+    Absent,
+    Once(&'a [u8]),
+    Repeated,
+}
+
+impl<'a> Slot<'a> {
+    fn add(&mut self, value: &'a [u8]) {
+        *self = match self {
+            Slot::Absent => Slot::Once(value),
+            _ => Slot::Repeated,
+        };
+    }
+
+    fn once(self) -> Option<&'a [u8]> {
+        match self {
+            Slot::Once(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// The next element, which must exist; `what` names it in the error.
+fn required<'a>(items: &mut Elements<'a>, what: &str) -> Result<Tlv<'a>> {
+    items
+        .next()
+        .ok_or_else(|| malformed(&format!("{what} is missing")))?
+}
+
+fn malformed(why: &str) -> Error {
+    Error::new(ErrorKind::Der, format!("malformed DER: {why}"))
+}
+
+/// `AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }`; returns the
+/// OID's content octets.
+fn algorithm_identifier(alg: Tlv<'_>) -> Result<&[u8]> {
+    let mut fields = Elements::new(alg.content);
+    let oid = fields.field(OID, "algorithm identifier")?;
+    tlv::check_oid(oid.content)?;
+    if let Some(params) = fields.next() {
+        params?;
+    }
+    fields.finish("an algorithm identifier")?;
+    Ok(oid.content)
+}
+
+/// A BIT STRING's content: the unused-bits octet (0–7, and 0 when there are no bits).
+fn bit_string(bits: Tlv<'_>) -> Result<()> {
+    match bits.content {
+        [0] => Ok(()),
+        [unused, _, ..] if *unused <= 7 => Ok(()),
+        _ => Err(malformed("invalid BIT STRING")),
+    }
+}
+
+/// `[0] EXPLICIT Version`, one of v1(0), v2(1), v3(2).
+fn check_version(field: Tlv<'_>) -> Result<()> {
+    let mut inner = Elements::new(field.content);
+    let version = inner.field(INTEGER, "version")?;
+    inner.finish("version")?;
+    match version.content {
+        [0..=2] => Ok(()),
+        _ => Err(malformed("unknown certificate version")),
+    }
+}
+
+/// A serial: a DER INTEGER of at most 21 octets (20 plus sign padding), not negative.
+fn check_serial(serial: &[u8]) -> Result<()> {
+    tlv::check_integer(serial)?;
+    if serial.len() > 21 {
+        return Err(malformed("serial number is longer than 20 octets"));
+    }
+    if serial.first().is_some_and(|b| b & 0x80 != 0) {
+        return Err(Error::new(
+            ErrorKind::InvalidCertificate,
+            "serial number is negative (RFC 5280 §4.1.2.2 requires a positive serial)",
+        ));
+    }
+    Ok(())
+}
