@@ -86,7 +86,7 @@ run "$PY" "$HERE/openssl_cli.py" loop --work "$DATA" --sample "$SAMPLE" --reps 1
 
 for ca in rsa p256; do
     say "W3/W4: re-sign $RESIGN leaves with the $ca CA"
-    run "$BIN/kcert-bench" resign --work "$DATA" --ca "$ca" --reps "$REPS_SIGN"
+    run "$BIN/kcert-bench" resign --work "$DATA" --ca "$ca" --reps "$REPS_SIGN" --threads 2
     run "$WORK/kcert_bench" resign "$DATA" "$ca" "$REPS_SIGN"
     run "$PY" "$HERE/python_resign.py" --lib kcert --ca "$ca" --work "$DATA" --reps "$REPS_SIGN"
     run "$WORK/kcertbench-go" resign "$DATA" "$ca" "$REPS_SIGN"

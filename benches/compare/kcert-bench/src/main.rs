@@ -5,7 +5,7 @@
 //!                    [--etcd-hosts N] [--threads N]
 //! kcert-bench w1     --work DIR [--reps N]       parse the bundle, read subject/notAfter/SANs
 //! kcert-bench w2     --work DIR [--reps N]       the same, one file per certificate
-//! kcert-bench resign --work DIR --ca rsa|p256 [--reps N]        W3 / W4
+//! kcert-bench resign --work DIR --ca rsa|p256 [--reps N] [--threads N]   W3 / W4, per backend
 //! kcert-bench w5     --work DIR [--reps N] [--label L]          scan + renew vs signatures
 //! kcert-bench w6                                 stream PEM from stdin, report peak RSS
 //! ```
@@ -51,7 +51,7 @@ fn dispatch(args: &Args) -> Result<()> {
         "gen" => generate::generate(&args.work, args.sizes),
         "w1" => parse::bundle(&args.work, args.reps),
         "w2" => parse::files(&args.work, args.reps),
-        "resign" => resign::run(&args.work, &args.ca, args.reps),
+        "resign" => resign::run(&args.work, &args.ca, args.reps, args.sizes.threads),
         "w5" => renewal::run(&args.work, args.reps, &args.label),
         "w6" => stream::run(std::io::stdin().lock()),
         other => Err(usage(&format!("unknown command {other:?}"))),

@@ -1,45 +1,95 @@
 //! W3 (RSA-2048 CA) and W4 (P-256 CA): re-sign every leaf of `resign.pem` with a new validity,
-//! keeping everything else (`kcertlib::resign`).
+//! keeping everything else (`kcertlib::resign`), once per signing backend compiled in
+//! (`kcertlib::signer::Backend::available()`), on one thread, and with the fastest backend on
+//! `threads` threads when more than one is asked for.
 
 use std::path::Path;
 
-use kcertlib::{Certificate, Issuer, PrivateKey, ResignOptions, Result, resign};
+use kcertlib::signer::Backend;
+use kcertlib::{Certificate, Error, ErrorKind, Issuer, PrivateKey, ResignOptions, Result, resign};
 use serde_json::json;
 
 use crate::checksum::Checksum;
 use crate::io::read_file;
 use crate::measure::{Measured, time_runs};
 
-/// Re-signs the leaves with the CA named `ca` (`rsa` or `p256`), `reps` times.
+/// Re-signs the leaves with the CA named `ca` (`rsa` or `p256`), `reps` times per backend.
 ///
 /// # Errors
 /// `Io`, a parse error, or a signing error.
-pub fn run(work: &Path, ca: &str, reps: usize) -> Result<()> {
+pub fn run(work: &Path, ca: &str, reps: usize, threads: usize) -> Result<()> {
     let workload = if ca == "rsa" { "W3" } else { "W4" };
     let leaves = Certificate::bundle_from_pem(&read_file(&work.join("resign.pem"))?)?;
     let ca_cert = Certificate::from_pem(&read_file(&work.join(format!("ca-{ca}.crt")))?)?;
     let ca_key = PrivateKey::from_pem(&read_file(&work.join(format!("ca-{ca}.key")))?)?;
-    let issuer = Issuer::new(&ca_cert, &ca_key)?;
-    let options = ResignOptions::default();
-    let (runs, out) = time_runs(reps, || {
-        leaves
-            .iter()
-            .map(|leaf| resign(leaf, &issuer, &options).map(|s| s.certificate))
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let mut sum = Checksum::default();
-    for cert in &out {
-        kcertlib::verify_signature(cert, &ca_cert)?;
-        sum.add_certificate(cert);
+    let mut settings: Vec<(Backend, usize)> =
+        Backend::available().into_iter().map(|b| (b, 1)).collect();
+    if threads > 1 {
+        settings.push((Backend::fastest(), threads));
     }
-    Measured {
-        workload,
-        variant: "rustcrypto",
-        n: leaves.len(),
-        runs: &runs,
-        checksum: sum.to_json_timeless(),
-        extra: json!({ "ca": ca, "threads": 1 }),
+    for (backend, threads) in settings {
+        let signer = ca_key.signer(backend)?;
+        let issuer = Issuer::new(&ca_cert, signer.as_ref())?;
+        // Warm-up (not timed): the backend's lazily built key, caches, CPU frequency.
+        resign_all(&leaves[..leaves.len().min(200)], &issuer, threads)?;
+        let (runs, out) = time_runs(reps, || resign_all(&leaves, &issuer, threads))?;
+        let mut sum = Checksum::default();
+        for cert in &out {
+            kcertlib::verify_signature(cert, &ca_cert)?;
+            sum.add_certificate(cert);
+        }
+        let variant = if threads > 1 {
+            format!("{}, {threads} threads", backend.name())
+        } else {
+            backend.name().to_string()
+        };
+        Measured {
+            workload,
+            variant: &variant,
+            n: leaves.len(),
+            runs: &runs,
+            checksum: sum.to_json_timeless(),
+            extra: json!({ "ca": ca, "threads": threads, "backend": backend.name() }),
+        }
+        .print();
     }
-    .print();
     Ok(())
+}
+
+/// Re-signs `leaves` on `threads` threads (contiguous chunks), results in input order.
+fn resign_all(
+    leaves: &[Certificate],
+    issuer: &Issuer<'_>,
+    threads: usize,
+) -> Result<Vec<Certificate>> {
+    let options = ResignOptions::default();
+    let one = |chunk: &[Certificate]| -> Result<Vec<Certificate>> {
+        chunk
+            .iter()
+            .map(|leaf| resign(leaf, issuer, &options).map(|s| s.certificate))
+            .collect()
+    };
+    if threads <= 1 {
+        return one(leaves);
+    }
+    let size = leaves.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<Certificate>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = leaves
+            .chunks(size)
+            .map(|c| s.spawn(move || one(c)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::new(ErrorKind::Crypto, "a signing thread panicked"))
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(leaves.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
