@@ -5,8 +5,9 @@ every tool read the same values (exit status 1 when a checksum disagrees).
     report.py --raw results/raw.jsonl --expected WORK/data/expected.json --out results/
               [--stream-copies N] [--quick]
 
-Ratios are always between results of this one run (baseline and tool measured minutes apart on
-the same machine); certs/s are medians of the repetitions each tool made.
+Ratios are always between results of this one run: run.sh runs every tool of a workload once per
+round, several rounds; a ratio is the median of the per-round ratios (tool and baseline measured
+in the same round), certs/s is `n` over the median of all runs of all rounds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +98,32 @@ def check(results: List[Dict[str, Any]], expected: Dict[str, Any], copies: int) 
     return problems
 
 
+def merge(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """One entry per (workload, tool, variant): the runs of every round together (certs/s is
+    `n` over their median) and each round's own rate, in order, for per-round ratios."""
+    merged: Dict[tuple, Dict[str, Any]] = {}
+    for r in results:
+        key = (r["workload"], r["tool"], r["variant"])
+        if key not in merged:
+            merged[key] = dict(r, runs_s=[], rounds=[])
+        m = merged[key]
+        m["runs_s"] = m["runs_s"] + list(r["runs_s"])
+        m["rounds"].append(r["certs_per_s"])
+    for m in merged.values():
+        med = statistics.median(m["runs_s"]) if m["runs_s"] else 0
+        if m["tool"] == "openssl-speed":
+            m["certs_per_s"] = statistics.median(m["rounds"])
+        elif med > 0:
+            m["certs_per_s"] = m["n"] / med
+    return list(merged.values())
+
+
+def ratio(a: Dict[str, Any], b: Dict[str, Any]) -> float:
+    """a ÷ b: the median of the per-round ratios (round k of a against round k of b)."""
+    pairs = [x / y for x, y in zip(a["rounds"], b["rounds"]) if y > 0]
+    return statistics.median(pairs) if pairs else 0.0
+
+
 def find(results: List[Dict[str, Any]], workload: str, tool: str, variant: Optional[str] = None):
     rows = [r for r in results if r["workload"] == workload and r["tool"] == tool
             and (variant is None or r["variant"] == variant)]
@@ -119,7 +147,7 @@ def rows_for(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             if r["tool"] == "kcertlib-rust" or ours is None:
                 row["baseline"] = "—"
             else:
-                row["ratio"] = ours["certs_per_s"] / r["certs_per_s"]
+                row["ratio"] = ratio(ours, r)
                 row["baseline"] = f"kcertlib (Rust, {ours['variant']}) ÷ this"
                 if w == "W1" and r["tool"] in PARSE_TARGETS:
                     row["target"] = PARSE_TARGETS[r["tool"]]
@@ -133,7 +161,7 @@ def rows_for(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             if r["tool"] == "openssl-speed":
                 row["baseline"] = f"hardware baseline ({alg} signatures/s)"
             elif speed:
-                row["ratio"] = r["certs_per_s"] / speed["certs_per_s"]
+                row["ratio"] = ratio(r, speed)
                 row["baseline"] = f"this ÷ openssl speed {alg} sign"
                 if r["tool"] == "kcertlib-rust":
                     row["target"] = SIGN_TARGET
@@ -146,13 +174,13 @@ def rows_for(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             if r:
                 rows.append(base_row(r) | {"baseline": "—"})
         if renew and sigs:
-            rows.append(base_row(renew) | {"ratio": renew["certs_per_s"] / sigs["certs_per_s"],
+            rows.append(base_row(renew) | {"ratio": ratio(renew, sigs),
                                            "baseline": "renewal ÷ its signatures alone (1 = no overhead)"})
     r2 = find(results, "W5", "kcertlib-rust", "renew-2-threads")
     r1 = find(results, "W5", "kcertlib-rust", "renew-1-thread")
     if r2 and r1:
         rows.append(base_row(r2) | {"variant": "renew, 2 threads vs 1",
-                                    "ratio": r2["certs_per_s"] / r1["certs_per_s"],
+                                    "ratio": ratio(r2, r1),
                                     "baseline": "2 threads ÷ 1 thread"})
     w6 = find(results, "W6", "kcertlib-rust")
     timev = next((r for r in results if r["workload"] == "W6" and r["tool"] == "time-v"), None)
@@ -170,7 +198,8 @@ def rows_for(results: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 def base_row(r: Dict[str, Any]) -> Dict[str, Any]:
     return {"workload": r["workload"], "tool": r["tool"], "variant": r["variant"],
-            "certs_per_s": r["certs_per_s"], "n": r["n"], "runs": len(r["runs_s"])}
+            "certs_per_s": r["certs_per_s"], "n": r["n"], "runs": len(r["runs_s"]),
+            "rounds": len(r.get("rounds", [1]))}
 
 
 WORKLOAD_TITLES = {
@@ -191,8 +220,9 @@ def markdown(rows: List[Dict[str, Any]], m: Dict[str, Any], date: str, quick: bo
                f"{m['kernel']} ({m['os']}), kcertlib {m['kcertlib_commit']}.  ")
     out.append(f"Tools: {m['rustc']}; x509-parser {m['x509-parser']}; {m['go']}; Python {m['python']} "
                f"with cryptography {m['cryptography']}; {m['openssl']}; gcc {m['gcc']}.  ")
-    out.append("Every rate is the median of the runs shown; every ratio compares two results of this "
-               "run. The machine is shared and noisy: read ratios, not absolute rates.")
+    out.append("Certs/s: `n` over the median of all runs (runs = rounds × repetitions). Ratio: the "
+               "median over rounds of (tool ÷ baseline measured in the same round). The machine is "
+               "shared and noisy: read ratios, not absolute rates.")
     out.append("")
     out.append("| workload | tool | certs/s | runs | ratio | ratio means | target | |")
     out.append("|---|---|---:|---:|---:|---|---:|---|")
@@ -228,7 +258,7 @@ def main() -> int:
     m = machine(repo)
     date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     problems = check(results, expected, a.stream_copies)
-    rows = rows_for(results)
+    rows = rows_for(merge(results))
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "results.json").write_text(json.dumps(
         {"date": date, "quick": a.quick, "machine": m, "expected": expected, "table": rows,
