@@ -116,6 +116,7 @@ pub struct PrivateKey {
     pub(crate) material: KeyMaterial,
     format: KeyFormat,
     /// The fast signing backend's key pair, built on first use (see `signer`).
+    #[cfg_attr(not(feature = "aws-lc"), allow(dead_code))]
     pub(crate) fast: crate::signer::FastKey,
 }
 

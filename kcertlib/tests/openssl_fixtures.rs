@@ -2,9 +2,8 @@
 //! `testing/openssl-fixtures.sh` builds them with the openssl CLI, and every re-signed result is
 //! checked by `openssl verify` and by Python `cryptography` (`testing/judge.py`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 mod openssl_support;
