@@ -3,6 +3,7 @@
 //! and the total length of the subjects' common names.
 
 use kcertlib::Certificate;
+use kcertlib::view::CertificateView;
 use serde_json::{Value, json};
 
 /// The running sums of a parse workload.
@@ -41,6 +42,13 @@ impl Checksum {
             not_after,
             common_name_len(&subject),
         );
+    }
+
+    /// The same fields read from a zero-copy view.
+    pub fn add_view(&mut self, view: &CertificateView<'_>) {
+        let subject = view.subject();
+        let sans = view.dns_names().count() + view.ip_addresses().count();
+        self.add(sans, view.not_after().unix(), common_name_len(&subject));
     }
 
     /// As JSON, for the result line and `expected.json`.

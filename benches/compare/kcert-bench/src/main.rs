@@ -6,8 +6,8 @@
 //! kcert-bench w1     --work DIR [--reps N]       parse the bundle, read subject/notAfter/SANs
 //! kcert-bench w2     --work DIR [--reps N]       the same, one file per certificate
 //! kcert-bench resign --work DIR --ca rsa|p256 [--reps N] [--threads N]   W3 / W4, per backend
-//! kcert-bench w5     --work DIR [--reps N] [--label L]          scan + renew vs signatures
-//! kcert-bench w6                                 stream PEM from stdin, report peak RSS
+//! kcert-bench w5     --work DIR [--reps N] [--threads N]        scan + renew vs signatures
+//! kcert-bench w6     [--label view|certificate]  stream PEM from stdin, report peak RSS
 //! ```
 //!
 //! Each measurement prints one JSON line (see `measure`). Exit status 2 on any error.
@@ -52,8 +52,8 @@ fn dispatch(args: &Args) -> Result<()> {
         "w1" => parse::bundle(&args.work, args.reps),
         "w2" => parse::files(&args.work, args.reps),
         "resign" => resign::run(&args.work, &args.ca, args.reps, args.sizes.threads),
-        "w5" => renewal::run(&args.work, args.reps, &args.label),
-        "w6" => stream::run(std::io::stdin().lock()),
+        "w5" => renewal::run(&args.work, args.reps, args.sizes.threads),
+        "w6" => stream::run(std::io::stdin().lock(), &args.label),
         other => Err(usage(&format!("unknown command {other:?}"))),
     }
 }
@@ -66,7 +66,7 @@ fn parse_args() -> Result<Args> {
         work: PathBuf::from("target/compare-work"),
         reps: 3,
         ca: "rsa".to_string(),
-        label: "default".to_string(),
+        label: "view".to_string(),
         sizes: generate::Sizes {
             count: 100_000,
             files: 10_000,

@@ -11,32 +11,50 @@ use std::time::Instant;
 
 use kcertlib::renew::{RenewOptions, renew};
 use kcertlib::{
-    Error, ErrorKind, Inventory, Issuer, PrivateKey, ResignOptions, Result, ScanOptions, resign,
-    scan,
+    Error, ErrorKind, Inventory, Issuer, PrivateKey, ResignOptions, Result, ScanOptions, Threads,
+    resign, scan,
 };
 use serde_json::json;
 
 use crate::measure::{Measured, median};
 
-/// Runs the three measurements `reps` times; `label` names the thread setting in the variant.
+/// Runs the three measurements `reps` times, scan and renewal on `threads` threads
+/// (`ScanOptions::threads`, `RenewOptions::threads`); the bare loop signs on one.
 ///
 /// # Errors
 /// `Io` when the copy fails; any scan, renewal or signing error.
-pub fn run(work: &Path, reps: usize, label: &str) -> Result<()> {
+pub fn run(work: &Path, reps: usize, threads: usize) -> Result<()> {
+    let label = if threads == 1 {
+        "1-thread".to_string()
+    } else {
+        format!("{threads}-threads")
+    };
+    let threads_option = Threads::from_count(threads);
     let template = work.join("w5").join("template");
     let tree = work.join("w5").join("run");
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let (mut scan_s, mut renew_s, mut sign_s) = (Vec::new(), Vec::new(), Vec::new());
     let (mut entries, mut renewed) = (0, 0);
     for _ in 0..reps.max(1) {
         fresh_copy(&template, &tree)?;
         let start = Instant::now();
-        let inventory = scan(&tree, &ScanOptions::default())?;
+        let inventory = scan(
+            &tree,
+            &ScanOptions {
+                threads: threads_option,
+                ..ScanOptions::default()
+            },
+        )?;
         scan_s.push(start.elapsed().as_secs_f64());
         entries = inventory.entries.len();
 
         let start = Instant::now();
-        let report = renew(&tree, &RenewOptions::default())?;
+        let report = renew(
+            &tree,
+            &RenewOptions {
+                threads: threads_option,
+                ..RenewOptions::default()
+            },
+        )?;
         renew_s.push(start.elapsed().as_secs_f64());
         renewed = report.renewed.len();
 
@@ -64,7 +82,8 @@ pub fn run(work: &Path, reps: usize, label: &str) -> Result<()> {
     Ok(())
 }
 
-/// Re-signs the named leaves of `inventory` with their CAs' keys, one after another, and
+/// Re-signs the named leaves of `inventory` with their CAs' keys (the fastest backend, as the
+/// renewal uses), one after another on one thread, and
 /// returns the seconds of the signing loop alone.
 fn bare_signatures(inventory: &Inventory, names: &[&str]) -> Result<f64> {
     let mut keys: HashMap<&str, PrivateKey> = HashMap::new();
