@@ -224,6 +224,15 @@ kcert_result kcert_cert_issuer(const kcert_cert *cert, char **out);
 // `cert` is NULL or a live `kcert_cert`; `out` is NULL or writable.
 kcert_result kcert_cert_serial_hex(const kcert_cert *cert, char **out);
 
+// The subject alternative names, one per line, each line ending in `\n`: `DNS:name`, then
+// `IP:address` (IPv6 in RFC 5952 form), `URI:uri`, `email:address`, each kind in certificate
+// order; an empty string when the certificate has none. Other name forms are left out.
+// Ownership and NULL handling as `kcert_cert_subject`.
+//
+// # Safety
+// `cert` is NULL or a live `kcert_cert`; `out` is NULL or writable.
+kcert_result kcert_cert_subject_alt_names(const kcert_cert *cert, char **out);
+
 // The certificate as PEM text (one `CERTIFICATE` block, LF line ends).
 // Ownership and NULL handling as `kcert_cert_subject`.
 //

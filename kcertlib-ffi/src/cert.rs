@@ -160,6 +160,30 @@ pub unsafe extern "C" fn kcert_cert_serial_hex(
     unsafe { string_property(cert, out, |c| Ok(c.serial_hex())) }
 }
 
+/// The subject alternative names, one per line, each line ending in `\n`: `DNS:name`, then
+/// `IP:address` (IPv6 in RFC 5952 form), `URI:uri`, `email:address`, each kind in certificate
+/// order; an empty string when the certificate has none. Other name forms are left out.
+/// Ownership and NULL handling as `kcert_cert_subject`.
+///
+/// # Safety
+/// `cert` is NULL or a live `kcert_cert`; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_cert_subject_alt_names(
+    cert: *const kcert_cert,
+    out: *mut *mut c_char,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe { string_property(cert, out, |c| Ok(alt_name_lines(&c.alt_names()))) }
+}
+
+fn alt_name_lines(names: &kcertlib::AltNames) -> String {
+    let tagged = (names.dns.iter().map(|n| format!("DNS:{n}\n")))
+        .chain(names.ips.iter().map(|n| format!("IP:{n}\n")))
+        .chain(names.uris.iter().map(|n| format!("URI:{n}\n")))
+        .chain(names.emails.iter().map(|n| format!("email:{n}\n")));
+    tagged.collect()
+}
+
 /// The certificate as PEM text (one `CERTIFICATE` block, LF line ends).
 /// Ownership and NULL handling as `kcert_cert_subject`.
 ///

@@ -65,6 +65,23 @@ openssl x509 -in "$FX/client.crt" -outform DER -out "$FX/client.der"
 
 unix_time() { date -u -d "$1" +%s; }
 field() { openssl x509 -in "$1" -inform "$2" -noout "$3" -nameopt RFC2253 | sed 's/^[a-zA-Z]*=//'; }
+# Subject alternative names as Python cryptography reads them, grouped by kind like
+# kcert_cert_subject_alt_names: DNS:..|IP:..|URI:..|email:.. ("-" for none).
+sans_of() { # file PEM|DER
+    "$PYTHON" - "$1" "$2" <<'PY'
+import sys
+from cryptography import x509
+data = open(sys.argv[1], "rb").read()
+cert = x509.load_pem_x509_certificate(data) if sys.argv[2] == "PEM" else x509.load_der_x509_certificate(data)
+try:
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+except x509.ExtensionNotFound:
+    san = None
+kinds = [("DNS", x509.DNSName), ("IP", x509.IPAddress), ("URI", x509.UniformResourceIdentifier), ("email", x509.RFC822Name)]
+names = [f"{tag}:{v}" for tag, kind in kinds for v in (san.get_values_for_type(kind) if san else [])]
+print("|".join(names) or "-")
+PY
+}
 EXPECTED="$WORK/expected.tsv"
 : >"$EXPECTED"
 for name in client.crt api.crt etcd.crt exotic.crt century.crt p384leaf.crt noski.crt ca-rsa4096.crt client.der; do
@@ -72,9 +89,9 @@ for name in client.crt api.crt etcd.crt exotic.crt century.crt p384leaf.crt nosk
     case "$name" in *.der) form=DER ;; esac
     f="$FX/$name"
     serial="$(field "$f" "$form" -serial | tr 'A-F' 'a-f')"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${f#/}" "$(field "$f" "$form" -subject)" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${f#/}" "$(field "$f" "$form" -subject)" \
         "$(field "$f" "$form" -issuer)" "$(unix_time "$(field "$f" "$form" -startdate)")" \
-        "$(unix_time "$(field "$f" "$form" -enddate)")" "$serial" >>"$EXPECTED"
+        "$(unix_time "$(field "$f" "$form" -enddate)")" "$serial" "$(sans_of "$f" "$form")" >>"$EXPECTED"
 done
 
 # --- build --------------------------------------------------------------------------------------
