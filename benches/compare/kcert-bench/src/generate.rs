@@ -172,7 +172,7 @@ fn issue_all(
 fn leaf(i: usize, now: Timestamp, pool: &[Vec<u8>], issuers: &[Issuer<'_>; 2]) -> Result<Planned> {
     let key = &pool[i % pool.len()];
     let issuer = &issuers[(i / 2) % 2];
-    let (subject, cn_len, profile) = if (i / 4) % 2 == 0 {
+    let (subject, cn_len, profile) = if (i / 4).is_multiple_of(2) {
         let cn = format!("kube-apiserver-node{i}");
         (format!("CN={cn},O=system:masters"), cn.len(), Profile::Api)
     } else {
@@ -180,14 +180,14 @@ fn leaf(i: usize, now: Timestamp, pool: &[Vec<u8>], issuers: &[Issuer<'_>; 2]) -
         (format!("CN={cn},O=system:etcd"), cn.len(), Profile::Etcd)
     };
     let mut dns = vec![format!("node{i}"), format!("node{i}.cluster.local")];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         dns.push("kubernetes.default.svc".to_string());
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         dns.push("localhost".to_string());
     }
     let mut ips = vec![IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8])];
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         ips.push(IpAddr::from([127, 0, 0, 1]));
     }
     let sans = dns.len() + ips.len();
