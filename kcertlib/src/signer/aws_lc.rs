@@ -4,9 +4,10 @@
 //! algorithms the RustCrypto backend uses, so the AlgorithmIdentifier is shared.
 //!
 //! The key pair is parsed once from the key's own DER (PKCS#1, PKCS#8 or SEC1) and cached in the
-//! `PrivateKey`. Its secret lives in AWS-LC's memory: AWS-LC frees it with `EVP_PKEY_free`, which
-//! cleanses the private components (`BN_clear_free`), so the key keeps its zeroize-on-drop
-//! guarantee; the DER handed over is `Zeroizing`.
+//! `PrivateKey`. Its secret then also lives in AWS-LC's memory, which keeps the key's
+//! zeroize-on-drop guarantee: dropping the last clone frees the `EVP_PKEY`, and AWS-LC's
+//! `OPENSSL_free` cleanses every allocation it frees (`OPENSSL_cleanse`), the RSA bignums and the
+//! EC scalar included. The DER handed over is `Zeroizing`.
 
 use std::fmt;
 use std::sync::Arc;
