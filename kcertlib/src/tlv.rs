@@ -27,6 +27,9 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     if tag & 0x1f == 0x1f {
         return Err(bad("high tag numbers are not used in certificates"));
     }
+    if !known_tag(tag) {
+        return Err(bad(&format!("unknown universal tag 0x{tag:02x}")));
+    }
     let (&first, mut rest) = rest.split_first().ok_or_else(|| bad("missing length"))?;
     let len = if first < 0x80 {
         usize::from(first)
@@ -64,6 +67,16 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
         },
         &input[total..],
     ))
+}
+
+/// Whether `tag` is one DER decoders (the `der` crate) know: any non-universal tag, or a
+/// universal type in its DER form (only SEQUENCE and SET constructed).
+fn known_tag(tag: u8) -> bool {
+    tag & 0xc0 != 0
+        || matches!(
+            tag,
+            0x01..=0x06 | 0x09 | 0x0a | 0x0c | 0x0d | 0x12..=0x18 | 0x1a | 0x1b | 0x1e | 0x30 | 0x31
+        )
 }
 
 /// Every element of a constructed element's content, in order.
@@ -281,23 +294,12 @@ impl<'a> ExtensionParts<'a> {
     }
 }
 
-/// Checks that OID content octets are well formed (non-empty, every arc minimally encoded and
-/// terminated).
+/// Checks that OID content octets are what x509-cert accepts (`const_oid::ObjectIdentifier`:
+/// well-formed minimal arcs that fit 32 bits, at most 39 octets).
 pub(crate) fn check_oid(content: &[u8]) -> Result<()> {
-    let mut arc_start = true;
-    for &b in content {
-        if arc_start && b == 0x80 {
-            return Err(Error::new(
-                ErrorKind::Der,
-                "malformed DER: OID arc is not minimally encoded",
-            ));
-        }
-        arc_start = b & 0x80 == 0;
-    }
-    if content.is_empty() || !arc_start {
-        return Err(Error::new(ErrorKind::Der, "malformed DER: truncated OID"));
-    }
-    Ok(())
+    const_oid::ObjectIdentifier::from_bytes(content)
+        .map(drop)
+        .map_err(|e| Error::new(ErrorKind::Der, format!("malformed DER: invalid OID ({e})")))
 }
 
 /// A DER BOOLEAN's value (only `0x00` and `0xff` are DER).
@@ -453,6 +455,16 @@ mod tests {
         assert!(check_integer(&[]).is_err());
         assert!(check_oid(&[0x55, 0x04, 0x03]).is_ok());
         assert!(check_oid(&[0x55, 0x84]).is_err());
+        assert!(
+            check_oid(&[0x55, 0x8f, 0xff, 0xff, 0xff, 0x7f]).is_err(),
+            "arc > 32 bits"
+        );
+        assert!(
+            read(&[0x1c, 0x00]).is_err(),
+            "UniversalString is not DER-known here"
+        );
+        assert!(read(&[0x2c, 0x00]).is_err(), "constructed UTF8String");
+        assert!(read(&[0xa0, 0x00]).is_ok());
         assert!(check_oid(&[0x55, 0x80, 0x01]).is_err());
         assert!(boolean(&[0x01]).is_err());
     }
