@@ -456,7 +456,7 @@ mod tests {
         assert!(check_oid(&[0x55, 0x04, 0x03]).is_ok());
         assert!(check_oid(&[0x55, 0x84]).is_err());
         assert!(
-            check_oid(&[0x55, 0x8f, 0xff, 0xff, 0xff, 0x7f]).is_err(),
+            check_oid(&[0x55, 0x90, 0x80, 0x80, 0x80, 0x00]).is_err(),
             "arc > 32 bits"
         );
         assert!(
