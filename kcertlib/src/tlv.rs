@@ -18,19 +18,39 @@ pub(crate) struct Tlv<'a> {
     pub content: &'a [u8],
 }
 
+/// A DER fault found while walking, as a static description: small enough that the walk's
+/// `Result`s stay cheap to move. Becomes an `Error` of kind `Der` at the API edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Malformed(pub &'static str);
+
+impl From<Malformed> for Error {
+    fn from(m: Malformed) -> Error {
+        Error::new(ErrorKind::Der, format!("malformed DER: {}", m.0))
+    }
+}
+
+/// The result of a step of a DER walk.
+pub(crate) type Walk<T> = std::result::Result<T, Malformed>;
+
 /// Reads the element at the start of `input`; returns it and the remaining bytes.
 pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
-    let bad = |why: &str| Error::new(ErrorKind::Der, format!("malformed DER: {why}"));
-    let (&tag, rest) = input
-        .split_first()
-        .ok_or_else(|| bad("unexpected end of data"))?;
+    Ok(split(input)?)
+}
+
+/// `read` for walks: the same checks, with the thin error.
+pub(crate) fn split(input: &[u8]) -> Walk<(Tlv<'_>, &[u8])> {
+    let bad = Malformed;
+    let [tag, first, rest @ ..] = input else {
+        return Err(bad("truncated element (unexpected end of data)"));
+    };
+    let (tag, first) = (*tag, *first);
     if tag & 0x1f == 0x1f {
         return Err(bad("high tag numbers are not used in certificates"));
     }
     if !known_tag(tag) {
-        return Err(bad(&format!("unknown universal tag 0x{tag:02x}")));
+        return Err(bad("unknown universal tag"));
     }
-    let (&first, mut rest) = rest.split_first().ok_or_else(|| bad("missing length"))?;
+    let mut rest = rest;
     let len = if first < 0x80 {
         usize::from(first)
     } else {
@@ -53,10 +73,7 @@ pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     };
     let header_len = input.len() - rest.len();
     if rest.len() < len {
-        return Err(bad(&format!(
-            "element needs {len} content bytes but only {} remain (truncated)",
-            rest.len()
-        )));
+        return Err(bad("element is longer than the data left (truncated)"));
     }
     let total = header_len + len;
     Ok((
@@ -81,7 +98,7 @@ fn known_tag(tag: u8) -> bool {
 
 /// Every element of a constructed element's content, in order.
 pub(crate) fn children(content: &[u8]) -> Result<Vec<Tlv<'_>>> {
-    Elements::new(content).collect()
+    Ok(Elements::new(content).collect::<Walk<_>>()?)
 }
 
 /// The elements of a constructed element's content, read one at a time without allocating.
@@ -96,51 +113,44 @@ impl<'a> Elements<'a> {
         Elements { rest: content }
     }
 
-    /// The next element, which must exist and carry `tag`; `what` names it in the error.
-    pub fn field(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>> {
-        let Some(item) = self.optional(tag)? else {
-            return Err(match self.rest.first() {
-                None => Error::new(ErrorKind::Der, format!("malformed DER: {what} is missing")),
-                Some(other) => Error::new(
-                    ErrorKind::Der,
-                    format!("malformed DER: {what} has tag 0x{other:02x}, expected 0x{tag:02x}"),
-                ),
-            });
-        };
-        Ok(item)
+    /// The next element, which must exist and carry `tag`; `what` is the error's text.
+    pub fn field(&mut self, tag: u8, what: &'static str) -> Walk<Tlv<'a>> {
+        self.optional(tag)?.ok_or(Malformed(what))
     }
 
     /// The next element if it carries `tag` (an OPTIONAL field); otherwise nothing is consumed.
-    pub fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>> {
+    pub fn optional(&mut self, tag: u8) -> Walk<Option<Tlv<'a>>> {
         if self.rest.first() != Some(&tag) {
             return Ok(None);
         }
-        let (tlv, rest) = read(self.rest)?;
+        let (tlv, rest) = split(self.rest)?;
         self.rest = rest;
         Ok(Some(tlv))
     }
 
-    /// Succeeds when every element has been read; `what` names the container in the error.
-    pub fn finish(&self, what: &str) -> Result<()> {
+    /// The next element, whatever its tag, which must exist; `what` is the error's text.
+    pub fn any(&mut self, what: &'static str) -> Walk<Tlv<'a>> {
+        self.next().unwrap_or(Err(Malformed(what)))
+    }
+
+    /// Succeeds when every element has been read; `what` is the error's text.
+    pub fn finish(&self, what: &'static str) -> Walk<()> {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorKind::Der,
-                format!("malformed DER: unexpected data after the last field of {what}"),
-            ))
+            Err(Malformed(what))
         }
     }
 }
 
 impl<'a> Iterator for Elements<'a> {
-    type Item = Result<Tlv<'a>>;
+    type Item = Walk<Tlv<'a>>;
 
-    fn next(&mut self) -> Option<Result<Tlv<'a>>> {
+    fn next(&mut self) -> Option<Walk<Tlv<'a>>> {
         if self.rest.is_empty() {
             return None;
         }
-        match read(self.rest) {
+        match split(self.rest) {
             Ok((tlv, rest)) => {
                 self.rest = rest;
                 Some(Ok(tlv))
@@ -205,43 +215,32 @@ pub(crate) struct TbsParts<'a> {
 
 impl<'a> TbsParts<'a> {
     /// Splits the tbsCertificate element (tag included), checking each field's tag and order.
-    pub fn parse(tbs: &'a [u8]) -> Result<TbsParts<'a>> {
-        let (outer, rest) = read(tbs)?;
+    pub fn parse(tbs: &'a [u8]) -> Walk<TbsParts<'a>> {
+        let (outer, rest) = split(tbs)?;
         if outer.tag != SEQUENCE || !rest.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Der,
-                "tbsCertificate is not one SEQUENCE",
-            ));
+            return Err(Malformed("tbsCertificate is not one SEQUENCE"));
         }
         let mut items = Elements::new(outer.content);
         let version = items.optional(0xa0)?;
-        let serial = items.field(INTEGER, "tbsCertificate serial number")?;
-        let signature = items.field(SEQUENCE, "tbsCertificate signature algorithm")?;
-        let issuer = items.field(SEQUENCE, "tbsCertificate issuer")?;
-        let validity = items.field(SEQUENCE, "tbsCertificate validity")?;
-        let subject = items.field(SEQUENCE, "tbsCertificate subject")?;
-        let spki = items.field(SEQUENCE, "tbsCertificate subjectPublicKeyInfo")?;
+        let serial = items.field(INTEGER, "tbsCertificate has no serial number")?;
+        let signature = items.field(SEQUENCE, "tbsCertificate has no signature algorithm")?;
+        let issuer = items.field(SEQUENCE, "tbsCertificate has no issuer")?;
+        let validity = items.field(SEQUENCE, "tbsCertificate has no validity")?;
+        let subject = items.field(SEQUENCE, "tbsCertificate has no subject")?;
+        let spki = items.field(SEQUENCE, "tbsCertificate has no subjectPublicKeyInfo")?;
         let issuer_uid = items.optional(0x81)?;
         let subject_uid = items.optional(0x82)?;
         let extensions = match items.optional(0xa3)? {
             Some(field) => {
-                let (seq, rest) = read(field.content)?;
+                let (seq, rest) = split(field.content)?;
                 if seq.tag != SEQUENCE || !rest.is_empty() {
-                    return Err(Error::new(
-                        ErrorKind::Der,
-                        "extensions are not one SEQUENCE",
-                    ));
+                    return Err(Malformed("extensions are not one SEQUENCE"));
                 }
                 Some(seq)
             }
             None => None,
         };
-        if let Some(&other) = items.rest.first() {
-            return Err(Error::new(
-                ErrorKind::Der,
-                format!("unexpected element with tag 0x{other:02x} in tbsCertificate"),
-            ));
-        }
+        items.finish("unexpected element at the end of tbsCertificate")?;
         Ok(TbsParts {
             version,
             serial,
@@ -272,19 +271,19 @@ pub(crate) struct ExtensionParts<'a> {
 
 impl<'a> ExtensionParts<'a> {
     /// Splits one `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }`.
-    pub fn parse(ext: Tlv<'a>) -> Result<ExtensionParts<'a>> {
+    pub fn parse(ext: Tlv<'a>) -> Walk<ExtensionParts<'a>> {
         if ext.tag != SEQUENCE {
-            return Err(Error::new(ErrorKind::Der, "extension is not a SEQUENCE"));
+            return Err(Malformed("extension is not a SEQUENCE"));
         }
         let mut items = Elements::new(ext.content);
-        let oid = items.field(OID, "extension identifier")?;
+        let oid = items.field(OID, "extension does not start with an OID")?;
         check_oid(oid.content)?;
         let critical = match items.optional(BOOLEAN)? {
             Some(flag) => boolean(flag.content)?,
             None => false,
         };
-        let value = items.field(OCTET_STRING, "extension value")?;
-        items.finish("an extension")?;
+        let value = items.field(OCTET_STRING, "extension has no value")?;
+        items.finish("unexpected data after an extension's value")?;
         Ok(ExtensionParts {
             oid: oid.content,
             critical,
@@ -294,35 +293,48 @@ impl<'a> ExtensionParts<'a> {
     }
 }
 
-/// Checks that OID content octets are what x509-cert accepts (`const_oid::ObjectIdentifier`:
-/// well-formed minimal arcs that fit 32 bits, at most 39 octets).
-pub(crate) fn check_oid(content: &[u8]) -> Result<()> {
-    const_oid::ObjectIdentifier::from_bytes(content)
-        .map(drop)
-        .map_err(|e| Error::new(ErrorKind::Der, format!("malformed DER: invalid OID ({e})")))
+/// Checks that OID content octets are what x509-cert accepts, by const-oid's rules: a first
+/// octet below 120 (first arc 0–2), every later arc base-128 within 32 bits and terminated, at
+/// most 39 octets. (Like const-oid, a redundant leading `0x80` in an arc is tolerated.)
+pub(crate) fn check_oid(content: &[u8]) -> Walk<()> {
+    let bad = Malformed("invalid OID");
+    let [first, arcs @ ..] = content else {
+        return Err(bad);
+    };
+    if *first >= 120 || content.len() > 39 {
+        return Err(bad);
+    }
+    let mut arc: u32 = 0;
+    for &b in arcs {
+        arc = arc
+            .checked_mul(0x80)
+            .and_then(|a| a.checked_add(u32::from(b & 0x7f)))
+            .ok_or(bad)?;
+        if b & 0x80 == 0 {
+            arc = 0;
+        }
+    }
+    if arcs.last().is_some_and(|b| b & 0x80 != 0) {
+        return Err(bad);
+    }
+    Ok(())
 }
 
 /// A DER BOOLEAN's value (only `0x00` and `0xff` are DER).
-pub(crate) fn boolean(content: &[u8]) -> Result<bool> {
+pub(crate) fn boolean(content: &[u8]) -> Walk<bool> {
     match content {
         [0x00] => Ok(false),
         [0xff] => Ok(true),
-        _ => Err(Error::new(ErrorKind::Der, "malformed DER: invalid BOOLEAN")),
+        _ => Err(Malformed("invalid BOOLEAN")),
     }
 }
 
 /// Checks that INTEGER content octets are DER (non-empty, no redundant leading octet).
-pub(crate) fn check_integer(content: &[u8]) -> Result<()> {
+pub(crate) fn check_integer(content: &[u8]) -> Walk<()> {
     match content {
-        [] => Err(Error::new(ErrorKind::Der, "malformed DER: empty INTEGER")),
-        [0x00, next, ..] if next & 0x80 == 0 => Err(Error::new(
-            ErrorKind::Der,
-            "malformed DER: INTEGER is not minimally encoded",
-        )),
-        [0xff, next, ..] if next & 0x80 != 0 => Err(Error::new(
-            ErrorKind::Der,
-            "malformed DER: INTEGER is not minimally encoded",
-        )),
+        [] => Err(Malformed("empty INTEGER")),
+        [0x00, next, ..] if next & 0x80 == 0 => Err(Malformed("INTEGER is not minimally encoded")),
+        [0xff, next, ..] if next & 0x80 != 0 => Err(Malformed("INTEGER is not minimally encoded")),
         _ => Ok(()),
     }
 }
@@ -366,7 +378,7 @@ impl<'a> RawTbs<'a> {
                             raw: ext.raw,
                         })
                     })
-                    .collect::<Result<Vec<_>>>()?,
+                    .collect::<Walk<Vec<_>>>()?,
             ),
             None => None,
         };

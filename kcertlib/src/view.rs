@@ -22,7 +22,8 @@ use crate::extensions::{AltNames, BasicConstraints};
 use crate::key::KeyAlgorithm;
 use crate::time::Timestamp;
 use crate::tlv::{
-    self, BIT_STRING, Elements, ExtensionParts, INTEGER, OID, SEQUENCE, TbsParts, Tlv,
+    self, BIT_STRING, Elements, ExtensionParts, INTEGER, Malformed, OID, SEQUENCE, TbsParts, Tlv,
+    Walk,
 };
 
 /// A validated, borrowed view of one DER certificate.
@@ -68,37 +69,54 @@ impl<'a> CertificateView<'a> {
         if der.is_empty() {
             return Err(Error::new(ErrorKind::Der, "empty input: no certificate"));
         }
-        let (outer, rest) = tlv::read(der)?;
+        let view = Self::walk(der)?;
+        if view.serial.first().is_some_and(|b| b & 0x80 != 0) {
+            return Err(Error::new(
+                ErrorKind::InvalidCertificate,
+                "serial number is negative (RFC 5280 §4.1.2.2 requires a positive serial)",
+            ));
+        }
+        Ok(view)
+    }
+
+    /// The validating walk behind `parse` (with the thin error, so that it stays fast).
+    fn walk(der: &'a [u8]) -> Walk<CertificateView<'a>> {
+        let (outer, rest) = tlv::split(der)?;
         if outer.tag != SEQUENCE {
-            return Err(malformed("a certificate is a SEQUENCE"));
+            return Err(Malformed("a certificate is a SEQUENCE"));
         }
         if !rest.is_empty() {
-            return Err(malformed("trailing data after the certificate"));
+            return Err(Malformed("trailing data after the certificate"));
         }
         let mut parts = Elements::new(outer.content);
-        let tbs = parts.field(SEQUENCE, "tbsCertificate")?;
+        let tbs = parts.field(SEQUENCE, "certificate has no tbsCertificate")?;
         let signature_algorithm =
-            algorithm_identifier(parts.field(SEQUENCE, "signatureAlgorithm")?)?;
-        bit_string(parts.field(BIT_STRING, "signatureValue")?)?;
-        parts.finish("the certificate")?;
+            algorithm_identifier(parts.field(SEQUENCE, "certificate has no signatureAlgorithm")?)?;
+        bit_string(parts.field(BIT_STRING, "certificate has no signatureValue")?)?;
+        parts.finish("unexpected data after the certificate's signature")?;
 
         let fields = TbsParts::parse(tbs.raw)?;
         if let Some(version) = fields.version {
             check_version(version)?;
         }
         let serial = fields.serial.content;
-        check_serial(serial)?;
+        tlv::check_integer(serial)?;
+        if serial.len() > 21 {
+            return Err(Malformed("serial number is longer than 20 octets"));
+        }
         algorithm_identifier(fields.signature)?;
-        name::validate(fields.issuer.raw, "issuer")?;
-        name::validate(fields.subject.raw, "subject")?;
+        name::validate(fields.issuer.raw, "issuer name is malformed")?;
+        name::validate(fields.subject.raw, "subject name is malformed")?;
         let mut validity = Elements::new(fields.validity.content);
-        let not_before = time::parse(required(&mut validity, "notBefore")?, "notBefore")?;
-        let not_after = time::parse(required(&mut validity, "notAfter")?, "notAfter")?;
-        validity.finish("validity")?;
+        let invalid_time = "validity is not two RFC 5280 UTCTime or GeneralizedTime values";
+        let not_before = time::parse(validity.any(invalid_time)?, invalid_time)?;
+        let not_after = time::parse(validity.any(invalid_time)?, invalid_time)?;
+        validity.finish(invalid_time)?;
         let mut spki = Elements::new(fields.spki.content);
-        algorithm_identifier(spki.field(SEQUENCE, "subjectPublicKeyInfo algorithm")?)?;
-        bit_string(spki.field(BIT_STRING, "subjectPublicKey")?)?;
-        spki.finish("subjectPublicKeyInfo")?;
+        let invalid_spki = "subjectPublicKeyInfo is malformed";
+        algorithm_identifier(spki.field(SEQUENCE, invalid_spki)?)?;
+        bit_string(spki.field(BIT_STRING, invalid_spki)?)?;
+        spki.finish(invalid_spki)?;
         for uid in [fields.issuer_uid, fields.subject_uid]
             .into_iter()
             .flatten()
@@ -276,7 +294,7 @@ impl<'a> CertificateView<'a> {
     /// Every extension in certificate order as (OID content octets, critical, extnValue).
     pub fn extensions(&self) -> impl Iterator<Item = (&'a [u8], bool, &'a [u8])> + use<'a> {
         Elements::new(self.extensions.unwrap_or_default())
-            .map_while(Result::ok)
+            .map_while(std::result::Result::ok)
             .filter_map(|ext| ExtensionParts::parse(ext).ok())
             .map(|ext| (ext.oid, ext.critical, ext.value))
     }
@@ -291,7 +309,7 @@ impl<'a> CertificateView<'a> {
 
     /// Validates every extension's framing and records the four an inventory reads. A repeated
     /// extension reads as absent, as in `Certificate`.
-    fn index_extensions(&mut self, fields: TbsParts<'a>) -> Result<()> {
+    fn index_extensions(&mut self, fields: TbsParts<'a>) -> Walk<()> {
         use const_oid::db::rfc5280::{
             ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS, ID_CE_SUBJECT_ALT_NAME,
             ID_CE_SUBJECT_KEY_IDENTIFIER,
@@ -346,61 +364,37 @@ impl<'a> Slot<'a> {
     }
 }
 
-/// The next element, which must exist; `what` names it in the error.
-fn required<'a>(items: &mut Elements<'a>, what: &str) -> Result<Tlv<'a>> {
-    items
-        .next()
-        .ok_or_else(|| malformed(&format!("{what} is missing")))?
-}
-
-fn malformed(why: &str) -> Error {
-    Error::new(ErrorKind::Der, format!("malformed DER: {why}"))
-}
-
 /// `AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }`; returns the
 /// OID's content octets.
-fn algorithm_identifier(alg: Tlv<'_>) -> Result<&[u8]> {
+fn algorithm_identifier(alg: Tlv<'_>) -> Walk<&[u8]> {
+    let bad = "algorithm identifier is malformed";
     let mut fields = Elements::new(alg.content);
-    let oid = fields.field(OID, "algorithm identifier")?;
+    let oid = fields.field(OID, bad)?;
     tlv::check_oid(oid.content)?;
     if let Some(params) = fields.next() {
         params?;
     }
-    fields.finish("an algorithm identifier")?;
+    fields.finish(bad)?;
     Ok(oid.content)
 }
 
 /// A BIT STRING's content: the unused-bits octet (0–7, and 0 when there are no bits).
-fn bit_string(bits: Tlv<'_>) -> Result<()> {
+fn bit_string(bits: Tlv<'_>) -> Walk<()> {
     match bits.content {
         [0] => Ok(()),
         [unused, _, ..] if *unused <= 7 => Ok(()),
-        _ => Err(malformed("invalid BIT STRING")),
+        _ => Err(Malformed("invalid BIT STRING")),
     }
 }
 
 /// `[0] EXPLICIT Version`, one of v1(0), v2(1), v3(2).
-fn check_version(field: Tlv<'_>) -> Result<()> {
+fn check_version(field: Tlv<'_>) -> Walk<()> {
+    let bad = Malformed("unknown certificate version");
     let mut inner = Elements::new(field.content);
-    let version = inner.field(INTEGER, "version")?;
-    inner.finish("version")?;
+    let version = inner.field(INTEGER, bad.0)?;
+    inner.finish(bad.0)?;
     match version.content {
         [0..=2] => Ok(()),
-        _ => Err(malformed("unknown certificate version")),
+        _ => Err(bad),
     }
-}
-
-/// A serial: a DER INTEGER of at most 21 octets (20 plus sign padding), not negative.
-fn check_serial(serial: &[u8]) -> Result<()> {
-    tlv::check_integer(serial)?;
-    if serial.len() > 21 {
-        return Err(malformed("serial number is longer than 20 octets"));
-    }
-    if serial.first().is_some_and(|b| b & 0x80 != 0) {
-        return Err(Error::new(
-            ErrorKind::InvalidCertificate,
-            "serial number is negative (RFC 5280 §4.1.2.2 requires a positive serial)",
-        ));
-    }
-    Ok(())
 }

@@ -4,7 +4,6 @@
 
 use std::net::IpAddr;
 
-use crate::error::Result;
 use crate::extensions::{AltNames, BasicConstraints};
 use crate::tlv::{self, BOOLEAN, Elements, INTEGER, OCTET_STRING, SEQUENCE};
 
@@ -20,7 +19,7 @@ const REGISTERED_ID: u8 = 0x88;
 
 /// The content of a valid `GeneralNames` SEQUENCE in a subjectAltName value, or `None`.
 pub(crate) fn general_names(value: &[u8]) -> Option<&[u8]> {
-    let (seq, rest) = tlv::read(value).ok()?;
+    let (seq, rest) = tlv::split(value).ok()?;
     if seq.tag != SEQUENCE || !rest.is_empty() {
         return None;
     }
@@ -37,17 +36,17 @@ fn check_general_names(content: &[u8]) -> std::result::Result<(), ()> {
             REGISTERED_ID => tlv::check_oid(name.content).map_err(drop)?,
             OTHER_NAME => {
                 let mut fields = Elements::new(name.content);
-                let oid = fields.field(tlv::OID, "otherName type").map_err(drop)?;
+                let oid = fields.field(tlv::OID, "").map_err(drop)?;
                 tlv::check_oid(oid.content).map_err(drop)?;
-                fields.field(0xa0, "otherName value").map_err(drop)?;
-                fields.finish("otherName").map_err(drop)?;
+                fields.field(0xa0, "").map_err(drop)?;
+                fields.finish("").map_err(drop)?;
             }
             DIRECTORY_NAME => {
-                let (inner, rest) = tlv::read(name.content).map_err(drop)?;
+                let (inner, rest) = tlv::split(name.content).map_err(drop)?;
                 if !rest.is_empty() {
                     return Err(());
                 }
-                super::name::validate(inner.raw, "directoryName").map_err(drop)?;
+                super::name::validate(inner.raw, "").map_err(drop)?;
             }
             _ => return Err(()),
         }
@@ -86,14 +85,14 @@ pub(crate) fn alt_names(names: &[u8]) -> AltNames {
 
 fn of_kind(names: &[u8], tag: u8) -> impl Iterator<Item = &[u8]> {
     Elements::new(names)
-        .map_while(Result::ok)
+        .map_while(std::result::Result::ok)
         .filter(move |n| n.tag == tag)
         .map(|n| n.content)
 }
 
 /// A basicConstraints value: `SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL }`.
 pub(crate) fn basic_constraints(value: &[u8]) -> Option<BasicConstraints> {
-    let (seq, rest) = tlv::read(value).ok()?;
+    let (seq, rest) = tlv::split(value).ok()?;
     if seq.tag != SEQUENCE || !rest.is_empty() {
         return None;
     }
@@ -106,20 +105,20 @@ pub(crate) fn basic_constraints(value: &[u8]) -> Option<BasicConstraints> {
         Some(n) => Some(small_unsigned(n.content)?),
         None => None,
     };
-    fields.finish("basicConstraints").ok()?;
+    fields.finish("").ok()?;
     Some(BasicConstraints { ca, path_len })
 }
 
 /// A subjectKeyIdentifier value: one OCTET STRING.
 pub(crate) fn subject_key_id(value: &[u8]) -> Option<&[u8]> {
-    let (octets, rest) = tlv::read(value).ok()?;
+    let (octets, rest) = tlv::split(value).ok()?;
     (octets.tag == OCTET_STRING && rest.is_empty()).then_some(octets.content)
 }
 
 /// The keyIdentifier of an authorityKeyIdentifier value (`None` when the value is malformed or
 /// has no keyIdentifier).
 pub(crate) fn authority_key_id(value: &[u8]) -> Option<&[u8]> {
-    let (seq, rest) = tlv::read(value).ok()?;
+    let (seq, rest) = tlv::split(value).ok()?;
     if seq.tag != SEQUENCE || !rest.is_empty() {
         return None;
     }
@@ -131,7 +130,7 @@ pub(crate) fn authority_key_id(value: &[u8]) -> Option<&[u8]> {
     if let Some(serial) = fields.optional(0x82).ok()? {
         tlv::check_integer(serial.content).ok()?;
     }
-    fields.finish("authorityKeyIdentifier").ok()?;
+    fields.finish("").ok()?;
     key_id.map(|k| k.content)
 }
 

@@ -4,36 +4,30 @@
 use const_oid::ObjectIdentifier;
 
 use crate::cert::{NameAttribute, hex};
-use crate::error::{Error, ErrorKind, Result};
-use crate::tlv::{self, Elements, OID, SEQUENCE, SET, Tlv};
+use crate::tlv::{self, Elements, Malformed, OID, SEQUENCE, SET, Tlv, Walk};
 
-/// Checks a Name element: `SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }`.
-///
-/// # Errors
-/// `Der` naming `what` (`issuer`, `subject`) when the structure is malformed.
-pub(crate) fn validate(name: &[u8], what: &str) -> Result<()> {
-    let bad = |why: &str| Error::new(ErrorKind::Der, format!("malformed DER: {what} name {why}"));
-    let (outer, rest) = tlv::read(name)?;
+/// Checks a Name element: `SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }`; `what` is
+/// the error's text (`issuer name is malformed`).
+pub(crate) fn validate(name: &[u8], what: &'static str) -> Walk<()> {
+    let bad = Malformed(what);
+    let (outer, rest) = tlv::split(name)?;
     if outer.tag != SEQUENCE || !rest.is_empty() {
-        return Err(bad("is not one SEQUENCE"));
+        return Err(bad);
     }
     for rdn in Elements::new(outer.content) {
         let rdn = rdn?;
         if rdn.tag != SET {
-            return Err(bad("has a relative name that is not a SET"));
+            return Err(bad);
         }
         for atv in Elements::new(rdn.content) {
             let atv = atv?;
             if atv.tag != SEQUENCE {
-                return Err(bad("has an attribute that is not a SEQUENCE"));
+                return Err(bad);
             }
             let mut fields = Elements::new(atv.content);
-            let oid = fields.field(OID, "attribute type")?;
-            tlv::check_oid(oid.content)?;
-            fields
-                .next()
-                .ok_or_else(|| bad("has an attribute without a value"))??;
-            fields.finish("an attribute")?;
+            tlv::check_oid(fields.field(OID, what)?.content)?;
+            fields.any(what)?;
+            fields.finish(what)?;
         }
     }
     Ok(())
@@ -97,7 +91,7 @@ pub(crate) fn common_name(name: &[u8]) -> Option<String> {
 
 /// Calls `f` with the content of each RDN (a SET) in encoding order.
 fn for_each_rdn<'a>(name: &'a [u8], mut f: impl FnMut(&'a [u8])) {
-    let Ok((outer, _)) = tlv::read(name) else {
+    let Ok((outer, _)) = tlv::split(name) else {
         return;
     };
     for rdn in Elements::new(outer.content).map_while(Result::ok) {
@@ -211,7 +205,7 @@ mod tests {
                 &wrap(SET, &[&cn]),
             ],
         );
-        validate(&name, "subject").expect("valid");
+        validate(&name, "bad subject").expect("valid");
         assert_eq!(
             rfc4514(&name),
             "CN=\\#a\\,b\\ ,1.2.3=#020101,O=system:masters+OU=x"
@@ -223,8 +217,8 @@ mod tests {
             (attrs[3].key.as_str(), attrs[3].oid.as_str()),
             ("CN", "2.5.4.3")
         );
-        assert!(validate(&wrap(SEQUENCE, &[&wrap(SEQUENCE, &[])]), "subject").is_err());
-        assert!(validate(&wrap(SET, &[]), "subject").is_err());
+        assert!(validate(&wrap(SEQUENCE, &[&wrap(SEQUENCE, &[])]), "bad").is_err());
+        assert!(validate(&wrap(SET, &[]), "bad").is_err());
         assert_eq!(rfc4514(&wrap(SEQUENCE, &[])), "");
     }
 }

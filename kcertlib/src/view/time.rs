@@ -3,21 +3,14 @@
 
 use der::DateTime;
 
-use crate::error::{Error, ErrorKind, Result};
 use crate::time::Timestamp;
-use crate::tlv::{GENERALIZED_TIME, Tlv, UTC_TIME};
+use crate::tlv::{GENERALIZED_TIME, Malformed, Tlv, UTC_TIME, Walk};
 
 /// The point in time a Time element names.
 ///
-/// # Errors
-/// `Der` naming `what` when the element is not a valid UTCTime or GeneralizedTime.
-pub(crate) fn parse(time: Tlv<'_>, what: &str) -> Result<Timestamp> {
-    let bad = || {
-        Error::new(
-            ErrorKind::Der,
-            format!("malformed DER: {what} is not an RFC 5280 UTCTime or GeneralizedTime"),
-        )
-    };
+/// `what` is the error's text when the element is not a valid UTCTime or GeneralizedTime.
+pub(crate) fn parse(time: Tlv<'_>, what: &'static str) -> Walk<Timestamp> {
+    let bad = || Malformed(what);
     let (year, rest) = match (time.tag, time.content.len()) {
         (UTC_TIME, 13) => {
             let yy = u16::from(two_digits(&time.content[..2]).ok_or_else(bad)?);
@@ -58,10 +51,10 @@ fn two_digits(text: &[u8]) -> Option<u8> {
 mod tests {
     use super::*;
 
-    fn at(tag: u8, text: &str) -> Result<Timestamp> {
+    fn at(tag: u8, text: &str) -> Walk<Timestamp> {
         let raw = crate::tlv::wrap(tag, &[text.as_bytes()]);
-        let (tlv, _) = crate::tlv::read(&raw)?;
-        parse(tlv, "notAfter")
+        let (tlv, _) = crate::tlv::split(&raw)?;
+        parse(tlv, "bad notAfter")
     }
 
     #[test]
