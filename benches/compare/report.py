@@ -265,7 +265,8 @@ def main() -> int:
         {"date": date, "quick": a.quick, "machine": m, "expected": expected, "table": rows,
          "checksum_problems": problems, "results": results}, indent=1) + "\n")
     (a.out / "results.md").write_text(markdown(rows, m, date, a.quick, problems))
-    bars = [r for r in rows if r["workload"] in ("W1", "W2", "W3", "W4") and r["certs_per_s"] > 0]
+    bars = [r for r in rows if r["workload"] in ("W1", "W2", "W2-sample", "W3", "W4")
+            and r["certs_per_s"] > 0]
     (a.out / "plot.svg").write_text(grouped_bars(
         [(WORKLOAD_TITLES[r["workload"]], TOOL_NAMES.get(r["tool"], r["tool"]) +
           ("" if r["tool"] != "kcertlib-rust" else f" [{r['variant']}]"), r["certs_per_s"]) for r in bars],

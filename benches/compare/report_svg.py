@@ -11,8 +11,8 @@ import math
 from html import escape
 from typing import Dict, List, Sequence, Tuple
 
-PALETTE = ["#1b6ca8", "#5aa9e6", "#9fd3ff", "#e07a1f", "#2a9d55", "#b5477a", "#7a7a7a", "#c9a227",
-           "#6b4fbb", "#3c3c3c"]
+PALETTE = ["#08306b", "#2171b5", "#6baed6", "#9ecae1", "#41ab5d", "#c6dbef", "#e6550d", "#31a354",
+           "#756bb1", "#d6616b", "#636363", "#bcbd22", "#8c564b", "#e377c2", "#17becf", "#000000"]
 
 
 def grouped_bars(items: Sequence[Tuple[str, str, float]], title: str) -> str:
@@ -30,7 +30,7 @@ def grouped_bars(items: Sequence[Tuple[str, str, float]], title: str) -> str:
 
     bar, gap, left, top, plot_h = 16, 28, 70, 50, 320
     per_group = [[s for s in series if (g, s) in values] for g in groups]
-    width = left + sum(len(p) * bar + gap for p in per_group) + 20
+    width = max(760, left + sum(len(p) * bar + gap for p in per_group) + 20)
     legend_h = 18 * len(series) + 10
     height = top + plot_h + 70 + legend_h
     lo = math.floor(math.log10(min(values.values())))

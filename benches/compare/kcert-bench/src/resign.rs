@@ -53,6 +53,38 @@ pub fn run(work: &Path, ca: &str, reps: usize, threads: usize) -> Result<()> {
         }
         .print();
     }
+    per_call_issuer(workload, ca, &leaves, &ca_cert, &ca_key, reps)
+}
+
+/// The fastest backend with `Issuer::new(&ca, &key)` inside the loop, as the C and Python
+/// bindings' one-certificate `resign` calls do: shows what building the issuer costs per call.
+fn per_call_issuer(
+    workload: &str,
+    ca: &str,
+    leaves: &[Certificate],
+    ca_cert: &Certificate,
+    ca_key: &PrivateKey,
+    reps: usize,
+) -> Result<()> {
+    let options = ResignOptions::default();
+    let (runs, count) = time_runs(reps, || {
+        let mut count = 0;
+        for leaf in leaves {
+            let issuer = Issuer::new(ca_cert, ca_key)?;
+            resign(leaf, &issuer, &options)?;
+            count += 1;
+        }
+        Ok(count)
+    })?;
+    Measured {
+        workload,
+        variant: &format!("{}, Issuer::new per certificate", Backend::fastest().name()),
+        n: count,
+        runs: &runs,
+        checksum: json!({ "count": count }),
+        extra: json!({ "ca": ca, "threads": 1, "backend": Backend::fastest().name() }),
+    }
+    .print();
     Ok(())
 }
 
