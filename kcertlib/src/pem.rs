@@ -58,7 +58,7 @@ pub fn looks_like_pem(input: &[u8]) -> bool {
 pub fn blocks(input: &[u8]) -> Result<Vec<PemBlock>> {
     let mut out = Vec::new();
     let mut splitter = Splitter::default();
-    for line in input.split(|&b| b == b'\n') {
+    for line in splitter::lines(input) {
         if splitter.feed(line)? {
             out.extend(splitter.take_block());
         }

@@ -54,12 +54,13 @@ impl Splitter {
         }
         let line = raw.trim_ascii();
         let Some(open) = &self.open else {
-            if let Some(label) = boundary(line, b"-----BEGIN ") {
-                self.begin(label);
+            if let Some(label) = boundary(line, b"BEGIN ") {
+                self.begin(String::from_utf8_lossy(label).into_owned());
             }
             return Ok(false);
         };
-        if let Some(end_label) = boundary(line, b"-----END ") {
+        if let Some(end_label) = boundary(line, b"END ") {
+            let end_label = String::from_utf8_lossy(end_label);
             if end_label != open.label {
                 return Err(pem_error(format!(
                     "PEM block {:?} at line {} ends with a mismatched END {end_label:?} line at line {}",
@@ -69,7 +70,7 @@ impl Splitter {
             self.end()?;
             return Ok(true);
         }
-        if boundary(line, b"-----BEGIN ").is_some() {
+        if boundary(line, b"BEGIN ").is_some() {
             return Err(pem_error(format!(
                 "PEM block {:?} at line {} has no END line before the next BEGIN at line {}",
                 open.label, open.line, self.line_no
@@ -180,15 +181,89 @@ fn pem_error(message: String) -> Error {
     Error::new(ErrorKind::Pem, message)
 }
 
-/// The label of a `-----BEGIN label-----` / `-----END label-----` line.
-fn boundary(line: &[u8], prefix: &[u8]) -> Option<String> {
-    let rest = line.strip_prefix(prefix)?;
-    let label = rest.strip_suffix(b"-----")?;
-    Some(String::from_utf8_lossy(label).into_owned())
+/// The label of a `-----BEGIN label-----` / `-----END label-----` line (`kind` is `BEGIN ` or
+/// `END `). Body lines never start with a dash, so they are rejected at the first byte.
+fn boundary<'a>(line: &'a [u8], kind: &[u8]) -> Option<&'a [u8]> {
+    if line.first() != Some(&b'-') {
+        return None;
+    }
+    line.strip_prefix(b"-----")?
+        .strip_prefix(kind)?
+        .strip_suffix(b"-----")
+}
+
+/// The position of the first `\n` in `bytes`, eight bytes at a time (a word-wide zero-byte
+/// test), since body lines are long and newlines are few.
+pub(crate) fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ NEWLINES;
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            return chunk.iter().position(|&b| b == b'\n').map(|i| offset + i);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| offset + i)
+}
+
+/// The lines of `input` split at `\n` (the last one may be empty), as `<[u8]>::split` gives
+/// them.
+pub(crate) fn lines(input: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(input);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match find_newline(text) {
+            Some(i) => {
+                rest = Some(&text[i + 1..]);
+                Some(&text[..i])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
 }
 
 /// Whether `line` may hold ASCII whitespace: a superset test (every whitespace byte is
 /// `<= b' '`, no base64 symbol is), written without early exit so that it vectorises.
 fn has_whitespace(line: &[u8]) -> bool {
     line.iter().fold(false, |any, &b| any | (b <= b' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_newlines_match_the_standard_split() {
+        let samples: [&[u8]; 7] = [
+            b"",
+            b"\n",
+            b"abc",
+            b"abc\n",
+            b"0123456\n89abcdef\n\n0123456789abcdef0123\r\nx",
+            b"\n\n\n\n\n\n\n\n\n",
+            &[0x8a, 0x0b, 0x09, 0xff, 0x0a, 0x80, 0x0a, 0x0a, 0x01, 0x0a],
+        ];
+        for sample in samples {
+            let expected: Vec<&[u8]> = sample.split(|&b| b == b'\n').collect();
+            assert_eq!(lines(sample).collect::<Vec<_>>(), expected, "{sample:?}");
+            assert_eq!(
+                find_newline(sample),
+                sample.iter().position(|&b| b == b'\n')
+            );
+        }
+        assert_eq!(boundary(b"-----BEGIN X-----", b"BEGIN "), Some(&b"X"[..]));
+        assert_eq!(boundary(b"-----END X-----", b"BEGIN "), None);
+        assert_eq!(boundary(b"MIIB", b"END "), None);
+    }
 }

@@ -6,7 +6,7 @@ use std::io::BufRead;
 use zeroize::Zeroize;
 
 use super::PemBlock;
-use super::splitter::Splitter;
+use super::splitter::{Splitter, find_newline};
 use crate::error::{Error, ErrorKind, Result};
 use crate::view::CertificateView;
 
@@ -136,7 +136,7 @@ impl<R: BufRead> Reader<R> {
                 return Ok(read_any);
             }
             read_any = true;
-            let (chunk, used, end) = match available.iter().position(|&b| b == b'\n') {
+            let (chunk, used, end) = match find_newline(available) {
                 Some(i) => (&available[..i], i + 1, true),
                 None => (available, available.len(), false),
             };
