@@ -262,8 +262,6 @@ def markdown(rows: List[Dict[str, Any]], m: Dict[str, Any], date: str, quick: bo
                "staging, verification, backups, fsyncs, renames).")
     out.append("- W6: the stream comes from `cat` through a pipe, so `cat` shares the two cores; "
                "RSS is the larger of the process's VmHWM and `/usr/bin/time -v`'s maximum.")
-    out.append("- The C API has no SAN accessor: the C checksum has no SAN count, and the C W1 "
-               "reads subject and notAfter only.")
     out.append("")
     return "\n".join(out)
 

@@ -1,12 +1,12 @@
 /*
  * kcert_bench: the C side of benches/compare, over libkcert.so (include/kcert.h).
  *
- *   kcert_bench w1 WORK REPS               bundle.pem: kcert_bundle_parse, then subject and
- *                                          notAfter of every certificate
+ *   kcert_bench w1 WORK REPS               bundle.pem: kcert_bundle_parse, then subject,
+ *                                          notAfter and SANs of every certificate
  *   kcert_bench resign WORK rsa|p256 REPS  resign.pem: kcert_resign with the CA (W3 / W4)
  *
- * Prints one JSON result line per measurement (benches/compare/README.md). The C API has no
- * SAN accessor, so the C checksum carries no "sans" (report.py compares the fields present).
+ * Prints one JSON result line per measurement (benches/compare/README.md). SANs come from
+ * kcert_cert_subject_alt_names (one "DNS:"/"IP:"/... line per name); DNS and IP lines count.
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
 #define _POSIX_C_SOURCE 200809L
@@ -20,6 +20,7 @@
 
 struct checksum {
     uint64_t count;
+    uint64_t sans;
     int64_t max_not_after;
     uint64_t cn_bytes;
 };
@@ -96,8 +97,9 @@ static void emit(const char *workload, const char *variant, uint64_t n, const do
     printf("{\"tool\":\"kcertlib-c\",\"variant\":\"%s\",\"workload\":\"%s\",\"n\":%llu,\"runs_s\":[",
            variant, workload, (unsigned long long)n);
     for (int i = 0; i < reps; i++) printf("%s%.9f", i ? "," : "", runs[i]);
-    printf("],\"certs_per_s\":%.3f,\"checksum\":{\"count\":%llu,\"cn_bytes\":%llu", m > 0 ? n / m : 0.0,
-           (unsigned long long)sum->count, (unsigned long long)sum->cn_bytes);
+    printf("],\"certs_per_s\":%.3f,\"checksum\":{\"count\":%llu,\"sans\":%llu,\"cn_bytes\":%llu",
+           m > 0 ? n / m : 0.0, (unsigned long long)sum->count, (unsigned long long)sum->sans,
+           (unsigned long long)sum->cn_bytes);
     if (with_time) printf(",\"max_not_after\":%lld", (long long)sum->max_not_after);
     printf("},\"extra\":{%s}}\n", extra);
 }
@@ -113,6 +115,15 @@ static void add(struct checksum *sum, const kcert_cert *cert, int with_time) {
     sum->count++;
     sum->cn_bytes += cn_len(subject);
     kcert_string_free(subject);
+    char *sans = NULL;
+    r = kcert_cert_subject_alt_names(cert, &sans);
+    if (r != KCERT_OK) die("kcert_cert_subject_alt_names", r);
+    for (const char *line = sans; line && *line;) {
+        if (strncmp(line, "DNS:", 4) == 0 || strncmp(line, "IP:", 3) == 0) sum->sans++;
+        const char *end = strchr(line, '\n');
+        line = end ? end + 1 : line + strlen(line);
+    }
+    kcert_string_free(sans);
 }
 
 static void w1(const char *work, int reps) {
