@@ -181,6 +181,31 @@ fn for_each_certificate_sees_what_bundle_from_pem_sees() {
     assert_eq!(e.kind(), full.kind());
 }
 
+#[test]
+fn damaged_text_streams_exactly_as_pem_blocks_reads_it() {
+    let certs = certs();
+    let text = format!(
+        "{}{}",
+        certs[0].to_pem(),
+        certs[1].to_pem().replace('\n', "\r\n")
+    );
+    let mut cases = 0;
+    for pos in 0..text.len() {
+        for byte in [b'\n', b'\r', b'-', b' ', b':', b'A', b'=', 0x00, 0xff] {
+            let mut damaged = text.clone().into_bytes();
+            damaged[pos] = byte;
+            let expected = pem::blocks(&damaged).map_err(|e| e.to_string());
+            let got: Result<Vec<PemBlock>, String> =
+                Reader::new(BufReader::with_capacity(61, &damaged[..]))
+                    .collect::<kcertlib::Result<_>>()
+                    .map_err(|e| e.to_string());
+            assert_eq!(got, expected, "byte {pos} set to {byte:#04x}");
+            cases += 1;
+        }
+    }
+    assert!(cases > 10_000, "{cases}");
+}
+
 /// Repeats a bundle until `total` bytes have been produced.
 struct Repeat<'a> {
     bundle: &'a [u8],
