@@ -50,8 +50,9 @@ pub trait Signer: Send + Sync {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>>;
 }
 
-/// A signing (and verification) implementation.
+/// A signing (and verification) implementation. Non-exhaustive: another backend may come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Backend {
     /// RustCrypto `rsa`, `p256` and `p384`: pure Rust, always available.
     RustCrypto,
