@@ -9,11 +9,14 @@ use const_oid::ObjectIdentifier;
 use const_oid::db::{rfc5912, rfc8410};
 use der::Decode;
 use elliptic_curve::Generate;
-use pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use serde::Serialize;
 use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use zeroize::Zeroizing;
+
+mod rsa_key;
+
+pub(crate) use rsa_key::RsaKey;
 
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
@@ -122,7 +125,7 @@ pub struct PrivateKey {
 
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
-    Rsa(Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>),
+    Rsa(RsaKey),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
 }
@@ -226,9 +229,7 @@ impl PrivateKey {
     }
 
     fn from_pkcs1_der(der: &[u8]) -> Result<PrivateKey> {
-        let key = rsa::PrivateKey::from_pkcs1_der(der)
-            .map_err(|e| invalid(&format!("invalid PKCS#1 RSA private key: {e}")))?;
-        Self::from_rsa(key, KeyFormat::Pkcs1)
+        Self::from_rsa(RsaKey::from_pkcs1_der(der)?, KeyFormat::Pkcs1)
     }
 
     fn from_sec1_der(der: &[u8]) -> Result<PrivateKey> {
@@ -267,7 +268,7 @@ impl PrivateKey {
         let oid = info.algorithm.oid;
         let material = match oid {
             rfc5912::RSA_ENCRYPTION => {
-                let key = rsa::PrivateKey::from_pkcs8_der(der)
+                let key = RsaKey::from_pkcs1_der(info.private_key.as_bytes())
                     .map_err(|e| invalid(&format!("invalid PKCS#8 RSA key: {e}")))?;
                 return Self::from_rsa(key, KeyFormat::Pkcs8);
             }
@@ -299,9 +300,9 @@ impl PrivateKey {
         })
     }
 
-    fn from_rsa(key: rsa::PrivateKey, format: KeyFormat) -> Result<PrivateKey> {
+    fn from_rsa(key: RsaKey, format: KeyFormat) -> Result<PrivateKey> {
         Ok(PrivateKey {
-            material: KeyMaterial::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(key))),
+            material: KeyMaterial::Rsa(key),
             format,
             fast: Default::default(),
         })
@@ -321,7 +322,7 @@ impl PrivateKey {
                     Error::new(ErrorKind::Crypto, format!("RSA key generation failed: {e}"))
                 })?;
                 (
-                    KeyMaterial::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(key))),
+                    KeyMaterial::Rsa(RsaKey::from_rust_crypto(key)?),
                     KeyFormat::Pkcs1,
                 )
             }
@@ -377,10 +378,7 @@ impl PrivateKey {
     /// The algorithm and size.
     pub fn algorithm(&self) -> KeyAlgorithm {
         match &self.material {
-            KeyMaterial::Rsa(k) => {
-                use rsa::traits::PublicKeyParts;
-                KeyAlgorithm::Rsa((k.as_ref().as_ref().size() * 8) as u32)
-            }
+            KeyMaterial::Rsa(k) => KeyAlgorithm::Rsa(k.bits()),
             KeyMaterial::P256(_) => KeyAlgorithm::P256,
             KeyMaterial::P384(_) => KeyAlgorithm::P384,
         }
@@ -403,20 +401,8 @@ impl PrivateKey {
             )
         };
         let der: Vec<u8> = match (&self.material, self.format) {
-            (KeyMaterial::Rsa(k), KeyFormat::Pkcs1) => k
-                .as_ref()
-                .as_ref()
-                .to_pkcs1_der()
-                .map_err(|e| enc(&e))?
-                .as_bytes()
-                .to_vec(),
-            (KeyMaterial::Rsa(k), _) => k
-                .as_ref()
-                .as_ref()
-                .to_pkcs8_der()
-                .map_err(|e| enc(&e))?
-                .as_bytes()
-                .to_vec(),
+            (KeyMaterial::Rsa(k), KeyFormat::Pkcs1) => k.pkcs1_der().to_vec(),
+            (KeyMaterial::Rsa(k), _) => return k.pkcs8_der(),
             (KeyMaterial::P256(k), KeyFormat::Sec1) => p256::SecretKey::from(k.as_nonzero_scalar())
                 .to_sec1_der()
                 .map_err(|e| enc(&e))?
@@ -450,7 +436,7 @@ impl PrivateKey {
     /// `Crypto` if encoding fails (not expected).
     pub fn public_key_der(&self) -> Result<Vec<u8>> {
         let doc = match &self.material {
-            KeyMaterial::Rsa(k) => k.as_ref().as_ref().to_public_key().to_public_key_der(),
+            KeyMaterial::Rsa(k) => return Ok(k.spki_der().to_vec()),
             KeyMaterial::P256(k) => k.verifying_key().to_public_key_der(),
             KeyMaterial::P384(k) => k.verifying_key().to_public_key_der(),
         };

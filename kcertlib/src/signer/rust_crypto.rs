@@ -31,7 +31,8 @@ impl Signer for RustCrypto<'_> {
 pub(super) fn sign(key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>> {
     Ok(match &key.material {
         KeyMaterial::Rsa(k) => {
-            let sig: rsa::pkcs1v15::Signature = k.try_sign(message).map_err(signing_failed)?;
+            let sig: rsa::pkcs1v15::Signature =
+                k.rust_crypto()?.try_sign(message).map_err(signing_failed)?;
             sig.to_vec()
         }
         KeyMaterial::P256(k) => {
