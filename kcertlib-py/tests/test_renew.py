@@ -171,3 +171,15 @@ def test_bad_options_raise(expired_kubeadm: Path):
         kcert.renew(expired_kubeadm / "missing")
     with pytest.raises(kcert.KcertError):
         kcert.rollback(expired_kubeadm / "no-manifest.json")
+
+
+def test_thread_count_changes_nothing_but_serials(expired_kubeadm: Path):
+    one = kcert.renew(expired_kubeadm, dry_run=True, threads=1)
+    many = kcert.renew(expired_kubeadm, dry_run=True, threads=3)
+    assert [r.name for r in one.renewed] == [r.name for r in many.renewed]
+    assert {r.new_serial for r in one.renewed}.isdisjoint({r.new_serial for r in many.renewed})
+    scanned = [[(e.name, e.status, e.ca_name) for e in kcert.scan(expired_kubeadm, threads=n)]
+               for n in (1, 2)]
+    assert scanned[0] == scanned[1] and len(scanned[0]) > 10
+    with pytest.raises((TypeError, OverflowError)):
+        kcert.renew(expired_kubeadm, dry_run=True, threads=-1)
