@@ -19,8 +19,9 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// Runs `work` `reps` times (at least once) and returns the seconds of each run and the value
-/// of the last run.
+/// Runs `work` `reps` times (at least once) and returns the wall-clock seconds of each run and
+/// the value of the last run. The CPU seconds of each run (user + system, whole process) are
+/// kept for the next `Measured::print` (see `take_cpu_runs`).
 ///
 /// # Errors
 /// The first error `work` returns.
@@ -29,13 +30,17 @@ pub fn time_runs<T>(
     mut work: impl FnMut() -> kcertlib::Result<T>,
 ) -> kcertlib::Result<(Vec<f64>, T)> {
     let mut runs = Vec::with_capacity(reps.max(1));
+    let mut cpu = Vec::with_capacity(reps.max(1));
     let mut last = None;
     for _ in 0..reps.max(1) {
+        let cpu_start = process_cpu_seconds();
         let start = Instant::now();
         let value = work()?;
         runs.push(start.elapsed().as_secs_f64());
+        cpu.push(process_cpu_seconds() - cpu_start);
         last = Some(value);
     }
+    CPU_RUNS.with(|c| *c.borrow_mut() = cpu);
     match last {
         Some(value) => Ok((runs, value)),
         None => Err(kcertlib::Error::new(
@@ -43,6 +48,36 @@ pub fn time_runs<T>(
             "no repetition ran",
         )),
     }
+}
+
+thread_local! {
+    static CPU_RUNS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The CPU seconds of the runs of the last `time_runs` (empty once taken).
+pub fn take_cpu_runs() -> Vec<f64> {
+    CPU_RUNS.with(|c| std::mem::take(&mut *c.borrow_mut()))
+}
+
+/// User + system CPU seconds of this process so far (`/proc/self/stat` fields 14 and 15, in
+/// USER_HZ = 100 ticks per second on Linux; 0 when unreadable).
+pub fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // `rest` starts at field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// One measured result, printed as a JSON line.
@@ -66,6 +101,8 @@ impl Measured<'_> {
     pub fn print(&self) {
         let m = median(self.runs);
         let rate = if m > 0.0 { self.n as f64 / m } else { 0.0 };
+        let cpu = take_cpu_runs();
+        let cpu_m = median(&cpu);
         let line = json!({
             "tool": "kcertlib-rust",
             "variant": self.variant,
@@ -73,6 +110,8 @@ impl Measured<'_> {
             "n": self.n,
             "runs_s": self.runs,
             "certs_per_s": rate,
+            "cpu_s": cpu,
+            "certs_per_cpu_s": if cpu_m > 0.0 { self.n as f64 / cpu_m } else { 0.0 },
             "checksum": self.checksum,
             "extra": self.extra,
         });
