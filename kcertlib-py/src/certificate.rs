@@ -18,7 +18,8 @@ use crate::source::Source;
 /// The warning window of `status()` when none is given (kubeadm and k3s use 30 days too).
 pub(crate) const DEFAULT_WARN_WITHIN: Duration = Duration::from_secs(30 * 86_400);
 
-static IP_ADDRESS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static IPV4_ADDRESS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static IPV6_ADDRESS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static INT_FROM_BYTES: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -105,13 +106,18 @@ impl PyCertificate {
     /// IP addresses of the subjectAltName extension, as `ipaddress` objects.
     #[getter]
     fn ip_addresses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let ip_address = IP_ADDRESS.import(py, "ipaddress", "ip_address")?;
+        // From the integer, not the text: `ipaddress` parsing a string costs six times more.
+        let v4 = IPV4_ADDRESS.import(py, "ipaddress", "IPv4Address")?;
+        let v6 = IPV6_ADDRESS.import(py, "ipaddress", "IPv6Address")?;
         let ips = self
             .inner
             .alt_names()
             .ips
             .iter()
-            .map(|ip| ip_address.call1((ip.to_string(),)))
+            .map(|ip| match ip {
+                std::net::IpAddr::V4(a) => v4.call1((u32::from(*a),)),
+                std::net::IpAddr::V6(a) => v6.call1((u128::from(*a),)),
+            })
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, ips)
     }
