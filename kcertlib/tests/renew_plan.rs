@@ -221,7 +221,15 @@ fn threads_do_not_change_what_is_renewed() {
         report
             .renewed
             .into_iter()
-            .map(|r| (r.name, r.paths, r.new_not_before, r.new_not_after, r.old_serial))
+            .map(|r| {
+                (
+                    r.name,
+                    r.paths,
+                    r.new_not_before,
+                    r.new_not_after,
+                    r.old_serial,
+                )
+            })
             .collect::<Vec<_>>()
     };
     let one = renew_with(Threads::ONE);
