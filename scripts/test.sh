@@ -24,6 +24,12 @@ fi
 step "building the workspace once (release)"
 cargo build --workspace --release --all-targets
 
+step "the C library and the Python module are built with the aws-lc backend"
+for crate in kcertlib-ffi kcertlib-py; do
+  cargo tree -p "$crate" -e features | grep -q 'kcertlib feature "aws-lc"' ||
+    { echo "$crate is not built with kcertlib's aws-lc feature" >&2; exit 1; }
+done
+
 step "Rust tests"
 cargo test --workspace --release
 

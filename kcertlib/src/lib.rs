@@ -41,8 +41,8 @@ pub use sign::{
     IssueRequest, Issuer, KeyPolicy, ResignOptions, Signed, issue, resign, self_resign_ca,
     self_signed_ca,
 };
-pub use signer::Signer;
+pub use signer::{Backend, Signer};
 pub use summary::CertificateSummary;
 pub use time::Timestamp;
 pub use validity::{Clamp, IssuerWindow, NotBefore, ValidityPolicy};
-pub use verify::{verify_chain, verify_signature};
+pub use verify::{verify_chain, verify_signature, verify_signature_with};
