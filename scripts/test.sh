@@ -34,7 +34,8 @@ step "Rust tests"
 cargo test --workspace --release
 
 step "Streaming 1 GiB of PEM keeps peak RSS under 64 MiB"
-cargo test --release -p kcertlib --test pem_stream -- --ignored --test-threads=1
+# --workspace: the same feature set as the run above, so nothing is rebuilt.
+cargo test --workspace --release --test pem_stream -- --ignored --test-threads=1
 
 step "Rust tests of the pure-Rust build (no aws-lc: RustCrypto signs and verifies)"
 # The default build signs with aws-lc-rs; builds without a C toolchain use RustCrypto. The
