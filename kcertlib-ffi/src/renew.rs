@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use kcertlib::renew::{RenewOptions, renew, rollback};
 
-use crate::args::{OutPtr, handle, handle_mut, text};
-use crate::error::FfiError;
+use crate::args::{OutPtr, handle, text, update_options};
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
@@ -38,21 +37,6 @@ pub extern "C" fn kcert_renew_options_new() -> *mut kcert_renew_options {
     ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
 }
 
-/// Applies one setter to the options behind `opts`.
-///
-/// # Safety
-/// `opts` is NULL or a live `kcert_renew_options`.
-unsafe fn update(
-    opts: *mut kcert_renew_options,
-    change: impl FnOnce(&mut kcert_renew_options) -> Result<(), FfiError>,
-) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: the caller guarantees `opts` is NULL or live.
-        let opts = unsafe { handle_mut(opts, "opts") }?;
-        change(opts)
-    })
-}
-
 /// Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
 /// original lifetime). `days` 0 returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
 /// `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
@@ -65,7 +49,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_days(
     days: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe { update(opts, |o| o.validity.set_days(days)) }
+    unsafe { update_options(opts, |o| o.validity.set_days(days)) }
 }
 
 /// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
@@ -80,7 +64,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_backdate_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.validity.set_backdate_seconds(seconds);
             Ok(())
         })
@@ -98,7 +82,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_not_before_mode(
     mode: kcert_not_before_mode,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe { update(opts, |o| o.validity.set_mode(mode)) }
+    unsafe { update_options(opts, |o| o.validity.set_mode(mode)) }
 }
 
 /// Takes `unix_seconds` as "now" for the whole renewal instead of reading the clock.
@@ -113,7 +97,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_now(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.validity.set_now(unix_seconds);
             Ok(())
         })
@@ -132,7 +116,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_dry_run(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.core.dry_run = dry_run;
             Ok(())
         })
@@ -151,7 +135,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_threads(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.core.threads = kcertlib::Threads::from_count(threads as usize);
             Ok(())
         })
@@ -170,7 +154,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_rotate_keys(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.core.rotate_keys = rotate;
             Ok(())
         })
@@ -189,7 +173,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_include_ca(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.core.include_ca = include_ca;
             Ok(())
         })
@@ -209,7 +193,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_expiring_within_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.core.expiring_within = Some(Duration::from_secs(seconds));
             Ok(())
         })
@@ -228,7 +212,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_warn_within_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.core.warn_within = Duration::from_secs(seconds);
             Ok(())
         })
@@ -256,7 +240,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_backup_dir(
         Ok(())
     };
     // SAFETY: same contract as this export.
-    unsafe { update(opts, change) }
+    unsafe { update_options(opts, change) }
 }
 
 /// Adds an entry to renew, by its inventory name (`apiserver`, `admin.conf`, `etcd-peer`, ...,
@@ -278,7 +262,7 @@ pub unsafe extern "C" fn kcert_renew_options_add_only(
         Ok(())
     };
     // SAFETY: same contract as this export.
-    unsafe { update(opts, change) }
+    unsafe { update_options(opts, change) }
 }
 
 /// Frees a renewal options handle. NULL handling: `kcert_renew_options_free(NULL)` does nothing.

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use kcertlib::{Certificate, Issuer, KeyPolicy, PrivateKey, ResignOptions, Signed, resign};
 
-use crate::args::{OutPtr, handle, handle_mut, text};
+use crate::args::{OutPtr, handle, text, update_options};
 use crate::cert::{first_certificate, kcert_cert};
 use crate::error::FfiError;
 use crate::key::kcert_key;
@@ -42,21 +42,6 @@ pub extern "C" fn kcert_resign_options_new() -> *mut kcert_resign_options {
     ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
 }
 
-/// Applies one setter to the options behind `opts`.
-///
-/// # Safety
-/// `opts` is NULL or a live `kcert_resign_options`.
-unsafe fn update(
-    opts: *mut kcert_resign_options,
-    change: impl FnOnce(&mut kcert_resign_options) -> Result<(), FfiError>,
-) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: the caller guarantees `opts` is NULL or live.
-        let opts = unsafe { handle_mut(opts, "opts") }?;
-        change(opts)
-    })
-}
-
 /// Sets the lifetime: `notAfter = now + days`. `days` 0 returns `KCERT_INVALID_ARGUMENT`.
 /// NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
 ///
@@ -68,7 +53,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_days(
     days: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe { update(opts, |o| o.validity.set_days(days)) }
+    unsafe { update_options(opts, |o| o.validity.set_days(days)) }
 }
 
 /// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
@@ -83,7 +68,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_backdate_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.validity.set_backdate_seconds(seconds);
             Ok(())
         })
@@ -102,7 +87,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_not_before_mode(
     mode: kcert_not_before_mode,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe { update(opts, |o| o.validity.set_mode(mode)) }
+    unsafe { update_options(opts, |o| o.validity.set_mode(mode)) }
 }
 
 /// Pins `notBefore` to a fixed time (Unix seconds), replacing the mode.
@@ -117,7 +102,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_not_before_at(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.validity.set_not_before_at(unix_seconds);
             Ok(())
         })
@@ -136,7 +121,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_now(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.validity.set_now(unix_seconds);
             Ok(())
         })
@@ -155,7 +140,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_dangerous_allow_outliving_ca(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.validity.set_allow_outliving_ca(allow);
             Ok(())
         })
@@ -175,7 +160,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_rotate_key(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update(opts, |o| {
+        update_options(opts, |o| {
             o.rotate_key = rotate;
             Ok(())
         })
