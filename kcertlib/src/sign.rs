@@ -358,23 +358,56 @@ fn build_new(
 ) -> Result<Certificate> {
     let subject = encode_name(&request.subject)?;
     let serial = random_serial()?;
-    let algorithm = signer.algorithm_der();
     let validity_der = validity.to_der()?;
     let mut extensions = request.profile.extensions(&request.alt_names)?;
     extensions.push(profile::subject_key_identifier(spki)?.1);
     extensions.extend(aki);
+    sign_new(
+        &NewTbs {
+            serial: &serial,
+            subject: &subject,
+            issuer: issuer_name,
+            validity: &validity_der,
+            spki,
+            extensions: &extensions,
+        },
+        signer,
+    )
+}
+
+/// The DER parts of a new v3 certificate (`issue` and the fixture builder, which chooses its
+/// own serials and extension sets, both build one).
+pub(crate) struct NewTbs<'a> {
+    /// The serial, a DER INTEGER.
+    pub serial: &'a [u8],
+    /// The subject Name DER.
+    pub subject: &'a [u8],
+    /// The issuer Name DER (the CA's subject bytes).
+    pub issuer: &'a [u8],
+    /// The Validity DER.
+    pub validity: &'a [u8],
+    /// The SubjectPublicKeyInfo DER.
+    pub spki: &'a [u8],
+    /// The extensions, in order.
+    pub extensions: &'a [EncodedExtension],
+}
+
+/// Assembles `parts` into a v3 tbsCertificate and signs it.
+pub(crate) fn sign_new(parts: &NewTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
+    let algorithm = signer.algorithm_der();
     let raw = RawTbs {
         version: Some(&[0xa0, 0x03, 0x02, 0x01, 0x02]),
-        serial: &serial,
+        serial: parts.serial,
         signature: &algorithm,
-        issuer: issuer_name,
-        validity: &validity_der,
-        subject: &subject,
-        spki,
+        issuer: parts.issuer,
+        validity: parts.validity,
+        subject: parts.subject,
+        spki: parts.spki,
         issuer_uid: None,
         subject_uid: None,
         extensions: Some(
-            extensions
+            parts
+                .extensions
                 .iter()
                 .map(|e| RawExtension {
                     oid: e.oid.as_bytes(),
