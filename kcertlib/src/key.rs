@@ -269,7 +269,10 @@ impl PrivateKey {
         let material = match oid {
             rfc5912::RSA_ENCRYPTION => {
                 let key = RsaKey::from_pkcs1_der(info.private_key.as_bytes())
-                    .map_err(|e| invalid(&format!("invalid PKCS#8 RSA key: {e}")))?;
+                    // Keep the kind (a multi-prime key is unsupported, not malformed).
+                    .map_err(|e| {
+                        Error::new(e.kind(), format!("PKCS#8 RSA key: {}", e.message()))
+                    })?;
                 return Self::from_rsa(key, KeyFormat::Pkcs8);
             }
             rfc5912::ID_EC_PUBLIC_KEY => match info.algorithm.parameters_oid() {
