@@ -67,3 +67,14 @@ pub fn threads(value: &str) -> Result<kcertlib::Threads, String> {
         .map(kcertlib::Threads::from_count)
         .map_err(|_| format!("--threads needs a number (0 = one per core), not {value:?}"))
 }
+
+/// A command that takes no positional arguments refuses them: `kcert renew ./tree` must not
+/// quietly renew `/` instead of the tree the user meant (`--root ./tree`).
+pub fn no_positionals(command: &str, positionals: &[String]) -> Result<(), crate::exit::Failure> {
+    match positionals.first() {
+        None => Ok(()),
+        Some(stray) => Err(crate::exit::Failure::usage(format!(
+            "{command} takes no positional argument, got {stray:?} (did you mean --root {stray}?)"
+        ))),
+    }
+}

@@ -12,24 +12,28 @@ pub fn run(args: Args) -> Result<i32, Failure> {
     let mut root = PathBuf::from("/");
     let mut output = "table".to_string();
     let mut options = ScanOptions::default();
-    args.parse(
-        |name, value| {
-            let value = value.unwrap_or_default();
-            match name {
-                "root" => root = PathBuf::from(value),
-                "output" | "o" => output = value,
-                "threads" => options.threads = crate::args::threads(&value)?,
-                "warn-within" => {
-                    options.warn_within =
-                        kcertlib::time::parse_duration(&value).map_err(|e| e.to_string())?
+    let positionals = args
+        .parse(
+            |name, value| {
+                let value = value.unwrap_or_default();
+                match name {
+                    "root" => root = PathBuf::from(value),
+                    "output" | "o" => output = value,
+                    "threads" => options.threads = crate::args::threads(&value)?,
+                    "warn-within" => {
+                        options.warn_within =
+                            kcertlib::time::parse_duration(&value).map_err(|e| e.to_string())?
+                    }
+                    _ => {}
                 }
-                _ => {}
-            }
-            Ok(())
-        },
-        |name| matches!(name, "root" | "output" | "o" | "warn-within" | "threads").then_some(true),
-    )
-    .map_err(Failure::usage)?;
+                Ok(())
+            },
+            |name| {
+                matches!(name, "root" | "output" | "o" | "warn-within" | "threads").then_some(true)
+            },
+        )
+        .map_err(Failure::usage)?;
+    crate::args::no_positionals("check", &positionals)?;
     let inventory = scan(&root, &options)?;
     let text = match output.as_str() {
         "table" => inventory.to_table(),

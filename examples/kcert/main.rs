@@ -27,6 +27,8 @@ usage:
       renew as one transaction (backup, atomic renames, rollback on failure)
   kcert rollback MANIFEST
       restore the files a renewal replaced
+  kcert recover [--root DIR]
+      roll back a renewal that was interrupted (killed, power lost)
   kcert demo [DIR] [--layout kubeadm,kubespray,rke1,rke2,k3s]
       build an expired cluster tree, check it, renew it, check it again
   kcert fixture LAYOUT DIR [--valid] [--etcd-hosts N] [--reuse-keys]
@@ -47,6 +49,7 @@ fn main() {
         "check" => check::run(args),
         "renew" => renew::run(args),
         "rollback" => renew::run_rollback(args),
+        "recover" => renew::run_recover(args),
         "demo" => demo::run(args),
         "fixture" => demo::run_fixture(args),
         "help" | "--help" | "-h" => {

@@ -14,52 +14,54 @@ pub fn run(args: Args) -> Result<i32, Failure> {
     let mut root = PathBuf::from("/");
     let mut options = RenewOptions::default();
     let mut json = false;
-    args.parse(
-        |name, value| {
-            let v = value.unwrap_or_default();
-            let dur = |s: &str| parse_duration(s).map_err(|e| e.to_string());
-            match name {
-                "root" => root = PathBuf::from(v),
-                "only" => {
-                    options.only = v
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect()
-                }
-                "expiring-within" => options.expiring_within = Some(dur(&v)?),
-                "days" => {
-                    let days: u64 = v
-                        .parse()
-                        .map_err(|_| format!("--days needs a number of days, not {v:?}"))?;
-                    options.validity.lifetime = Duration::from_secs(days * 86_400);
-                }
-                "backdate" => {
-                    options.validity.not_before = if v == "ca" {
-                        NotBefore::CaNotBefore
-                    } else {
-                        NotBefore::Backdate(dur(&v)?)
+    let positionals = args
+        .parse(
+            |name, value| {
+                let v = value.unwrap_or_default();
+                let dur = |s: &str| parse_duration(s).map_err(|e| e.to_string());
+                match name {
+                    "root" => root = PathBuf::from(v),
+                    "only" => {
+                        options.only = v
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(String::from)
+                            .collect()
                     }
+                    "expiring-within" => options.expiring_within = Some(dur(&v)?),
+                    "days" => {
+                        let days: u64 = v
+                            .parse()
+                            .map_err(|_| format!("--days needs a number of days, not {v:?}"))?;
+                        options.validity.lifetime = Duration::from_secs(days * 86_400);
+                    }
+                    "backdate" => {
+                        options.validity.not_before = if v == "ca" {
+                            NotBefore::CaNotBefore
+                        } else {
+                            NotBefore::Backdate(dur(&v)?)
+                        }
+                    }
+                    "rotate-keys" => options.rotate_keys = true,
+                    "include-ca" => options.include_ca = true,
+                    "dry-run" => options.dry_run = true,
+                    "backup-dir" => options.backup_dir = Some(PathBuf::from(v)),
+                    "threads" => options.threads = crate::args::threads(&v)?,
+                    "json" => json = true,
+                    _ => {}
                 }
-                "rotate-keys" => options.rotate_keys = true,
-                "include-ca" => options.include_ca = true,
-                "dry-run" => options.dry_run = true,
-                "backup-dir" => options.backup_dir = Some(PathBuf::from(v)),
-                "threads" => options.threads = crate::args::threads(&v)?,
-                "json" => json = true,
-                _ => {}
-            }
-            Ok(())
-        },
-        |name| match name {
-            "root" | "only" | "expiring-within" | "days" | "backdate" | "backup-dir"
-            | "threads" => Some(true),
-            "rotate-keys" | "include-ca" | "dry-run" | "json" => Some(false),
-            _ => None,
-        },
-    )
-    .map_err(Failure::usage)?;
+                Ok(())
+            },
+            |name| match name {
+                "root" | "only" | "expiring-within" | "days" | "backdate" | "backup-dir"
+                | "threads" => Some(true),
+                "rotate-keys" | "include-ca" | "dry-run" | "json" => Some(false),
+                _ => None,
+            },
+        )
+        .map_err(Failure::usage)?;
+    crate::args::no_positionals("renew", &positionals)?;
     let report = renew(&root, &options)?;
     if json {
         emit(&(report.to_json() + "\n"));
@@ -118,6 +120,38 @@ pub fn describe(report: &kcertlib::renew::RenewReport) -> String {
         let _ = writeln!(o, "nothing to renew");
     }
     o
+}
+
+/// `kcert recover --root DIR`: rolls back a renewal of DIR that was interrupted (killed, power
+/// lost) and removes its leftovers; says so when there was none.
+pub fn run_recover(args: Args) -> Result<i32, Failure> {
+    let mut root = PathBuf::from("/");
+    let positionals = args
+        .parse(
+            |name, value| {
+                if name == "root" {
+                    root = PathBuf::from(value.unwrap_or_default());
+                }
+                Ok(())
+            },
+            |name| (name == "root").then_some(true),
+        )
+        .map_err(Failure::usage)?;
+    crate::args::no_positionals("recover", &positionals)?;
+    match kcertlib::txn::recover(&root)? {
+        Some(r) => emit(&format!(
+            "rolled back an interrupted renewal (manifest {}): {} files restored, {} leftovers removed\n{}",
+            r.manifest.display(),
+            r.restored.len(),
+            r.removed_temps.len(),
+            r.conflicts
+                .iter()
+                .map(|c| format!("warning: {c}\n"))
+                .collect::<String>()
+        )),
+        None => emit("no interrupted renewal to recover\n"),
+    }
+    Ok(EXIT_OK)
 }
 
 pub fn run_rollback(args: Args) -> Result<i32, Failure> {
