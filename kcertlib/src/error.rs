@@ -51,8 +51,15 @@ pub enum ErrorKind {
     Crypto = 17,
     /// A path resolves outside the root directory being worked on.
     PathEscape = 18,
-    /// A panic was caught at a language boundary (C, Python). Last code added.
+    /// A panic was caught at a language boundary (C, Python).
     Panic = 19,
+    /// A file changed under kcertlib between reading it and replacing it (someone else wrote
+    /// it meanwhile); nothing was replaced.
+    Conflict = 20,
+    /// A file kcertlib would have to trust (its own lock, journal, manifest, state or backup
+    /// directory) is a symlink, a special file, owned by another user or writable by others.
+    /// Last code added.
+    Untrusted = 21,
 }
 
 impl ErrorKind {
@@ -77,6 +84,8 @@ impl ErrorKind {
         ErrorKind::Crypto,
         ErrorKind::PathEscape,
         ErrorKind::Panic,
+        ErrorKind::Conflict,
+        ErrorKind::Untrusted,
     ];
 
     /// The permanent numeric code of this kind.
@@ -111,6 +120,8 @@ impl ErrorKind {
             ErrorKind::Crypto => "crypto",
             ErrorKind::PathEscape => "path-escape",
             ErrorKind::Panic => "panic",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Untrusted => "untrusted",
         }
     }
 }

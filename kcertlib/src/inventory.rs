@@ -14,7 +14,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cert::{Certificate, Status};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
+use crate::fsx::RootDir;
 use crate::layout;
 use crate::parallel::Threads;
 use crate::time::Timestamp;
@@ -302,19 +303,16 @@ impl Inventory {
 /// `Io` or `InvalidArgument` only when `root` itself cannot be used (absent, not a directory,
 /// unreadable); every per-file problem is reported inside its entry.
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| Error::io("opening the scan root", root, e))?;
-    if !root.is_dir() {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            "the scan root is not a directory",
-        )
-        .with_path(&root));
-    }
-    std::fs::read_dir(&root).map_err(|e| Error::io("listing the scan root", &root, e))?;
+    let dir = RootDir::open(root)?;
+    dir.list(Path::new(""))
+        .map_err(|e| e.with_path(dir.path()))?;
+    scan_dir(&dir, options)
+}
+
+/// `scan` of a root already open (a renewal scans under its lock).
+pub(crate) fn scan_dir(root: &RootDir, options: &ScanOptions) -> Result<Inventory> {
     let now = options.now.unwrap_or_else(Timestamp::now);
-    let mut context = layout::Context::new(&root);
+    let mut context = layout::Context::new(root);
     let found = layout::collect(&mut context);
     let entries = check::check_all(
         &context,
@@ -324,7 +322,7 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Inventory> {
         options.threads,
     );
     Ok(Inventory {
-        root,
+        root: root.path().to_path_buf(),
         distributions: found.distributions,
         entries,
         scanned_at: now,

@@ -19,6 +19,8 @@ pub mod report;
 pub mod sign;
 pub mod signer;
 pub mod summary;
+#[cfg(feature = "test-hooks")]
+pub mod testing;
 pub mod time;
 mod tlv;
 pub mod txn;

@@ -30,10 +30,11 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::error::Result;
+use crate::fsx::{Follow, RootDir};
 use crate::inventory::EntryKind;
 use crate::parallel::Threads;
 use crate::time::{Timestamp, short_human_duration};
-use crate::txn::{self, TxnOptions};
+use crate::txn::{self, RootLock, TxnOptions};
 use crate::validity::ValidityPolicy;
 
 pub use select::Plan;
@@ -63,12 +64,9 @@ pub struct RenewOptions {
     /// Threads that scan and sign (default: one per core). Staged files and backups are
     /// written by a fixed pool of eight, since their cost is fsync latency, not CPU.
     pub threads: Threads,
-    /// Test hook, see `TxnOptions::dangerous_fail_after_renames`.
-    #[doc(hidden)]
-    pub dangerous_fail_after_renames: Option<usize>,
-    /// Test hook, see `TxnOptions::dangerous_allow_test_pause`.
-    #[doc(hidden)]
-    pub dangerous_allow_test_pause: bool,
+    /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
+    #[cfg(feature = "test-hooks")]
+    pub(crate) hooks: crate::testing::TestHooks,
 }
 
 impl Default for RenewOptions {
@@ -83,8 +81,8 @@ impl Default for RenewOptions {
             backup_dir: None,
             warn_within: Duration::from_secs(30 * 86_400),
             threads: Threads::AllCores,
-            dangerous_fail_after_renames: None,
-            dangerous_allow_test_pause: false,
+            #[cfg(feature = "test-hooks")]
+            hooks: crate::testing::TestHooks::default(),
         }
     }
 }
@@ -170,6 +168,8 @@ pub struct RenewReport {
 pub struct RollbackReport {
     /// Paths put back (or removed, when the renewal had created them).
     pub restored: Vec<PathBuf>,
+    /// The rollback's own manifest (a rollback is a transaction too, and can be undone).
+    pub manifest: Option<PathBuf>,
     /// Things to know (files changed since the renewal and overwritten, an interrupted
     /// renewal rolled back first).
     pub warnings: Vec<String>,
@@ -181,16 +181,61 @@ pub struct RollbackReport {
 /// As `inventory::scan` for an unusable root; `InvalidArgument` when `only` names an entry the
 /// inventory does not have.
 pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
-    select::plan(root, options)
+    select::plan(&RootDir::open(root)?, options)
 }
 
 /// Renews what `plan` selects, as one transaction (or only plans and signs, for a dry run).
 ///
+/// A real run takes the root's lock before it scans and holds it until the transaction
+/// commits, after rolling back an interrupted earlier renewal: the plan is made from the tree
+/// as it is, and nothing else of kcert's writes to it meanwhile. A dry run writes nothing, so
+/// it takes no lock (it reports an interrupted renewal it finds instead).
+///
 /// # Errors
 /// As `plan`; `Crypto`/`Validity` when signing fails (nothing written); `Locked` when another
-/// renewal holds the root; `Transaction` when writing fails (every original is restored; the
-/// error names the step).
+/// renewal holds the root; `Untrusted` when kcert's state directory, lock or journal in the
+/// tree is not its own; `Conflict` when a file changed between the scan and the commit;
+/// `Transaction` when writing fails (every original is restored; the error names the step).
 pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
+    if options.dry_run {
+        let dir = RootDir::open(root)?;
+        let mut report = plan_and_sign(&dir, options, None)?.0;
+        let journal = dir.path().join(txn::STATE_DIR).join(txn::JOURNAL_FILE);
+        if dir.resolve(&journal, Follow::NotLast).and_then(|p| p.lstat()).is_ok_and(|s| s.is_some()) {
+            report.warnings.push(format!(
+                "an interrupted renewal left {}; a real run rolls it back first (or run kcert recover)",
+                journal.display()
+            ));
+        }
+        return Ok(report);
+    }
+    let lock = RootLock::acquire(root)?;
+    let recovered = txn::recover_locked(&lock)?;
+    let (mut report, written) = plan_and_sign(lock.root(), options, recovered.as_ref())?;
+    let Some((written, now)) = written else {
+        return Ok(report);
+    };
+    let txn_options = TxnOptions {
+        backup_dir: options.backup_dir.clone(),
+        #[cfg(feature = "test-hooks")]
+        hooks: options.hooks.clone(),
+    };
+    let outcome = txn::apply(&lock, &written.changes, &written.guards, &txn_options, |staged| {
+        check::staged(staged, &written.checks, now)
+    })?;
+    report.changed = true;
+    report.backups = outcome.backups;
+    report.manifest = Some(outcome.manifest);
+    Ok(report)
+}
+
+/// The plan, signed, as a report and (unless nothing is to be renewed or it is a dry run) the
+/// files to write.
+fn plan_and_sign(
+    root: &RootDir,
+    options: &RenewOptions,
+    recovered: Option<&txn::Recovery>,
+) -> Result<(RenewReport, Option<(edits::Written, Timestamp)>)> {
     let plan = select::plan(root, options)?;
     let mut report = RenewReport {
         dry_run: options.dry_run,
@@ -202,8 +247,16 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
         restart: Vec::new(),
         warnings: plan.warnings.clone(),
     };
+    if let Some(recovered) = recovered {
+        report.warnings.push(format!(
+            "an interrupted renewal (manifest {}) was rolled back first: {} files restored",
+            recovered.manifest.display(),
+            recovered.restored.len()
+        ));
+        report.warnings.extend(recovered.conflicts.iter().cloned());
+    }
     if plan.actions.is_empty() {
-        return Ok(report);
+        return Ok((report, None));
     }
     let signed = sign::sign_all(&plan, options.threads)?;
     for s in &signed {
@@ -215,47 +268,35 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     report.renewed = sign::renewed(&signed, &written.paths_by_entry);
     report.restart = plan.restart.clone();
     if options.dry_run {
-        return Ok(report);
+        return Ok((report, None));
     }
-    let txn_options = TxnOptions {
-        backup_dir: options.backup_dir.clone(),
-        dangerous_fail_after_renames: options.dangerous_fail_after_renames,
-        dangerous_allow_test_pause: options.dangerous_allow_test_pause,
-    };
     let now = plan.now;
-    let outcome = txn::apply(root, &written.changes, &txn_options, |staged| {
-        check::staged(staged, &written.checks, now)
-    })?;
-    if let Some(recovered) = &outcome.recovered {
-        report.warnings.push(format!(
-            "an interrupted renewal (manifest {}) was rolled back first: {} files restored",
-            recovered.manifest.display(),
-            recovered.restored.len()
-        ));
-        report.warnings.extend(recovered.conflicts.iter().cloned());
-    }
-    report.changed = true;
-    report.backups = outcome.backups;
-    report.manifest = Some(outcome.manifest);
-    Ok(report)
+    Ok((report, Some((written, now))))
 }
 
-/// Restores the files a renewal replaced, from its manifest.
+/// Restores the files a renewal replaced, from its manifest, as one transaction (all files or
+/// none; the files it replaces are backed up in turn). The manifest must be in its default
+/// place, `<root>/var/lib/kcert/backups/<stamp>/`; for a renewal made with `backup_dir`, use
+/// `rollback_in` and name the root.
 ///
 /// # Errors
-/// As `txn::rollback`: the manifest unreadable, a file that cannot be restored, `Locked`.
+/// As `txn::rollback`: the manifest unreadable or not kcert's own, another root's, a file
+/// changed since the renewal (`Conflict`, nothing restored), `Locked`.
 pub fn rollback(manifest: &Path) -> Result<RollbackReport> {
-    let rolled = txn::rollback(manifest)?;
-    let mut warnings: Vec<String> = rolled
-        .overwritten_changes
-        .iter()
-        .map(|p| {
-            format!(
-                "{}: had changed since the renewal; overwritten with the backup",
-                p.display()
-            )
-        })
-        .collect();
+    rollback_report(txn::rollback(manifest, None)?)
+}
+
+/// `rollback` of a manifest anywhere (a renewal's explicit `backup_dir`), for the renewal of
+/// `root`; the manifest must name that root.
+///
+/// # Errors
+/// As `rollback`.
+pub fn rollback_in(root: &Path, manifest: &Path) -> Result<RollbackReport> {
+    rollback_report(txn::rollback(manifest, Some(root))?)
+}
+
+fn rollback_report(rolled: txn::Rollback) -> Result<RollbackReport> {
+    let mut warnings = Vec::new();
     if let Some(recovered) = &rolled.recovered {
         warnings.push(format!(
             "an interrupted renewal (manifest {}) was rolled back first",
@@ -264,6 +305,7 @@ pub fn rollback(manifest: &Path) -> Result<RollbackReport> {
     }
     Ok(RollbackReport {
         restored: rolled.restored,
+        manifest: rolled.rollback_manifest,
         warnings,
     })
 }
@@ -305,7 +347,11 @@ impl RenewReport {
 impl RollbackReport {
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
-        pretty(&json!({ "restored": self.restored, "warnings": self.warnings }))
+        pretty(&json!({
+            "restored": self.restored,
+            "manifest": self.manifest,
+            "warnings": self.warnings,
+        }))
     }
 }
 

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use kcertlib::fixture::FixtureLayout;
 use kcertlib::inventory::{self, EntryStatus, ScanOptions};
 use kcertlib::renew::{self, RenewOptions};
-use kcertlib::txn::{self, Journal, TxnState};
+use kcertlib::txn::TxnState;
 use renew_support::*;
 use txn_support::*;
 
@@ -24,10 +24,8 @@ fn renewal_child() {
     let Some(root) = std::env::var_os(CHILD_ROOT_ENV) else {
         return;
     };
-    let options = RenewOptions {
-        dangerous_allow_test_pause: true,
-        ..RenewOptions::default()
-    };
+    let mut options = RenewOptions::default();
+    kcertlib::testing::hooks(&mut options).set_pause_after_renames(3);
     let _ = renew::renew(&PathBuf::from(root), &options);
 }
 
@@ -43,7 +41,6 @@ fn a_killed_renewal_is_rolled_back_by_the_next_one() {
             "--test-threads=1",
         ])
         .env(CHILD_ROOT_ENV, &root)
-        .env(txn::TEST_PAUSE_ENV, "3")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -61,7 +58,7 @@ fn a_killed_renewal_is_rolled_back_by_the_next_one() {
     assert!(killed.success());
     child.wait().expect("reaped");
 
-    let journal = Journal::load(&root.join("var/lib/kcert/journal.json")).expect("journal left");
+    let journal = load_journal(&root.join("var/lib/kcert/journal.json"));
     assert_eq!(journal.state, TxnState::Prepared);
     let mut half = fingerprint(&root);
     half.retain(|p, _| !p.to_string_lossy().contains(".kcert-stage-"));
@@ -78,9 +75,7 @@ fn a_killed_renewal_is_rolled_back_by_the_next_one() {
         report.warnings
     );
     assert_eq!(
-        Journal::load(&journal.manifest)
-            .expect("old manifest")
-            .state,
+        load_journal(&journal.backup_dir.join("manifest.json")).state,
         TxnState::RolledBack
     );
     assert!(!root.join("var/lib/kcert/journal.json").exists());

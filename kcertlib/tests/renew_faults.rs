@@ -19,32 +19,6 @@ use renew_support::*;
 use txn_support::*;
 
 #[test]
-fn a_failure_between_renames_restores_the_whole_tree() {
-    let (_dir, root, _) = tree(FixtureLayout::Kubeadm);
-    let before = fingerprint(&root);
-    let options = RenewOptions {
-        dangerous_fail_after_renames: Some(4),
-        ..RenewOptions::default()
-    };
-    let err = renew::renew(&root, &options).expect_err("injected failure");
-    assert_eq!(err.kind(), ErrorKind::Transaction);
-    assert!(
-        err.to_string()
-            .contains("the 4 files already replaced were restored"),
-        "{err}"
-    );
-    assert_eq!(fingerprint(&root), before, "every original byte-identical");
-    assert!(staged_leftovers(&root).is_empty());
-    let inventory = inventory::scan(&root, &ScanOptions::default()).expect("scan");
-    assert!(
-        inventory
-            .leaves()
-            .iter()
-            .all(|e| e.status == EntryStatus::Expired)
-    );
-}
-
-#[test]
 fn a_held_lock_refuses_a_renewal_but_not_a_dry_run() {
     let (_dir, root, _) = tree(FixtureLayout::Rke1);
     let lock = RootLock::acquire(&root).expect("lock");

@@ -20,7 +20,11 @@ fn scan(root: &Path) -> Inventory {
 }
 
 fn real(root: &Path, path: &Path) -> PathBuf {
-    kcertlib::fsx::resolve_in_root(root, path, true).expect("inside root")
+    let dir = kcertlib::fsx::RootDir::open(root).expect("open root");
+    let place = dir
+        .resolve(path, kcertlib::fsx::Follow::Last)
+        .expect("inside root");
+    place.path().to_path_buf()
 }
 
 #[test]

@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use kcertlib::ErrorKind;
-use kcertlib::txn::{self, FileChange, Journal, TxnOptions, TxnState};
+use kcertlib::txn::{self, FileChange, TxnOptions, TxnState};
 use txn_support::*;
 
 const CHILD_ROOT_ENV: &str = "KCERT_TXN_CRASH_CHILD_ROOT";
+const CHILD_PAUSE_ENV: &str = "KCERT_TXN_CRASH_CHILD_PAUSE";
 const FILES: [&str; 4] = [
     "etc/kubernetes/pki/apiserver.crt",
     "etc/kubernetes/pki/apiserver.key",
@@ -48,11 +49,13 @@ fn crash_child() {
         return;
     };
     let root = PathBuf::from(root);
-    let options = TxnOptions {
-        dangerous_allow_test_pause: true,
-        ..TxnOptions::default()
-    };
-    let _ = txn::apply(&root, &changes(&root), &options, |_| Ok(()));
+    let pause: usize = std::env::var(CHILD_PAUSE_ENV)
+        .expect("pause set by the parent")
+        .parse()
+        .expect("a number");
+    let mut options = TxnOptions::default();
+    options.hooks.set_pause_after_renames(pause);
+    let _ = apply_locked(&root, &changes(&root), &options, |_| Ok(()));
 }
 
 /// A child process that is SIGKILLed when dropped, so a failed assertion never leaves it paused.
@@ -77,7 +80,7 @@ fn spawn_paused_child(root: &Path, pause_after: usize) -> Paused {
     let mut child = Command::new(std::env::current_exe().expect("test binary"))
         .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
         .env(CHILD_ROOT_ENV, root)
-        .env(txn::TEST_PAUSE_ENV, pause_after.to_string())
+        .env(CHILD_PAUSE_ENV, pause_after.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -125,7 +128,7 @@ fn killed_between_renames_is_recovered_by_recover() {
     let mut child = spawn_paused_child(&root, 2);
 
     // While the child lives it holds the lock: another transaction is refused, naming it.
-    let err = txn::apply(&root, &changes(&root), &TxnOptions::default(), |_| Ok(()))
+    let err = apply_locked(&root, &changes(&root), &TxnOptions::default(), |_| Ok(()))
         .expect_err("locked by the child");
     assert_eq!(err.kind(), ErrorKind::Locked);
     assert!(
@@ -137,7 +140,7 @@ fn killed_between_renames_is_recovered_by_recover() {
 
     // The tree is half-renewed and the journal says so.
     let journal_path = root.join("var/lib/kcert/journal.json");
-    let journal = Journal::load(&journal_path).expect("journal left behind");
+    let journal = load_journal(&journal_path);
     assert_eq!(journal.state, TxnState::Prepared);
     let new_count = FILES
         .iter()
@@ -161,7 +164,7 @@ fn killed_between_renames_is_recovered_by_recover() {
     assert_eq!(fingerprint(&root), before);
     assert!(staged_leftovers(&root).is_empty());
     assert!(!journal_path.exists(), "journal resolved");
-    let manifest = Journal::load(&journal.manifest).expect("manifest");
+    let manifest = load_journal(&journal.backup_dir.join("manifest.json"));
     assert_eq!(manifest.state, TxnState::RolledBack);
     assert!(txn::recover(&root).expect("recover again").is_none());
 }
@@ -171,7 +174,7 @@ fn killed_between_renames_is_recovered_by_the_next_apply() {
     let (_dir, root) = tree();
     let mut child = spawn_paused_child(&root, 3);
     sigkill(&mut child);
-    let outcome = txn::apply(&root, &changes(&root), &TxnOptions::default(), |staged| {
+    let outcome = apply_locked(&root, &changes(&root), &TxnOptions::default(), |staged| {
         // Recovery ran before this transaction staged anything: every original is back.
         let rel = staged.path.strip_prefix(&root).expect("under root");
         assert_eq!(
@@ -191,7 +194,7 @@ fn killed_between_renames_is_recovered_by_the_next_apply() {
     }
     assert!(staged_leftovers(&root).is_empty());
     assert_eq!(
-        Journal::load(&outcome.manifest).expect("manifest").state,
+        load_journal(&outcome.manifest).state,
         TxnState::Committed
     );
 }
@@ -212,41 +215,4 @@ fn killed_while_paused_before_any_rename_leaves_originals() {
     assert_eq!(recovery.removed_temps.len(), 4);
     assert_eq!(fingerprint(&root), before);
     assert!(staged_leftovers(&root).is_empty());
-}
-
-#[test]
-fn the_pause_hook_needs_the_option() {
-    // The environment variable alone does nothing: without the option the transaction commits.
-    // (Set in a child so the variable never leaks into other tests of this process.)
-    let (_dir, root) = tree();
-    let status = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "env_alone_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ROOT_ENV, &root)
-        .env(txn::TEST_PAUSE_ENV, "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("child runs");
-    assert!(status.success());
-    for rel in FILES {
-        assert_eq!(
-            fs::read_to_string(root.join(rel)).expect("read"),
-            format!("new {rel}\n")
-        );
-    }
-}
-
-/// Not a test on its own: spawned by `the_pause_hook_needs_the_option`.
-#[test]
-fn env_alone_child() {
-    let Some(root) = std::env::var_os(CHILD_ROOT_ENV) else {
-        return;
-    };
-    let root = PathBuf::from(root);
-    txn::apply(&root, &changes(&root), &TxnOptions::default(), |_| Ok(())).expect("commits");
 }

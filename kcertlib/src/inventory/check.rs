@@ -12,7 +12,7 @@ use crate::cert::Certificate;
 use crate::inventory::{Entry, EntryKind, EntryStatus, Location};
 use crate::key::PrivateKey;
 use crate::kubeconfig::{Kubeconfig, KubeconfigUser};
-use crate::layout::rooted::{self, ReadFailure};
+use crate::layout::rooted::ReadFailure;
 use crate::layout::{CaRule, CnRule, Context, EntrySpec, Expect, Presence};
 use crate::parallel::{self, Spread, Threads};
 use crate::time::Timestamp;
@@ -185,7 +185,7 @@ fn read_certificates(
 ) -> Result<Vec<Certificate>, ReadFailure> {
     let (bytes, what) = match location {
         Location::File(p) | Location::Combined(p) => {
-            (rooted::read(&context.root, p)?, p.display().to_string())
+            (context.read(p)?, p.display().to_string())
         }
         Location::KubeconfigEmbedded { kubeconfig, user } => {
             let data = embedded(context, kubeconfig, user, |u| {
@@ -215,7 +215,7 @@ fn embedded(
         Some(Ok(k)) => k,
         Some(Err(why)) => return Err(ReadFailure::Unreadable(why.clone())),
         None => {
-            let bytes = rooted::read(&context.root, kubeconfig)?;
+            let bytes = context.read(kubeconfig)?;
             let text = String::from_utf8_lossy(&bytes);
             fresh = Kubeconfig::parse(&text, kubeconfig)
                 .map_err(|e| ReadFailure::Unreadable(e.to_string()))?;
@@ -241,7 +241,7 @@ fn check_key(
         return KeyState::Absent;
     };
     let bytes = match location {
-        Location::File(p) | Location::Combined(p) => rooted::read(&context.root, p),
+        Location::File(p) | Location::Combined(p) => context.read(p),
         Location::KubeconfigEmbedded { kubeconfig, user } => {
             embedded(context, kubeconfig, user, |u| u.client_key_data.clone())
         }

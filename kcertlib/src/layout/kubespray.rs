@@ -29,7 +29,7 @@ pub struct Kubespray {
 pub fn has_kubeadm_tree(context: &Context) -> bool {
     let ssl = context.path("etc/kubernetes/ssl");
     let pki = context.path("etc/kubernetes/pki");
-    let pki_is_ssl = std::fs::symlink_metadata(&pki).is_ok_and(|m| m.file_type().is_symlink())
+    let pki_is_ssl = context.is_symlink(&pki)
         && context.is_dir(&ssl)
         && context.identity(&pki) == context.identity(&ssl);
     let kubeadm_files =

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::extensions::ExtendedKeyUsage;
+use crate::fsx::RootDir;
 use crate::inventory::{Distribution, EntryKind, Location};
 use crate::kubeconfig::Kubeconfig;
 
@@ -230,14 +231,17 @@ pub enum CnRule {
 pub struct Context {
     /// The canonical root.
     pub root: PathBuf,
+    /// The root, open: every read goes through its resolver.
+    pub dir: RootDir,
     kubeconfigs: HashMap<PathBuf, Result<Kubeconfig, String>>,
 }
 
 impl Context {
-    /// A context for `root` (already canonical).
-    pub fn new(root: &Path) -> Context {
+    /// A context for the open root `dir`.
+    pub fn new(dir: &RootDir) -> Context {
         Context {
-            root: root.to_path_buf(),
+            root: dir.path().to_path_buf(),
+            dir: dir.clone(),
             kubeconfigs: HashMap::new(),
         }
     }
@@ -247,35 +251,42 @@ impl Context {
         self.root.join(relative)
     }
 
-    /// Whether a file is at `path` (following symlinks inside the root).
+    /// Whether a regular file is at `path` (following symlinks inside the root).
     pub fn is_file(&self, path: &Path) -> bool {
-        rooted::is_file(&self.root, path)
+        rooted::is_file(&self.dir, path)
     }
 
     /// Whether a directory is at `path` (following symlinks inside the root).
     pub fn is_dir(&self, path: &Path) -> bool {
-        rooted::is_dir(&self.root, path)
+        rooted::is_dir(&self.dir, path)
+    }
+
+    /// Whether `path` itself is a symlink.
+    pub fn is_symlink(&self, path: &Path) -> bool {
+        rooted::is_symlink(&self.dir, path)
     }
 
     /// Whether anything, even a dangling symlink or an unreadable file, is at `path`.
     pub fn exists(&self, path: &Path) -> bool {
-        rooted::exists(&self.root, path)
+        rooted::exists(&self.dir, path)
+    }
+
+    /// The bytes of the file at `path`.
+    ///
+    /// # Errors
+    /// Whether it is missing, or why it cannot be read.
+    pub fn read(&self, path: &Path) -> Result<Vec<u8>, rooted::ReadFailure> {
+        rooted::read(&self.dir, path)
     }
 
     /// The file names in directory `dir` (empty when it cannot be listed), sorted.
     pub fn list(&self, dir: &Path) -> Vec<String> {
-        let real = match rooted::resolve(&self.root, dir) {
-            rooted::Resolved::Found(p) => p,
-            _ => return Vec::new(),
-        };
-        let mut names: Vec<String> = std::fs::read_dir(real)
+        self.dir
+            .list(dir)
+            .unwrap_or_default()
             .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        names
+            .filter_map(|n| n.into_string().ok())
+            .collect()
     }
 
     /// The kubeconfig at `path`, parsed once.
@@ -283,13 +294,16 @@ impl Context {
     /// # Errors
     /// A message naming the file when it is missing, unreadable or malformed.
     pub fn kubeconfig(&mut self, path: &Path) -> Result<&Kubeconfig, String> {
-        let root = self.root.clone();
+        let dir = self.dir.clone();
         self.kubeconfigs
             .entry(path.to_path_buf())
-            .or_insert_with(|| match rooted::read(&root, path) {
+            .or_insert_with(|| match rooted::read(&dir, path) {
                 Ok(bytes) => String::from_utf8(bytes)
                     .map_err(|_| format!("{}: kubeconfig is not UTF-8 text", path.display()))
-                    .and_then(|text| Kubeconfig::parse(&text, path).map_err(|e| e.to_string())),
+                    .and_then(|text| {
+                        let text = zeroize::Zeroizing::new(text);
+                        Kubeconfig::parse(&text, path).map_err(|e| e.to_string())
+                    }),
                 Err(rooted::ReadFailure::Missing) => {
                     Err(format!("{}: kubeconfig is missing", path.display()))
                 }
@@ -306,10 +320,7 @@ impl Context {
 
     /// Where the real file behind `path` is, for telling whether two locations are one file.
     pub fn identity(&self, path: &Path) -> PathBuf {
-        match rooted::resolve(&self.root, path) {
-            rooted::Resolved::Found(real) => real,
-            _ => path.to_path_buf(),
-        }
+        rooted::real_path(&self.dir, path).unwrap_or_else(|| path.to_path_buf())
     }
 }
 

@@ -58,7 +58,7 @@ fn spec_for(context: &Context, path: &Path, distribution: Distribution) -> Optio
         spec.broken = true;
         spec
     };
-    let bytes = match rooted::read(&context.root, path) {
+    let bytes = match context.read(path) {
         Ok(b) => b,
         Err(rooted::ReadFailure::Missing) => return None,
         Err(rooted::ReadFailure::Unreadable(why)) => return Some(broken(why)),

@@ -76,21 +76,20 @@ pub(super) struct SignedCert {
 /// `VerificationFailed` naming the entry and what differs; `Io`/`Pem`/`Kubeconfig` when the
 /// staged file cannot be read back.
 pub(super) fn staged(staged: &StagedFile<'_>, checks: &Checks, now: Timestamp) -> Result<()> {
-    if matches!(staged.content, Content::Symlink(_)) {
+    if !matches!(staged.content, Content::Bytes(_)) {
         return Ok(());
     }
     let Some(list) = checks.get(staged.path) else {
         return Ok(());
     };
-    let bytes = std::fs::read(staged.staged)
-        .map_err(|e| Error::io("reading back staged", staged.staged, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    let bytes = staged.staged.read()?;
+    let text = zeroize::Zeroizing::new(String::from_utf8(bytes).map_err(|_| {
         Error::new(
             ErrorKind::VerificationFailed,
             "staged file is not UTF-8 text",
         )
         .with_path(staged.path)
-    })?;
+    })?);
     for check in list {
         run(check, &text, staged.path, now)?;
     }

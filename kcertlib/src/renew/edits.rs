@@ -17,15 +17,20 @@ use super::select::Plan;
 use super::sign::SignedAction;
 use super::{files, pem_text};
 use crate::error::{Error, ErrorKind, Result, ResultExt};
+use crate::fsx::{self, Follow, RootDir};
 use crate::inventory::{Entry, EntryKind, Location};
+use crate::key::PrivateKey;
 use crate::kubeconfig::{self, Kubeconfig};
 use crate::time::Timestamp;
-use crate::txn::FileChange;
+use crate::txn::{Expect, FileChange, Guard};
 
 /// What the renewal writes, and how to check it.
 pub(super) struct Written {
     /// Files in write order, symlink swaps last.
     pub changes: Vec<FileChange>,
+    /// Keys kept in files of their own: they must still hold what was read when the renames
+    /// begin.
+    pub guards: Vec<Guard>,
     /// Checks by the real path written.
     pub checks: Checks,
     /// The paths written for each entry (copies included).
@@ -47,11 +52,12 @@ const KUBECONFIG_DIRS: &[(&str, &str)] = &[
 
 pub(super) fn build(plan: &Plan, signed: &[SignedAction<'_>]) -> Result<Written> {
     let mut editor = Editor {
-        root: &plan.root,
+        root: &plan.dir,
         now: plan.now,
         files: Vec::new(),
         by_source: HashMap::new(),
         links: Vec::new(),
+        guards: Vec::new(),
         checks: HashMap::new(),
         paths_by_entry: BTreeMap::new(),
     };
@@ -91,11 +97,12 @@ struct FileEdit {
 }
 
 struct Editor<'p> {
-    root: &'p Path,
+    root: &'p RootDir,
     now: Timestamp,
     files: Vec<FileEdit>,
     by_source: HashMap<PathBuf, usize>,
     links: Vec<FileChange>,
+    guards: Vec<Guard>,
     /// Checks by source path (mapped to the written path at the end).
     checks: HashMap<PathBuf, Vec<Check>>,
     paths_by_entry: BTreeMap<String, Vec<PathBuf>>,
@@ -162,8 +169,9 @@ impl Editor<'_> {
                 })?;
                 (source, Place::KubeconfigUser(user.clone()))
             }
-            // A kept key in a file of its own is untouched: `Renewed` checks it in memory.
-            (Location::File(_), None) => return Ok(()),
+            // A kept key in a file of its own is untouched; it must match the new certificate
+            // now and hold the same bytes when the renames begin.
+            (Location::File(path), None) => return self.guard_key(path, &holder.name, &s.new),
             (Location::Combined(path), None) => (self.source_of(path)?, Place::Pem),
             (Location::KubeconfigEmbedded { kubeconfig, user }, None) => (
                 self.source_of(kubeconfig)?,
@@ -298,20 +306,40 @@ impl Editor<'_> {
         Ok(())
     }
 
+    /// Reads a kept key file, checks it matches the renewed certificate, and guards its bytes.
+    fn guard_key(&mut self, path: &Path, entry: &str, cert: &crate::cert::Certificate) -> Result<()> {
+        let bytes = zeroize::Zeroizing::new(files::read(self.root, path)?);
+        let key = PrivateKey::load(&bytes).at_path(path)?;
+        if !key.matches(cert) {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                "the key file no longer matches the certificate being renewed (changed since the scan?)",
+            )
+            .with_path(path)
+            .with_entry(entry));
+        }
+        self.guards.push(Guard {
+            path: path.to_path_buf(),
+            sha256: fsx::sha256_hex(&bytes),
+            entry: entry.to_string(),
+        });
+        Ok(())
+    }
+
     /// Sends kubelet's renewed pem to a new dated file and swaps the link to it.
     fn redirect_link(&mut self, link: &Path, entry: &str) -> Result<()> {
-        let Ok(meta) = std::fs::symlink_metadata(link) else {
-            return Ok(());
-        };
-        if !meta.file_type().is_symlink() {
+        let place = self.root.resolve(link, Follow::NotLast)?;
+        if !place
+            .lstat()?
+            .is_some_and(|s| rustix::fs::FileType::from_raw_mode(s.st_mode).is_symlink())
+        {
             return Ok(());
         }
         let source = files::real_path(self.root, link)?;
         if self.by_source.contains_key(&source) {
             return Ok(());
         }
-        let old_target =
-            std::fs::read_link(link).map_err(|e| Error::io("reading symlink", link, e))?;
+        let old_target = place.read_link()?;
         let dir = source.parent().ok_or_else(|| {
             Error::new(ErrorKind::Layout, "kubelet pem has no directory").with_path(link)
         })?;
@@ -320,11 +348,10 @@ impl Editor<'_> {
         let file = &mut self.files[index];
         file.write_to = dir.join(&new_name);
         file.mode = Some(0o600);
-        self.links.push(FileChange::symlink(
-            entry,
-            link,
-            old_target.with_file_name(&new_name),
-        ));
+        self.links.push(
+            FileChange::symlink(entry, link, old_target.with_file_name(&new_name))
+                .expecting(Expect::Sha256(fsx::link_sha256(&old_target))),
+        );
         self.note(entry, link.to_path_buf());
         Ok(())
     }
@@ -349,8 +376,12 @@ impl Editor<'_> {
                 .map(|c| if c == 'T' || c == ':' { '-' } else { c })
                 .collect();
             let name = format!("{prefix}{stamp}.pem");
-            let taken = std::fs::symlink_metadata(dir.join(&name)).is_ok()
-                || self.files.iter().any(|f| f.write_to == dir.join(&name));
+            let on_disk = self
+                .root
+                .resolve(&dir.join(&name), Follow::NotLast)
+                .and_then(|p| p.lstat())
+                .map_or(true, |s| s.is_some());
+            let taken = on_disk || self.files.iter().any(|f| f.write_to == dir.join(&name));
             if !taken {
                 return name;
             }
@@ -447,11 +478,18 @@ impl Editor<'_> {
             if file.text == file.original && file.write_to == file.source {
                 continue;
             }
+            // The file read, or for kubelet's new dated pem a name that must still be free.
+            let expect = if file.write_to == file.source {
+                Expect::Sha256(fsx::sha256_hex(file.original.as_bytes()))
+            } else {
+                Expect::Absent
+            };
             let mut change = FileChange::bytes(
                 file.entries.join(","),
                 &file.write_to,
-                file.text.clone().into_bytes(),
-            );
+                zeroize::Zeroizing::new(file.text.clone().into_bytes()),
+            )
+            .expecting(expect);
             change.mode = file.mode;
             changes.push(change);
             if let Some(list) = self.checks.get(&file.source) {
@@ -461,6 +499,7 @@ impl Editor<'_> {
         changes.extend(self.links);
         Written {
             changes,
+            guards: self.guards,
             checks,
             paths_by_entry: self.paths_by_entry,
         }
@@ -595,16 +634,21 @@ fn kubeconfig_candidates(plan: &Plan) -> Vec<PathBuf> {
         }
     }
     for (dir, suffix) in KUBECONFIG_DIRS {
-        let Ok(real) = files::real_path(&plan.root, &plan.root.join(dir)) else {
+        let dir = plan.root.join(dir);
+        let Ok(listing) = plan.dir.list(&dir) else {
             continue;
         };
-        let Ok(listing) = std::fs::read_dir(&real) else {
-            continue;
-        };
-        for item in listing.flatten() {
-            let name = item.file_name().to_string_lossy().into_owned();
-            if name.ends_with(suffix) && item.path().is_file() {
-                out.insert(plan.root.join(dir).join(name));
+        for name in listing {
+            let path = dir.join(&name);
+            let is_file = plan
+                .dir
+                .resolve(&path, Follow::Last)
+                .and_then(|p| p.lstat())
+                .is_ok_and(|s| {
+                    s.is_some_and(|s| rustix::fs::FileType::from_raw_mode(s.st_mode).is_file())
+                });
+            if name.to_string_lossy().ends_with(suffix) && is_file {
+                out.insert(path);
             }
         }
     }

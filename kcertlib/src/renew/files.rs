@@ -1,10 +1,13 @@
 //! Reading what a renewal starts from, inside the root: bytes, keys wherever they live
-//! (PEM file, kubeconfig data, kubelet's combined pem), kubeconfigs.
+//! (PEM file, kubeconfig data, kubelet's combined pem), kubeconfigs. Every read goes through
+//! the root's resolver and reads regular files only (see `fsx`).
 
 use std::path::{Path, PathBuf};
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, ErrorKind, Result, ResultExt};
-use crate::fsx;
+use crate::fsx::{Follow, RootDir};
 use crate::inventory::Location;
 use crate::key::PrivateKey;
 use crate::kubeconfig::Kubeconfig;
@@ -12,18 +15,17 @@ use crate::kubeconfig::Kubeconfig;
 /// The real path of `path` inside `root` (symlinks followed the way the node sees them).
 ///
 /// # Errors
-/// As `fsx::resolve_in_root`.
-pub(super) fn real_path(root: &Path, path: &Path) -> Result<PathBuf> {
-    fsx::resolve_in_root(root, path, true)
+/// As `RootDir::resolve`.
+pub(super) fn real_path(root: &RootDir, path: &Path) -> Result<PathBuf> {
+    Ok(root.resolve(path, Follow::Last)?.path().to_path_buf())
 }
 
 /// The bytes of the file at `path` inside `root`.
 ///
 /// # Errors
 /// `Io` naming the file; `PathEscape` for a link out of the root.
-pub(super) fn read(root: &Path, path: &Path) -> Result<Vec<u8>> {
-    let real = real_path(root, path)?;
-    std::fs::read(&real).map_err(|e| Error::io("reading", path, e))
+pub(super) fn read(root: &RootDir, path: &Path) -> Result<Vec<u8>> {
+    root.resolve(path, Follow::Last)?.read().at_path(path)
 }
 
 /// The text of the file at `path` inside `root`.
@@ -31,7 +33,7 @@ pub(super) fn read(root: &Path, path: &Path) -> Result<Vec<u8>> {
 /// # Errors
 /// As `read`; `InvalidArgument` when the file is not UTF-8 (certificates, keys and kubeconfigs
 /// are text).
-pub(super) fn read_text(root: &Path, path: &Path) -> Result<String> {
+pub(super) fn read_text(root: &RootDir, path: &Path) -> Result<String> {
     String::from_utf8(read(root, path)?).map_err(|_| {
         Error::new(
             ErrorKind::InvalidArgument,
@@ -45,8 +47,9 @@ pub(super) fn read_text(root: &Path, path: &Path) -> Result<String> {
 ///
 /// # Errors
 /// As `read_text`; `Kubeconfig` when it does not parse.
-pub(super) fn kubeconfig(root: &Path, path: &Path) -> Result<Kubeconfig> {
-    Kubeconfig::parse(&read_text(root, path)?, path)
+pub(super) fn kubeconfig(root: &RootDir, path: &Path) -> Result<Kubeconfig> {
+    let text = Zeroizing::new(read_text(root, path)?);
+    Kubeconfig::parse(&text, path)
 }
 
 /// The private key at `location`.
@@ -54,10 +57,10 @@ pub(super) fn kubeconfig(root: &Path, path: &Path) -> Result<Kubeconfig> {
 /// # Errors
 /// `Io`/`Kubeconfig` when its file cannot be read, the key errors of `PrivateKey::load`, and
 /// `InvalidKey` when a kubeconfig user has no `client-key-data`.
-pub(super) fn load_key(root: &Path, location: &Location) -> Result<PrivateKey> {
+pub(super) fn load_key(root: &RootDir, location: &Location) -> Result<PrivateKey> {
     match location {
         Location::File(path) | Location::Combined(path) => {
-            let bytes = zeroize::Zeroizing::new(read(root, path)?);
+            let bytes = Zeroizing::new(read(root, path)?);
             PrivateKey::load(&bytes).at_path(path)
         }
         Location::KubeconfigEmbedded {
@@ -75,7 +78,7 @@ pub(super) fn load_key(root: &Path, location: &Location) -> Result<PrivateKey> {
                     )
                     .with_path(path)
                 })?;
-            let data = zeroize::Zeroizing::new(data);
+            let data = Zeroizing::new(data);
             PrivateKey::load(&data).at_path(path)
         }
     }

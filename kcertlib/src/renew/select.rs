@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{Action, RenewOptions, Skipped, files};
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fsx::RootDir;
 use crate::inventory::{self, Entry, EntryStatus, Inventory, Location, ScanOptions};
 use crate::key::PrivateKey;
 use crate::sign::Issuer;
@@ -19,6 +20,8 @@ use crate::validity::ValidityPolicy;
 pub struct Plan {
     /// The canonical root.
     pub root: PathBuf,
+    /// The root, open: every file the renewal reads or writes is resolved through it.
+    pub(super) dir: RootDir,
     /// The time the plan was made for (and every new certificate is dated from).
     pub now: Timestamp,
     /// The entries to renew: CAs first, then leaves, in inventory order.
@@ -54,13 +57,13 @@ impl Plan {
     }
 }
 
-pub(super) fn plan(root: &std::path::Path, options: &RenewOptions) -> Result<Plan> {
+pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
     let now = options.validity.now();
     let validity = ValidityPolicy {
         now: Some(now),
         ..options.validity
     };
-    let inventory = inventory::scan(
+    let inventory = inventory::scan_dir(
         root,
         &ScanOptions {
             warn_within: options.warn_within,
@@ -70,6 +73,7 @@ pub(super) fn plan(root: &std::path::Path, options: &RenewOptions) -> Result<Pla
     )?;
     let mut plan = Plan {
         root: inventory.root.clone(),
+        dir: root.clone(),
         now,
         actions: Vec::new(),
         skipped: Vec::new(),
@@ -197,7 +201,7 @@ fn keep_shared_keys(plan: &mut Plan) {
         }
         let key = plan.inventory.get(&action.name).and_then(|e| e.key.clone());
         if let Some(Location::File(path)) = key {
-            let real = files::real_path(&plan.root, &path).unwrap_or(path);
+            let real = files::real_path(&plan.dir, &path).unwrap_or(path);
             by_key.entry(real).or_default().push(index);
         }
     }
@@ -298,7 +302,7 @@ fn preflight_ca(plan: &Plan, ca: &Entry) -> std::result::Result<PrivateKey, Stri
     let Some(key_location) = &ca.key else {
         return Err("externally managed: no CA key on this node".to_string());
     };
-    let key = files::load_key(&plan.root, key_location).map_err(|e| {
+    let key = files::load_key(&plan.dir, key_location).map_err(|e| {
         if ca.externally_managed {
             format!("externally managed: its key {key_location} is not on this node")
         } else {
@@ -398,7 +402,7 @@ fn preflight_ca_key(plan: &Plan, ca: &Entry) -> std::result::Result<PrivateKey, 
         .key
         .as_ref()
         .ok_or_else(|| format!("externally managed: CA {} has no key on this node", ca.name))?;
-    let key = files::load_key(&plan.root, location)
+    let key = files::load_key(&plan.dir, location)
         .map_err(|e| format!("the key of its CA {} cannot be used: {e}", ca.name))?;
     Issuer::new(cert, &key)
         .map_err(|e| format!("its CA {} cannot sign: {}", ca.name, e.message()))?;

@@ -121,7 +121,7 @@ fn sign_leaf<'p>(
     };
     let issuer = Issuer::new(&ca_cert, ca_key).at_entry(ca_name)?;
     let key_location = entry.key.as_ref().ok_or_else(|| lost(&action.name))?;
-    let current_key = files::load_key(&plan.root, key_location).at_entry(&action.name)?;
+    let current_key = files::load_key(&plan.dir, key_location).at_entry(&action.name)?;
     let options = ResignOptions {
         validity: plan.validity,
         key: if action.rotate_key {

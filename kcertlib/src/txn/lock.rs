@@ -1,16 +1,23 @@
 //! The lock that keeps two transactions off one root: an exclusive advisory lock (`flock`) on
 //! `<root>/var/lib/kcert/renew.lock`. The kernel drops it when the holder exits, even by SIGKILL,
 //! so a stale lock file never blocks the next run; the pid written into it is only for messages.
+//!
+//! The state directory and the lock file are kcertlib's own, inside a tree someone else may have
+//! written: the directory is created 0700 and, like the lock file, opened without following a
+//! symlink and trusted only when owned by the effective user and not writable by others
+//! (`fsx::private_dir`). A renewal holds the lock from before it scans the tree until it
+//! commits, so nothing it planned from can be another renewal's half-written state.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsx;
+use crate::fsx::{self, RootDir};
 use crate::time::Timestamp;
 
+/// The directory under a root where kcertlib keeps its lock, journal and default backups.
+pub const STATE_DIR: &str = "var/lib/kcert";
 /// The lock file's name inside the state directory.
 pub const LOCK_FILE: &str = "renew.lock";
 
@@ -18,36 +25,45 @@ pub const LOCK_FILE: &str = "renew.lock";
 const LOCK_ATTEMPTS: u32 = 10;
 const LOCK_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Holds the lock of one root until dropped.
+/// A root opened and locked for a transaction; the lock is held until this is dropped.
 #[derive(Debug)]
 pub struct RootLock {
+    root: RootDir,
+    state: RootDir,
     file: File,
-    path: PathBuf,
 }
 
 impl RootLock {
-    /// Takes the lock of `root`, waiting half a second at most.
+    /// Opens `root` and takes its lock, waiting half a second at most.
     ///
     /// # Errors
     /// `Locked` naming the lock file and the holder's pid when another process (or another
-    /// handle in this one) holds it; `Io` when the state directory or lock file cannot be made.
+    /// handle in this one) holds it; `Untrusted` when the state directory or lock file is a
+    /// symlink, another user's, or writable by others; `Io` when they cannot be made.
     pub fn acquire(root: &Path) -> Result<RootLock> {
-        let canon = fsx::canonical_root(root)?;
-        Self::acquire_canonical(root, &canon)
+        Self::acquire_dir(RootDir::open(root)?)
     }
 
-    pub(crate) fn acquire_canonical(root: &Path, canon: &Path) -> Result<RootLock> {
-        let dir = super::state_dir_canonical(root, canon)?;
-        fsx::create_private_dir_all(&dir)?;
-        let path = dir.join(LOCK_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::io("opening lock file", &path, e))?;
+    /// `acquire` for a root already open.
+    ///
+    /// # Errors
+    /// As `acquire`.
+    pub fn acquire_dir(root: RootDir) -> Result<RootLock> {
+        let state = fsx::ensure_private_dir(&root, Path::new(STATE_DIR), "state directory")?;
+        let what = "lock file";
+        let fd = match fsx::open_owned_file(&state, LOCK_FILE, true, what)? {
+            Some(fd) => fd,
+            None => match fsx::create_owned_file(&state, LOCK_FILE, what)? {
+                Some(fd) => fd,
+                // Created by a racing run between our two calls: open what it made.
+                None => fsx::open_owned_file(&state, LOCK_FILE, true, what)?.ok_or_else(|| {
+                    Error::new(ErrorKind::Io, "the lock file vanished while being opened")
+                        .with_path(state.path().join(LOCK_FILE))
+                })?,
+            },
+        };
+        let mut file = File::from(fd);
+        let path = state.path().join(LOCK_FILE);
         let mut attempts = 0;
         loop {
             match file.try_lock() {
@@ -59,11 +75,12 @@ impl RootLock {
                     attempts += 1;
                     std::thread::sleep(LOCK_RETRY_PAUSE);
                 }
-                Err(TryLockError::WouldBlock) => return Err(refusal(&path, canon)),
+                Err(TryLockError::WouldBlock) => return Err(refusal(&mut file, &path, &root)),
                 Err(TryLockError::Error(e)) => return Err(Error::io("locking", &path, e)),
             }
         }
-        // Best effort: the lock is what counts; the holder line only improves messages.
+        // Best effort: the lock is what counts; the holder line only improves messages. The
+        // file was checked to be ours, so truncating it writes nowhere else.
         let holder = format!(
             "pid {} since {}\n",
             std::process::id(),
@@ -71,13 +88,24 @@ impl RootLock {
         );
         let _ = file
             .set_len(0)
+            .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(holder.as_bytes()));
-        Ok(RootLock { file, path })
+        Ok(RootLock { root, state, file })
+    }
+
+    /// The root this lock holds.
+    pub fn root(&self) -> &RootDir {
+        &self.root
+    }
+
+    /// The state directory (`<root>/var/lib/kcert`), checked.
+    pub fn state_dir(&self) -> &RootDir {
+        &self.state
     }
 
     /// The lock file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn path(&self) -> PathBuf {
+        self.state.path().join(LOCK_FILE)
     }
 }
 
@@ -88,20 +116,20 @@ impl Drop for RootLock {
     }
 }
 
-fn refusal(path: &Path, root: &Path) -> Error {
-    let holder = std::fs::read_to_string(path)
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    let who = match holder {
-        Some(h) => format!(" (held by {h})"),
-        None => String::new(),
+fn refusal(file: &mut File, path: &Path, root: &RootDir) -> Error {
+    let mut holder = String::new();
+    let _ = file.take(200).read_to_string(&mut holder);
+    let holder = holder.trim();
+    let who = if holder.is_empty() {
+        String::new()
+    } else {
+        format!(" (held by {holder})")
     };
     Error::new(
         ErrorKind::Locked,
         format!(
             "another renewal of {} is running: it holds the lock {}{who}; wait for it to finish",
-            root.display(),
+            root.path().display(),
             path.display()
         ),
     )

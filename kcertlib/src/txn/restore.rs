@@ -1,19 +1,24 @@
-//! Putting originals back: after a failed apply, for `rollback(manifest)`, and for `recover`,
-//! which finds a transaction killed half-way and rolls it back.
+//! Putting originals back: after a failed apply, and for `recover`, which finds a transaction
+//! killed half-way and rolls it back. (`rollback` of a committed transaction is itself a
+//! transaction; see `rollback.rs`.)
 //!
 //! Recovery rolls *back*, never forward: the backups are complete before the first rename, so
 //! undoing is always possible, while finishing would trust staged files a dead process may not
 //! have verified. A path whose content is neither the journal's old nor its new content was
 //! changed by someone else after the crash; recovery leaves it alone and reports it.
+//!
+//! Every path recovery touches is derived from the journal's root-relative records and resolved
+//! inside the root (see `journal`); the journal and the backups must be kcertlib's own files.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::journal::{FileKind, Journal, JournalFile, TxnState};
+use super::journal::{FileKind, Journal, JournalFile, MANIFEST_FILE, TxnState};
 use super::lock::RootLock;
+use super::{JOURNAL_FILE, backup};
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsx::{self, Presence};
+use crate::fsx::{self, Follow, RootDir};
 
 /// What `recover` did with an interrupted transaction.
 #[derive(Clone, Debug, Serialize)]
@@ -32,190 +37,173 @@ pub struct Recovery {
     pub conflicts: Vec<String>,
 }
 
-/// What `rollback` restored.
-#[derive(Clone, Debug, Serialize)]
-pub struct Rollback {
-    /// The manifest rolled back.
-    pub manifest: PathBuf,
-    /// Paths put back to their backed-up content (or removed, when the transaction created them).
-    pub restored: Vec<PathBuf>,
-    /// Paths that had been changed since the transaction and were overwritten all the same.
-    pub overwritten_changes: Vec<PathBuf>,
-    /// An interrupted transaction rolled back first, if there was one.
-    pub recovered: Option<Recovery>,
-}
-
 /// Finds an interrupted transaction of `root` and rolls it back (see the module docs). Takes
 /// the root's lock. `Ok(None)` when there was nothing to recover.
 ///
 /// # Errors
-/// `Locked` when another transaction runs; `Transaction` when the journal cannot be read or a
-/// file cannot be put back (the journal then stays, and the next run tries again).
+/// `Locked` when another transaction runs; `Untrusted` when the journal is not kcertlib's own;
+/// `Transaction` when it is malformed, points outside the root, or a file cannot be put back
+/// (the journal then stays, and the next run tries again).
 pub fn recover(root: &Path) -> Result<Option<Recovery>> {
-    let canon = fsx::canonical_root(root)?;
-    let _lock = RootLock::acquire_canonical(root, &canon)?;
-    recover_locked(root, &canon)
+    let lock = RootLock::acquire(root)?;
+    recover_locked(&lock)
 }
 
-/// `recover` for a caller that already holds the lock.
-pub(crate) fn recover_locked(root: &Path, canon: &Path) -> Result<Option<Recovery>> {
-    let journal_path = super::state_dir_canonical(root, canon)?.join(super::JOURNAL_FILE);
-    if !journal_path.exists() {
+/// `recover` for a caller that holds the lock.
+///
+/// # Errors
+/// As `recover`.
+pub fn recover_locked(lock: &RootLock) -> Result<Option<Recovery>> {
+    let root = lock.root();
+    let state = lock.state_dir();
+    let journal_path = state.path().join(JOURNAL_FILE);
+    let Some(journal) = Journal::read(state, JOURNAL_FILE, root, "journal")? else {
         return Ok(None);
-    }
-    let journal = Journal::load(&journal_path)?;
-    if journal.root != canon {
-        return Err(Error::new(
-            ErrorKind::Transaction,
-            format!(
-                "this journal belongs to the root {}, not {}; move it away if the tree was moved",
-                journal.root.display(),
-                canon.display()
-            ),
-        )
-        .with_path(&journal_path));
-    }
-    // A manifest marked committed means the crash came after the commit point; only the journal
-    // removal was missed.
-    let manifest_state = Journal::load(&journal.manifest).ok().map(|m| m.state);
+    };
+    let backups = backup::open_existing(root, &journal.backup_dir);
+    let manifest = match &backups {
+        Ok(dir) => Journal::read(dir, MANIFEST_FILE, root, "manifest")?
+            .filter(|m| m.id == journal.id),
+        Err(_) => None,
+    };
+    let manifest_state = manifest.as_ref().map(|m| m.state);
     let mut recovery = Recovery {
         journal: journal_path.clone(),
-        manifest: journal.manifest.clone(),
+        manifest: journal.backup_dir.join(MANIFEST_FILE),
         found_state: journal.state,
         restored: Vec::new(),
         removed_temps: Vec::new(),
         conflicts: Vec::new(),
     };
+    // A manifest marked committed means the crash came after the commit point; only the journal
+    // removal was missed.
     let finished = matches!(
         manifest_state,
         Some(TxnState::Committed | TxnState::RolledBack)
     );
     if journal.state == TxnState::Prepared && !finished {
+        let backups = backups.map_err(|e| {
+            Error::new(
+                ErrorKind::Transaction,
+                format!("the interrupted transaction's backups cannot be opened: {e}"),
+            )
+            .with_path(&journal_path)
+        })?;
         for record in journal.files.iter().rev() {
-            match classify(record)? {
-                Now::Old => {}
-                Now::New => {
-                    put_back(record)?;
-                    recovery.restored.push(record.path.clone());
-                }
-                Now::Neither => recovery.conflicts.push(format!(
-                    "{}: {}: changed since the interrupted transaction (neither its old nor its new content); left as it is",
-                    record.path.display(),
-                    record.entry
-                )),
+            match put_back_if_new(root, &backups, &journal.id, record)? {
+                Undo::Restored => recovery.restored.push(root.path().join(&record.path)),
+                Undo::AlreadyOld => {}
+                Undo::Conflict(message) => recovery.conflicts.push(message),
             }
         }
-        let mut manifest = journal.clone();
-        manifest.state = TxnState::RolledBack;
-        manifest.store(&journal.manifest)?;
+        let mut rolled_back = manifest.unwrap_or_else(|| journal.clone());
+        rolled_back.state = TxnState::RolledBack;
+        rolled_back.store(&backups, MANIFEST_FILE)?;
     }
     for record in &journal.files {
-        if fsx::remove_if_exists(&record.staged)? {
-            recovery.removed_temps.push(record.staged.clone());
+        if remove_staged(root, &journal.id, record)? {
+            recovery
+                .removed_temps
+                .push(root.path().join(&record.path));
         }
     }
-    fsx::remove_if_exists(&journal_path)?;
-    fsx::fsync_dir(fsx::parent_dir(&journal_path)?)?;
+    let place = state.resolve(Path::new(JOURNAL_FILE), Follow::NotLast)?;
+    place.remove()?;
+    place.sync_dir()?;
     Ok(Some(recovery))
 }
 
-/// Restores a transaction from its manifest: every path it replaced gets its backed-up content
-/// back (and paths it created are removed). Takes the root's lock and recovers an interrupted
-/// transaction first. Rolling back twice is harmless: the second finds nothing to do.
+/// How undoing one record went.
+pub(super) enum Undo {
+    Restored,
+    AlreadyOld,
+    Conflict(String),
+}
+
+/// Puts the original of `record` back when the path holds the transaction's new content; leaves
+/// it when it holds the old content or something else (a conflict, described).
 ///
 /// # Errors
-/// `Io`/`Transaction` when the manifest is unreadable or a file cannot be restored (the files
-/// already restored stay restored; run it again); `Locked` when a transaction runs.
-pub fn rollback(manifest: &Path) -> Result<Rollback> {
-    let journal = Journal::load(manifest)?;
-    let root = journal.root.clone();
-    let canon = fsx::canonical_root(&root)?;
-    let _lock = RootLock::acquire_canonical(&root, &canon)?;
-    let recovered = recover_locked(&root, &canon)?;
-    // Recovery may just have rolled back this very transaction; read the manifest afresh.
-    let mut journal = Journal::load(manifest)?;
-    let mut outcome = Rollback {
-        manifest: manifest.to_path_buf(),
-        restored: Vec::new(),
-        overwritten_changes: Vec::new(),
-        recovered,
-    };
-    if journal.state == TxnState::RolledBack || journal.state == TxnState::Staging {
-        return Ok(outcome);
-    }
-    for record in journal.files.iter().rev() {
-        match classify(record)? {
-            Now::Old => continue,
-            Now::New => {}
-            Now::Neither => outcome.overwritten_changes.push(record.path.clone()),
-        }
-        put_back(record)?;
-        outcome.restored.push(record.path.clone());
-    }
-    journal.state = TxnState::RolledBack;
-    journal.store(manifest)?;
-    Ok(outcome)
-}
-
-/// Where a path stands relative to its journal record.
-enum Now {
-    Old,
-    New,
-    Neither,
-}
-
-fn classify(record: &JournalFile) -> Result<Now> {
-    let now = Presence::of(&record.path)?.sha256();
+/// `Io`/`Transaction` when the original cannot be restored.
+pub(super) fn put_back_if_new(
+    root: &RootDir,
+    backups: &RootDir,
+    id: &str,
+    record: &JournalFile,
+) -> Result<Undo> {
+    let place = root.resolve(&record.path, Follow::NotLast)?;
+    let now = place.presence()?.sha256();
     let old = record.old.as_ref().map(|o| o.sha256.clone());
-    Ok(if now == old {
-        Now::Old
-    } else if now.as_deref() == Some(record.new_sha256.as_str()) {
-        Now::New
-    } else {
-        Now::Neither
-    })
+    let new = (record.kind != FileKind::Absent).then(|| record.new_sha256.clone());
+    if now == old {
+        return Ok(Undo::AlreadyOld);
+    }
+    if now != new {
+        return Ok(Undo::Conflict(format!(
+            "{}: {}: changed since the transaction (neither its old nor its new content); left as it is",
+            place.path().display(),
+            record.entry
+        )));
+    }
+    put_back(root, backups, id, record)?;
+    Ok(Undo::Restored)
 }
 
-/// Puts the original of one record back (atomically, with its old mode and owner), or removes
-/// the path when the transaction created it.
-pub(crate) fn put_back(record: &JournalFile) -> Result<()> {
+/// Puts the original of one record back (atomically, with its old mode and owner, set-id bits
+/// never restored), or removes the path when the transaction created it.
+fn put_back(root: &RootDir, backups: &RootDir, id: &str, record: &JournalFile) -> Result<()> {
+    let place = root.resolve(&record.path, Follow::NotLast)?;
     let Some(old) = &record.old else {
-        fsx::remove_if_exists(&record.path)?;
-        return fsx::fsync_dir(fsx::parent_dir(&record.path)?);
+        place.remove()?;
+        return place.sync_dir();
     };
+    let staged = place.sibling(super::journal::staged_name(&record.path, id));
+    staged.remove()?;
     let owner = Some((old.uid, old.gid));
     match old.kind {
         FileKind::File => {
-            let backup = old.backup.as_deref().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Transaction,
-                    "the manifest names no backup for this file",
-                )
-                .with_path(&record.path)
-            })?;
-            let bytes =
-                std::fs::read(backup).map_err(|e| Error::io("reading backup", backup, e))?;
-            if fsx::sha256_hex(&bytes) != old.sha256 {
-                return Err(Error::new(
-                    ErrorKind::Transaction,
-                    format!(
-                        "backup {} no longer matches the sha256 recorded in the manifest; not restoring from it",
-                        backup.display()
-                    ),
-                )
-                .with_path(&record.path));
-            }
-            fsx::replace_file(&record.path, &bytes, old.mode, owner)
+            let bytes = backup::read_copy(backups, &record.path, &old.sha256)
+                .map_err(|e| e.with_path(place.path()))?;
+            staged.create_file(&bytes, old.mode & 0o777, owner)?;
         }
         FileKind::Symlink => {
             let target = old.link.as_deref().ok_or_else(|| {
                 Error::new(
                     ErrorKind::Transaction,
-                    "the manifest names no old target for this symlink",
+                    "the journal names no old target for this symlink",
                 )
-                .with_path(&record.path)
+                .with_path(place.path())
             })?;
-            fsx::replace_symlink(target, &record.path, owner)
+            super::journal::link_target_inside(root, &record.path, target)?;
+            staged.create_symlink(target, owner)?;
+        }
+        FileKind::Absent => {
+            return Err(Error::new(
+                ErrorKind::Transaction,
+                "the journal records an absent original",
+            )
+            .with_path(place.path()));
         }
     }
+    let renamed = staged.rename_over(&place).and_then(|()| place.sync_dir());
+    if renamed.is_err() {
+        let _ = staged.remove();
+    }
+    renamed
+}
+
+/// Removes the staged sibling of `record`, if any. `Ok(true)` when one was removed.
+///
+/// # Errors
+/// `Io` naming it.
+pub(super) fn remove_staged(root: &RootDir, id: &str, record: &JournalFile) -> Result<bool> {
+    let place = match root.resolve(&record.path, Follow::NotLast) {
+        Ok(place) => place,
+        // Its directory is gone, and the staged file with it.
+        Err(e) if fsx::is_not_found(&e) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    place
+        .sibling(super::journal::staged_name(&record.path, id))
+        .remove()
 }

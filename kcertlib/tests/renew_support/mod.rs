@@ -155,11 +155,13 @@ pub fn scan(root: &Path) -> Inventory {
 /// Every file the inventory names (certificates, keys, kubeconfigs), by real path, with its text.
 pub fn texts(root: &Path, inventory: &Inventory) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
+    let dir = kcertlib::fsx::RootDir::open(root).expect("open root");
     for entry in &inventory.entries {
         for location in std::iter::once(&entry.cert).chain(entry.key.as_ref()) {
-            let Ok(real) = kcertlib::fsx::resolve_in_root(root, location.path(), true) else {
+            let Ok(place) = dir.resolve(location.path(), kcertlib::fsx::Follow::Last) else {
                 continue;
             };
+            let real = place.path().to_path_buf();
             if let Ok(text) = std::fs::read_to_string(&real) {
                 out.insert(real, text);
             }

@@ -117,3 +117,20 @@ pub fn can_write_in(dir: &Path) -> bool {
     let _ = fs::remove_file(&probe);
     ok
 }
+
+/// A transaction under the root's lock, as a renewal runs one.
+pub fn apply_locked(
+    root: &Path,
+    changes: &[kcertlib::txn::FileChange],
+    options: &kcertlib::txn::TxnOptions,
+    verify: impl FnMut(&kcertlib::txn::StagedFile<'_>) -> kcertlib::Result<()>,
+) -> kcertlib::Result<kcertlib::txn::TxnOutcome> {
+    let lock = kcertlib::txn::RootLock::acquire(root)?;
+    kcertlib::txn::apply(&lock, changes, &[], options, verify)
+}
+
+/// A journal or manifest read from disk.
+pub fn load_journal(path: &Path) -> kcertlib::txn::Journal {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    kcertlib::txn::Journal::from_json(&bytes).expect("journal parses")
+}
