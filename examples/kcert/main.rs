@@ -25,8 +25,9 @@ usage:
               [--backdate DUR|ca] [--rotate-keys] [--include-ca] [--dry-run]
               [--backup-dir DIR] [--threads N] [--json]
       renew as one transaction (backup, atomic renames, rollback on failure)
-  kcert rollback MANIFEST
-      restore the files a renewal replaced
+  kcert rollback MANIFEST [--root DIR]
+      restore the files a renewal replaced (--root: the tree of a renewal made with
+      --backup-dir; a manifest in DIR/var/lib/kcert/backups/ names its tree itself)
   kcert recover [--root DIR]
       roll back a renewal that was interrupted (killed, power lost)
   kcert demo [DIR] [--layout kubeadm,kubespray,rke1,rke2,k3s]

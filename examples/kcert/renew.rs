@@ -155,13 +155,26 @@ pub fn run_recover(args: Args) -> Result<i32, Failure> {
 }
 
 pub fn run_rollback(args: Args) -> Result<i32, Failure> {
+    let mut root: Option<PathBuf> = None;
     let positionals = args
-        .parse(|_, _| Ok(()), |_| None)
+        .parse(
+            |name, value| {
+                if name == "root" {
+                    root = value.map(PathBuf::from);
+                }
+                Ok(())
+            },
+            |name| (name == "root").then_some(true),
+        )
         .map_err(Failure::usage)?;
     let [manifest] = positionals.as_slice() else {
         return Err(Failure::usage("rollback needs exactly one MANIFEST".into()));
     };
-    let report = rollback(std::path::Path::new(manifest))?;
+    let manifest = std::path::Path::new(manifest);
+    let report = match &root {
+        Some(root) => kcertlib::renew::rollback_in(root, manifest)?,
+        None => rollback(manifest)?,
+    };
     emit(&(report.to_json() + "\n"));
     Ok(EXIT_OK)
 }

@@ -111,8 +111,7 @@ def test_problems_are_reported_per_entry(tmp_path):
 
 
 def test_scan_of_openssl_built_tree(tmp_path):
-    if shutil.which("faketime") is None:
-        pytest.skip("faketime is not installed (testing/install-deps.sh)")
+    assert shutil.which("faketime"), "faketime is needed (testing/install-deps.sh installs it)"
     subprocess.run(["bash", str(REPO / "testing/openssl-tree.sh"), str(tmp_path)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     inventory = kcert.scan(tmp_path)

@@ -70,7 +70,10 @@ mod tests {
             .expect("link");
         let rd = RootDir::open(&root).expect("open");
         let real = rd.resolve(&link, Follow::Last).expect("resolves");
-        assert_eq!(real.path(), root.join("var/lib/kubelet/pki/kubelet-client-1.pem"));
+        assert_eq!(
+            real.path(),
+            root.join("var/lib/kubelet/pki/kubelet-client-1.pem")
+        );
         assert_eq!(
             real.relative(),
             Path::new("var/lib/kubelet/pki/kubelet-client-1.pem")
@@ -85,11 +88,17 @@ mod tests {
         fs::write(dir.path().join("outside"), "host").expect("write");
         std::os::unix::fs::symlink("../../../../outside", root.join("var/lib/x")).expect("link");
         let rd = RootDir::open(&root).expect("open");
-        let err = rd.resolve(&root.join("var/lib/x"), Follow::Last).expect_err("escape");
+        let err = rd
+            .resolve(&root.join("var/lib/x"), Follow::Last)
+            .expect_err("escape");
         assert_eq!(err.kind(), ErrorKind::PathEscape);
-        let err = rd.resolve(&root.join("var/../../y"), Follow::Last).expect_err("escape");
+        let err = rd
+            .resolve(&root.join("var/../../y"), Follow::Last)
+            .expect_err("escape");
         assert_eq!(err.kind(), ErrorKind::PathEscape);
-        let err = rd.resolve(Path::new("/etc/passwd"), Follow::Last).expect_err("outside");
+        let err = rd
+            .resolve(Path::new("/etc/passwd"), Follow::Last)
+            .expect_err("outside");
         assert_eq!(err.kind(), ErrorKind::PathEscape);
     }
 
@@ -108,15 +117,28 @@ mod tests {
         let (_dir, root) = tree();
         let rd = RootDir::open(&root).expect("open");
         let fifo = root.join("fifo.crt");
-        let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
         assert!(status.success());
-        let err = rd.resolve(&fifo, Follow::Last).and_then(|p| p.read()).expect_err("fifo");
+        let err = rd
+            .resolve(&fifo, Follow::Last)
+            .and_then(|p| p.read())
+            .expect_err("fifo");
         assert!(err.to_string().contains("FIFO"), "{err}");
         let big = root.join("big.crt");
-        fs::File::create(&big).and_then(|f| f.set_len(MAX_FILE_SIZE + 1)).expect("sparse");
-        let err = rd.resolve(&big, Follow::Last).and_then(|p| p.read()).expect_err("big");
+        fs::File::create(&big)
+            .and_then(|f| f.set_len(MAX_FILE_SIZE + 1))
+            .expect("sparse");
+        let err = rd
+            .resolve(&big, Follow::Last)
+            .and_then(|p| p.read())
+            .expect_err("big");
         assert!(err.to_string().contains("larger than"), "{err}");
-        let missing = rd.resolve(&root.join("nope.crt"), Follow::Last).expect("resolves");
+        let missing = rd
+            .resolve(&root.join("nope.crt"), Follow::Last)
+            .expect("resolves");
         assert!(is_not_found(&missing.read().expect_err("missing")));
     }
 
@@ -126,7 +148,10 @@ mod tests {
         let link = root.join("var/lib/kubelet/pki/kubelet-client-current.pem");
         std::os::unix::fs::symlink("/var/lib/kubelet/pki/gone.pem", &link).expect("link");
         let rd = RootDir::open(&root).expect("open");
-        let err = rd.resolve(&link, Follow::Last).and_then(|p| p.read()).expect_err("dangling");
+        let err = rd
+            .resolve(&link, Follow::Last)
+            .and_then(|p| p.read())
+            .expect_err("dangling");
         assert!(!is_not_found(&err));
         assert!(err.to_string().contains("dangling symlink"), "{err}");
     }

@@ -201,7 +201,11 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
         let dir = RootDir::open(root)?;
         let mut report = plan_and_sign(&dir, options, None)?.0;
         let journal = dir.path().join(txn::STATE_DIR).join(txn::JOURNAL_FILE);
-        if dir.resolve(&journal, Follow::NotLast).and_then(|p| p.lstat()).is_ok_and(|s| s.is_some()) {
+        if dir
+            .resolve(&journal, Follow::NotLast)
+            .and_then(|p| p.lstat())
+            .is_ok_and(|s| s.is_some())
+        {
             report.warnings.push(format!(
                 "an interrupted renewal left {}; a real run rolls it back first (or run kcert recover)",
                 journal.display()
@@ -220,9 +224,13 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
         #[cfg(feature = "test-hooks")]
         hooks: options.hooks.clone(),
     };
-    let outcome = txn::apply(&lock, &written.changes, &written.guards, &txn_options, |staged| {
-        check::staged(staged, &written.checks, now)
-    })?;
+    let outcome = txn::apply(
+        &lock,
+        &written.changes,
+        &written.guards,
+        &txn_options,
+        |staged| check::staged(staged, &written.checks, now),
+    )?;
     report.changed = true;
     report.backups = outcome.backups;
     report.manifest = Some(outcome.manifest);

@@ -251,7 +251,11 @@ pub fn apply(
         manifest: run.backups.dir.path().join(MANIFEST_FILE),
         backup_dir: run.backups.dir.path().to_path_buf(),
         backups: run.backup_paths,
-        replaced: run.planned.iter().map(|p| p.place.path().to_path_buf()).collect(),
+        replaced: run
+            .planned
+            .iter()
+            .map(|p| p.place.path().to_path_buf())
+            .collect(),
         recovered,
     })
 }

@@ -182,19 +182,65 @@ fn unreadable_and_unparsable_files() {
     assert_rest_processed(&inv, &["etcd-peer", "apiserver", "front-proxy-client"]);
 }
 
+const UNPRIVILEGED_ROOT_ENV: &str = "KCERT_UNPRIVILEGED_SCAN_ROOT";
+
+/// Permissions stop reads only for an unprivileged user, so the scan runs in a child process
+/// (this test binary, `--exact unprivileged_scan_child`) as `nobody`, through `setpriv`. As
+/// root, the test arranges that; as anyone else it runs the scan directly.
 #[test]
-fn permission_denied_is_reported_when_permissions_apply() {
+fn permission_denied_is_reported_to_an_unprivileged_scan() {
     use std::os::unix::fs::PermissionsExt;
     let tree = sound_tree();
     let path = tree.path("etc/kubernetes/pki/apiserver-kubelet-client.crt");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    if std::fs::read(&path).is_ok() {
-        // Running as root: permissions do not stop reads; the directory case above covers
-        // unreadable files.
-        eprintln!("skipped: mode 000 is readable by this user (root)");
+    let mut command = if std::fs::read(&path).is_ok() {
+        // Root (or another user who can read mode 000): drop to nobody. The temporary
+        // directories on the way must let nobody in.
+        for dir in tree
+            .root
+            .ancestors()
+            .take_while(|d| d.starts_with(std::env::temp_dir()))
+        {
+            if dir != std::env::temp_dir() {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+                    .expect("chmod dir");
+            }
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(std::env::current_exe().expect("test binary"));
+        c
+    } else {
+        std::process::Command::new(std::env::current_exe().expect("test binary"))
+    };
+    let out = command
+        .args([
+            "--exact",
+            "unprivileged_scan_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(UNPRIVILEGED_ROOT_ENV, &tree.root)
+        .output()
+        .expect("child runs (setpriv is in util-linux)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "the unprivileged scan failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("unprivileged scan checked"), "{stdout}");
+}
+
+/// Not a test on its own: the unprivileged half of the test above.
+#[test]
+fn unprivileged_scan_child() {
+    let Some(root) = std::env::var_os(UNPRIVILEGED_ROOT_ENV) else {
         return;
-    }
-    let inv = tree.scan();
+    };
+    let path = std::path::Path::new(&root).join("etc/kubernetes/pki/apiserver-kubelet-client.crt");
+    assert!(std::fs::read(&path).is_err(), "mode 000 stops this user");
+    let inv = kcertlib::inventory::scan(std::path::Path::new(&root), &options()).expect("scan");
     let e = entry(&inv, "apiserver-kubelet-client");
     assert_eq!(e.status, EntryStatus::Error);
     assert!(
@@ -203,6 +249,7 @@ fn permission_denied_is_reported_when_permissions_apply() {
         e.problems
     );
     assert_rest_processed(&inv, &[]);
+    println!("unprivileged scan checked");
 }
 
 #[test]

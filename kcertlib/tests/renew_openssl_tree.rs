@@ -13,10 +13,10 @@ use renew_support::*;
 
 #[test]
 fn an_openssl_built_kubeadm_node_renews_completely() {
-    if Command::new("faketime").arg("--version").output().is_err() {
-        eprintln!("skipped: faketime is not installed (testing/install-deps.sh installs it)");
-        return;
-    }
+    assert!(
+        Command::new("faketime").arg("--version").output().is_ok(),
+        "faketime is needed (testing/install-deps.sh installs it)"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let root = std::fs::canonicalize(dir.path()).expect("canon");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testing/openssl-tree.sh");

@@ -146,7 +146,10 @@ fn commit_replaces_every_file_and_keeps_a_manifest() {
             rel.display()
         );
         let backup_mode = fs::metadata(backup).expect("meta").mode() & 0o7777;
-        assert_eq!(backup_mode, 0o600, "backups are private whatever the original");
+        assert_eq!(
+            backup_mode, 0o600,
+            "backups are private whatever the original"
+        );
     }
     assert_eq!(
         fs::metadata(&outcome.backup_dir).expect("meta").mode() & 0o777,
@@ -343,7 +346,10 @@ fn rollback_restores_a_committed_transaction() {
     assert_ne!(fingerprint(&root), before);
     let rolled = txn::rollback(&outcome.manifest, None).expect("rollback");
     assert_eq!(rolled.restored.len(), 5);
-    assert!(rolled.rollback_manifest.is_some(), "a rollback is a transaction too");
+    assert!(
+        rolled.rollback_manifest.is_some(),
+        "a rollback is a transaction too"
+    );
     assert_eq!(
         fingerprint(&root),
         before,
@@ -368,7 +374,8 @@ fn explicit_backup_dir_must_be_fresh() {
         backup_dir: Some(backups.clone()),
         ..TxnOptions::default()
     };
-    let outcome = apply_locked(&root, &renewal_changes(&root), &options, accept_all).expect("apply");
+    let outcome =
+        apply_locked(&root, &renewal_changes(&root), &options, accept_all).expect("apply");
     assert_eq!(outcome.manifest, backups.join("manifest.json"));
     let err = apply_locked(&root, &renewal_changes(&root), &options, accept_all)
         .expect_err("reused backup dir");

@@ -193,10 +193,7 @@ fn killed_between_renames_is_recovered_by_the_next_apply() {
         );
     }
     assert!(staged_leftovers(&root).is_empty());
-    assert_eq!(
-        load_journal(&outcome.manifest).state,
-        TxnState::Committed
-    );
+    assert_eq!(load_journal(&outcome.manifest).state, TxnState::Committed);
 }
 
 #[test]

@@ -46,8 +46,7 @@ fn injected_failure_between_renames_restores_every_original() {
         let before = fingerprint(&root);
         let mut options = TxnOptions::default();
         options.hooks.set_fail_after_renames(after);
-        let err = apply_locked(&root, &changes(&root), &options, |_| Ok(()))
-            .expect_err("injected");
+        let err = apply_locked(&root, &changes(&root), &options, |_| Ok(())).expect_err("injected");
         assert_eq!(err.kind(), ErrorKind::Transaction);
         assert!(err.to_string().contains("`renaming`"), "{err}");
         assert!(err.to_string().contains("were restored"), "{err}");
@@ -111,7 +110,11 @@ fn a_file_changed_between_plan_and_commit_stops_the_renewal() {
             .filter(|e| e.name != "kubelet-serving")
             .all(|e| e.status == EntryStatus::Expired),
         "{:?}",
-        inventory.entries.iter().map(|e| (&e.name, e.status)).collect::<Vec<_>>()
+        inventory
+            .entries
+            .iter()
+            .map(|e| (&e.name, e.status))
+            .collect::<Vec<_>>()
     );
     let admin = fs::read_to_string(root.join("etc/kubernetes/admin.conf")).expect("read");
     assert!(admin.ends_with("# edited by someone else\n"));

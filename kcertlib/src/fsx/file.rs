@@ -113,13 +113,10 @@ impl InRoot {
         if let Some(stat) = self.lstat()? {
             self.require_regular(&stat)?;
         }
-        let flags = OFlags::RDONLY
-            | OFlags::NOFOLLOW
-            | OFlags::NONBLOCK
-            | OFlags::NOCTTY
-            | OFlags::CLOEXEC;
-        let fd = openat(&*self.dir, self.name.as_os_str(), flags, Mode::empty()).map_err(|e| {
-            match (e, self.via()) {
+        let flags =
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let fd = openat(&*self.dir, self.name.as_os_str(), flags, Mode::empty()).map_err(
+            |e| match (e, self.via()) {
                 (Errno::LOOP, _) => Error::new(ErrorKind::Io, "is a symlink, not the file itself")
                     .with_path(&self.path),
                 (Errno::NOENT, Some((link, target))) => Error::new(
@@ -131,9 +128,10 @@ impl InRoot {
                     ),
                 ),
                 _ => Error::io("opening", &self.path, e.into()),
-            }
-        })?;
-        let stat = rustix::fs::fstat(&fd).map_err(|e| Error::io("reading", &self.path, e.into()))?;
+            },
+        )?;
+        let stat =
+            rustix::fs::fstat(&fd).map_err(|e| Error::io("reading", &self.path, e.into()))?;
         self.require_regular(&stat)?;
         let size = u64::try_from(stat.st_size).unwrap_or(0);
         if size > MAX_FILE_SIZE {

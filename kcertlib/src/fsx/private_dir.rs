@@ -33,7 +33,11 @@ pub fn effective_uid() -> u32 {
 pub fn check_owned(stat: &Stat, kind: FileType, path: &Path, what: &str) -> Result<()> {
     let found = FileType::from_raw_mode(stat.st_mode);
     let problem = if found != kind {
-        Some(format!("is not a {} ({})", kind_name(kind), kind_name(found)))
+        Some(format!(
+            "is not a {} ({})",
+            kind_name(kind),
+            kind_name(found)
+        ))
     } else if stat.st_uid != effective_uid() {
         Some(format!(
             "is owned by uid {}, not by the user running kcert (uid {})",
@@ -160,7 +164,12 @@ pub fn open_external_dir(path: &Path, what: &str) -> Result<RootDir> {
 ///
 /// # Errors
 /// `Untrusted` for a symlink or a file that fails the check; `Io` otherwise.
-pub fn open_owned_file(dir: &RootDir, name: &str, write: bool, what: &str) -> Result<Option<OwnedFd>> {
+pub fn open_owned_file(
+    dir: &RootDir,
+    name: &str,
+    write: bool,
+    what: &str,
+) -> Result<Option<OwnedFd>> {
     let path = dir.path().join(name);
     let access = if write { OFlags::RDWR } else { OFlags::RDONLY };
     let flags = access | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
@@ -198,18 +207,17 @@ pub fn create_owned_file(dir: &RootDir, name: &str, what: &str) -> Result<Option
     }
 }
 
-fn open_checked_dir(
-    parent: &OwnedFd,
-    name: &OsStr,
-    path: &Path,
-    what: &str,
-) -> Result<RootDir> {
+fn open_checked_dir(parent: &OwnedFd, name: &OsStr, path: &Path, what: &str) -> Result<RootDir> {
     let fd = openat(parent, name, dir_flags(), Mode::empty()).map_err(|e| match e {
         Errno::LOOP | Errno::NOTDIR => Error::new(
             ErrorKind::Untrusted,
             format!(
                 "kcert's {what} is {}; refusing to use it. Move it aside after checking it",
-                if e == Errno::LOOP { "a symlink" } else { "not a directory" }
+                if e == Errno::LOOP {
+                    "a symlink"
+                } else {
+                    "not a directory"
+                }
             ),
         )
         .with_path(path),
@@ -220,7 +228,8 @@ fn open_checked_dir(
 }
 
 fn check_fd(fd: &OwnedFd, kind: FileType, path: &Path, what: &str) -> Result<()> {
-    let stat = rustix::fs::fstat(fd).map_err(|e| Error::io("reading metadata of", path, e.into()))?;
+    let stat =
+        rustix::fs::fstat(fd).map_err(|e| Error::io("reading metadata of", path, e.into()))?;
     check_owned(&stat, kind, path, what)
 }
 

@@ -340,8 +340,13 @@ impl InRoot {
     /// # Errors
     /// `Io` when it is missing, not a directory or a symlink.
     pub fn open_dir(&self) -> Result<OwnedFd> {
-        openat(&*self.dir, self.name.as_os_str(), path_flags(), Mode::empty())
-            .map_err(|e| Error::io("opening directory", &self.path, e.into()))
+        openat(
+            &*self.dir,
+            self.name.as_os_str(),
+            path_flags(),
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io("opening directory", &self.path, e.into()))
     }
 }
 
@@ -365,7 +370,9 @@ fn remove_entry(dir: &OwnedFd, name: &OsStr, shown: &Path, depth: usize) -> Resu
     };
     if FileType::from_raw_mode(stat.st_mode) == FileType::Directory {
         if depth > MAX_REMOVE_DEPTH {
-            return Err(Error::new(ErrorKind::Io, "directory tree too deep to remove").with_path(shown));
+            return Err(
+                Error::new(ErrorKind::Io, "directory tree too deep to remove").with_path(shown),
+            );
         }
         let sub = openat(dir, name, dir_flags(), Mode::empty())
             .map_err(|e| Error::io("opening directory", shown, e.into()))?;

@@ -184,9 +184,7 @@ fn read_certificates(
     location: &Location,
 ) -> Result<Vec<Certificate>, ReadFailure> {
     let (bytes, what) = match location {
-        Location::File(p) | Location::Combined(p) => {
-            (context.read(p)?, p.display().to_string())
-        }
+        Location::File(p) | Location::Combined(p) => (context.read(p)?, p.display().to_string()),
         Location::KubeconfigEmbedded { kubeconfig, user } => {
             let data = embedded(context, kubeconfig, user, |u| {
                 u.client_certificate_data.clone()

@@ -307,7 +307,12 @@ impl Editor<'_> {
     }
 
     /// Reads a kept key file, checks it matches the renewed certificate, and guards its bytes.
-    fn guard_key(&mut self, path: &Path, entry: &str, cert: &crate::cert::Certificate) -> Result<()> {
+    fn guard_key(
+        &mut self,
+        path: &Path,
+        entry: &str,
+        cert: &crate::cert::Certificate,
+    ) -> Result<()> {
         let bytes = zeroize::Zeroizing::new(files::read(self.root, path)?);
         let key = PrivateKey::load(&bytes).at_path(path)?;
         if !key.matches(cert) {

@@ -151,7 +151,11 @@ pub(super) fn write_copies(dir: &RootDir, copies: &[(PathBuf, &[u8])]) -> Result
 ///
 /// # Errors
 /// `Untrusted` for a copy that is not kcertlib's; `Transaction` when its hash differs.
-pub(super) fn read_copy(dir: &RootDir, relative: &Path, sha256: &str) -> Result<Zeroizing<Vec<u8>>> {
+pub(super) fn read_copy(
+    dir: &RootDir,
+    relative: &Path,
+    sha256: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
     let place = dir.resolve(&backup_path(relative), Follow::NotLast)?;
     let (bytes, stat) = place.read_with_stat()?;
     let bytes = Zeroizing::new(bytes);

@@ -170,7 +170,9 @@ impl Journal {
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(&format!("reading {what}"), &path, e))?;
         if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(Error::new(ErrorKind::Transaction, format!("{what} is too large")).with_path(&path));
+            return Err(
+                Error::new(ErrorKind::Transaction, format!("{what} is too large")).with_path(&path),
+            );
         }
         let journal = Journal::from_json(&bytes).map_err(|e| e.with_path(&path))?;
         journal.validate(root).map_err(|e| e.with_path(&path))?;

@@ -62,8 +62,9 @@ pub fn recover_locked(lock: &RootLock) -> Result<Option<Recovery>> {
     };
     let backups = backup::open_existing(root, &journal.backup_dir);
     let manifest = match &backups {
-        Ok(dir) => Journal::read(dir, MANIFEST_FILE, root, "manifest")?
-            .filter(|m| m.id == journal.id),
+        Ok(dir) => {
+            Journal::read(dir, MANIFEST_FILE, root, "manifest")?.filter(|m| m.id == journal.id)
+        }
         Err(_) => None,
     };
     let manifest_state = manifest.as_ref().map(|m| m.state);
@@ -102,9 +103,7 @@ pub fn recover_locked(lock: &RootLock) -> Result<Option<Recovery>> {
     }
     for record in &journal.files {
         if remove_staged(root, &journal.id, record)? {
-            recovery
-                .removed_temps
-                .push(root.path().join(&record.path));
+            recovery.removed_temps.push(root.path().join(&record.path));
         }
     }
     let place = state.resolve(Path::new(JOURNAL_FILE), Follow::NotLast)?;

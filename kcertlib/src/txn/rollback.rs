@@ -72,9 +72,10 @@ pub fn rollback_locked(lock: &RootLock, manifest: &Path) -> Result<Rollback> {
     };
     let _ = name;
     let backups = backup::open_existing(root, dir)?;
-    let mut journal = Journal::read(&backups, MANIFEST_FILE, root, "manifest")?.ok_or_else(|| {
-        Error::new(ErrorKind::InvalidArgument, "no such manifest").with_path(manifest)
-    })?;
+    let mut journal =
+        Journal::read(&backups, MANIFEST_FILE, root, "manifest")?.ok_or_else(|| {
+            Error::new(ErrorKind::InvalidArgument, "no such manifest").with_path(manifest)
+        })?;
     if journal.backup_dir != backups.path() {
         return Err(Error::new(
             ErrorKind::Transaction,
