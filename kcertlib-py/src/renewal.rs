@@ -83,9 +83,19 @@ pub(crate) fn renew(
 }
 
 /// Restores the files a renewal replaced, from the manifest it wrote (`RenewalReport.manifest`).
+/// `root` names the renewed tree when the manifest is outside its default place (a renewal
+/// made with `backup_dir`).
 #[pyfunction]
-pub(crate) fn rollback(py: Python<'_>, manifest: PathBuf) -> PyResult<PyRollbackReport> {
-    let report = without_gil(py, move || kcertlib::renew::rollback(&manifest))?;
+#[pyo3(signature = (manifest, *, root=None))]
+pub(crate) fn rollback(
+    py: Python<'_>,
+    manifest: PathBuf,
+    root: Option<PathBuf>,
+) -> PyResult<PyRollbackReport> {
+    let report = without_gil(py, move || match &root {
+        Some(root) => kcertlib::renew::rollback_in(root, &manifest),
+        None => kcertlib::renew::rollback(&manifest),
+    })?;
     Ok(PyRollbackReport { inner: report })
 }
 
@@ -318,10 +328,20 @@ impl PyRollbackReport {
         paths(&self.inner.restored)
     }
 
-    /// Things to know (files changed since the renewal and overwritten, ...).
+    /// Things to know (an interrupted renewal rolled back first, ...).
     #[getter]
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings.clone()
+    }
+
+    /// The rollback's own manifest (a rollback is a transaction too), or `None` when there was
+    /// nothing to restore.
+    #[getter]
+    fn manifest(&self) -> Option<String> {
+        self.inner
+            .manifest
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
     }
 
     /// The report as JSON.

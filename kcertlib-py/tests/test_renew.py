@@ -144,8 +144,16 @@ def test_rollback_restores_every_byte(expired_kubeadm: Path):
     digest = tree_digest(expired_kubeadm)
     report = kcert.renew(expired_kubeadm, backup_dir=expired_kubeadm.parent / f"{expired_kubeadm.name}-backup")
     assert report.manifest is not None and report.manifest.startswith(str(expired_kubeadm.parent))
-    rolled = kcert.rollback(report.manifest)
+    # The manifest lies outside the tree, so the tree must be named (it is checked against the
+    # root the manifest records).
+    with pytest.raises(kcert.InvalidArgumentError) as info:
+        kcert.rollback(report.manifest)
+    assert "say which root" in str(info.value)
+    with pytest.raises(kcert.TransactionError):
+        kcert.rollback(report.manifest, root=expired_kubeadm.parent)
+    rolled = kcert.rollback(report.manifest, root=expired_kubeadm)
     assert rolled.restored and rolled.to_dict()["restored"] == rolled.restored
+    assert rolled.manifest is not None
     restored = tree_digest(expired_kubeadm)
     assert {k: v for k, v in restored.items() if not k.startswith("var/lib/kcert")} == {
         k: v for k, v in digest.items() if not k.startswith("var/lib/kcert")

@@ -18,6 +18,8 @@ from kcert._errors import KubeconfigError as KubeconfigError
 from kcert._errors import LayoutError as LayoutError
 from kcert._errors import LockedError as LockedError
 from kcert._errors import PanicError as PanicError
+from kcert._errors import ConflictError as ConflictError
+from kcert._errors import UntrustedError as UntrustedError
 from kcert._errors import PathEscapeError as PathEscapeError
 from kcert._errors import PemError as PemError
 from kcert._errors import TransactionError as TransactionError
@@ -59,6 +61,8 @@ __all__ = [
     "LayoutError",
     "LockedError",
     "PanicError",
+    "ConflictError",
+    "UntrustedError",
     "PathEscapeError",
     "PemError",
     "PrivateKey",

@@ -188,6 +188,21 @@ class PanicError(KcertError):
     kind = "panic"
 
 
+class ConflictError(KcertError):
+    """A file changed between kcert reading it and replacing it; nothing was replaced."""
+
+    code = 20
+    kind = "conflict"
+
+
+class UntrustedError(KcertError):
+    """A file kcert must trust (its lock, journal, manifest, state or backup directory) is a
+    symlink, a special file, another user's, or writable by others."""
+
+    code = 21
+    kind = "untrusted"
+
+
 _BY_CODE: Dict[int, Type[KcertError]] = {
     cls.code: cls
     for cls in (
@@ -210,6 +225,8 @@ _BY_CODE: Dict[int, Type[KcertError]] = {
         CryptoError,
         PathEscapeError,
         PanicError,
+        ConflictError,
+        UntrustedError,
     )
 }
 

@@ -427,7 +427,11 @@ class RollbackReport:
         """Paths put back (or removed, when the renewal had created them)."""
     @property
     def warnings(self) -> List[str]:
-        """Things to know (files changed since the renewal and overwritten, ...)."""
+        """Things to know (an interrupted renewal rolled back first, ...)."""
+    @property
+    def manifest(self) -> Optional[str]:
+        """The rollback's own manifest (a rollback is a transaction too), or ``None`` when
+        there was nothing to restore."""
     def to_json(self) -> str:
         """The report as JSON."""
     def to_dict(self) -> Dict[str, Any]:
@@ -464,8 +468,15 @@ def renew(
     Entries that cannot be renewed are reported in :attr:`RenewalReport.skipped`.
     """
 
-def rollback(manifest: Union[str, "os.PathLike[str]"]) -> RollbackReport:
-    """Restores the files a renewal replaced, from its manifest (:attr:`RenewalReport.manifest`).
+def rollback(
+    manifest: Union[str, "os.PathLike[str]"],
+    *,
+    root: Optional[Union[str, "os.PathLike[str]"]] = None,
+) -> RollbackReport:
+    """Restores the files a renewal replaced, from its manifest (:attr:`RenewalReport.manifest`),
+    as one transaction: every file or none. ``root`` names the renewed tree when the manifest is
+    outside its default place (a renewal made with ``backup_dir``). Raises
+    :class:`ConflictError` when a file changed since the renewal (nothing is restored then).
     Runs with the GIL released."""
 
 def _build_fixture(
