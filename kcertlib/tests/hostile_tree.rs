@@ -100,6 +100,7 @@ fn retarget_or_fail(v: &mut Value, h: &Hostile, field: Field, victim: &Path, for
 #[test]
 fn planted_journal_staged_outside_root_is_not_deleted() {
     for form in Form::ABSOLUTE_FORMS {
+        variant(format!("{form:?}"));
         planted_journal_case(|h, v| {
             retarget_or_fail(v, h, Field::Staged, &h.canary_at(ROOT_OWNED), form);
         });
@@ -109,6 +110,7 @@ fn planted_journal_staged_outside_root_is_not_deleted() {
 #[test]
 fn planted_journal_path_outside_root_is_not_overwritten() {
     for form in Form::ABSOLUTE_FORMS {
+        variant(format!("{form:?}"));
         planted_journal_case(|h, v| {
             // Its "new" hash is set to the victim's, so the victim looks like what the
             // interrupted transaction wrote and a naive recovery "puts the original back".
@@ -120,6 +122,7 @@ fn planted_journal_path_outside_root_is_not_overwritten() {
 #[test]
 fn planted_journal_backup_and_manifest_outside_root_are_not_written() {
     for form in Form::ABSOLUTE_FORMS {
+        variant(format!("{form:?}"));
         planted_journal_case(|h, v| {
             retarget_or_fail(v, h, Field::Backup, &h.canary_at(INNER), form);
             retarget_or_fail(v, h, Field::BackupDir, &h.canary_at(DIR), form);
@@ -131,6 +134,7 @@ fn planted_journal_backup_and_manifest_outside_root_are_not_written() {
 #[test]
 fn planted_journal_cannot_create_set_id_files() {
     for mode in [0o4755, 0o6755] {
+        variant(format!("mode {mode:o}"));
         let mut h = Hostile::kubeadm();
         let genuine = h.genuine_journal();
         // A nobody-owned helper in the tree and a payload the attacker wants installed.
@@ -205,7 +209,13 @@ fn planted_journal_of_another_root_is_refused() {
     set_state(&mut v, "prepared");
     // Claims TMP as its root, where the canary is "inside".
     let tmp = h.tmp.clone();
-    retarget_or_fail(&mut v, &h, Field::Staged, &h.canary_at(ROOT_OWNED), Form::Absolute);
+    retarget_or_fail(
+        &mut v,
+        &h,
+        Field::Staged,
+        &h.canary_at(ROOT_OWNED),
+        Form::Absolute,
+    );
     retarget_or_fail(&mut v, &h, Field::Path, &h.canary_at(TOOL), Form::Absolute);
     retarget_or_fail(&mut v, &h, Field::Root, &tmp, Form::Absolute);
     genuine.plant(&h, &v);
@@ -289,6 +299,7 @@ fn tampered_rollback_case(tamper: impl Fn(&Hostile, &mut Value), must_refuse: bo
 #[test]
 fn tampered_rollback_manifest_cannot_write_outside_root() {
     for form in Form::ABSOLUTE_FORMS {
+        variant(format!("{form:?}"));
         tampered_rollback_case(
             |h, v| retarget_or_fail(v, h, Field::Path, &h.canary_at(TOOL), form),
             true,
@@ -299,6 +310,7 @@ fn tampered_rollback_manifest_cannot_write_outside_root() {
 #[test]
 fn tampered_rollback_manifest_cannot_restore_outside_files_into_the_tree() {
     for form in Form::ABSOLUTE_FORMS {
+        variant(format!("{form:?}"));
         // Backups named as a canary file whose hash the manifest gives: a naive rollback copies
         // the outside file into the tree (disclosure into a tree its owner reads).
         tampered_rollback_case(
@@ -311,6 +323,7 @@ fn tampered_rollback_manifest_cannot_restore_outside_files_into_the_tree() {
 #[test]
 fn tampered_rollback_manifest_cannot_set_set_id_modes_or_owners() {
     for mode in [0o4755u32, 0o6755] {
+        variant(format!("mode {mode:o}"));
         tampered_rollback_case(
             move |_, v| {
                 let mut touched = 0;
@@ -388,6 +401,7 @@ fn tampered_rollback_manifest_with_root_at_slash_is_refused() {
 #[test]
 fn lock_symlink_to_outside_file_is_not_followed() {
     for relative in [false, true] {
+        variant(if relative { "relative" } else { "absolute" });
         let mut h = Hostile::kubeadm();
         let target = if relative {
             h.canary_relative_from("var/lib/kcert", ROOT_OWNED)
@@ -404,6 +418,7 @@ fn lock_symlink_to_outside_file_is_not_followed() {
 #[test]
 fn dangling_lock_symlink_target_is_not_created() {
     for relative in [false, true] {
+        variant(if relative { "relative" } else { "absolute" });
         let mut h = Hostile::kubeadm();
         let target = if relative {
             h.canary_relative_from("var/lib/kcert", "created-by-kcert")
@@ -430,12 +445,23 @@ fn lock_symlink_to_outside_directory_is_not_followed() {
 fn journal_symlink_to_outside_file_is_not_followed() {
     // To a plain file, and to an outside copy of a tampered journal.
     for tampered in [false, true] {
+        variant(if tampered {
+            "to an outside copy of a tampered journal"
+        } else {
+            "to an outside plain file"
+        });
         let mut h = Hostile::kubeadm();
         let target = if tampered {
             let genuine = h.genuine_journal();
             let mut v = genuine.value.clone();
             set_state(&mut v, "prepared");
-            retarget_or_fail(&mut v, &h, Field::Staged, &h.canary_at(ROOT_OWNED), Form::Absolute);
+            retarget_or_fail(
+                &mut v,
+                &h,
+                Field::Staged,
+                &h.canary_at(ROOT_OWNED),
+                Form::Absolute,
+            );
             let copy = h.canary_at("journal-copy.json");
             write_file(&copy, &serde_json::to_vec_pretty(&v).expect("json"), 0o600);
             copy
@@ -452,6 +478,7 @@ fn journal_symlink_to_outside_file_is_not_followed() {
 #[test]
 fn state_dir_symlink_to_outside_directory_is_not_followed() {
     for relative in [false, true] {
+        variant(if relative { "relative" } else { "absolute" });
         let mut h = Hostile::kubeadm();
         let target = if relative {
             h.canary_relative_from("var/lib", EMPTY_DIR)
@@ -550,6 +577,7 @@ fn backups_dir_owned_by_nobody_is_not_trusted() {
 #[test]
 fn backups_dir_symlink_to_outside_directory_is_not_followed() {
     for relative in [false, true] {
+        variant(if relative { "relative" } else { "absolute" });
         let mut h = Hostile::kubeadm();
         let target = if relative {
             h.canary_relative_from("var/lib/kcert", EMPTY_DIR)
@@ -700,6 +728,7 @@ fn hard_link_to_outside_file_is_not_written_through() {
 #[test]
 fn pki_subdir_symlink_out_of_root_is_not_followed() {
     for relative in [false, true] {
+        variant(if relative { "relative" } else { "absolute" });
         let mut h = Hostile::kubeadm();
         // The whole etcd PKI moves out of the root; the tree keeps a link to it.
         fs::rename(h.at("etc/kubernetes/pki/etcd"), h.canary_at("etcd")).expect("move");
@@ -940,8 +969,9 @@ fn sparse_1gib_certificate_is_refused_without_reading_it_all() {
 // ---------------------------------------------------------------------------------------------
 // 8. Hostile YAML
 
-fn yaml_case(texts: &[String]) {
-    for text in texts {
+fn yaml_case(texts: &[(&str, String)]) {
+    for (label, text) in texts {
+        variant(label);
         let mut h = Hostile::kubeadm();
         write_file(&h.at("etc/kubernetes/admin.conf"), text.as_bytes(), 0o600);
         h.seal();
@@ -968,7 +998,9 @@ fn yaml_case(texts: &[String]) {
 #[test]
 fn yaml_alias_bomb_in_kubeconfig_is_contained() {
     let mut text = String::from("apiVersion: v1\nkind: Config\n");
-    text.push_str("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    text.push_str(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for pair in names.windows(2) {
         let refs = vec![format!("*{}", pair[0]); 9].join(",");
@@ -979,7 +1011,7 @@ fn yaml_alias_bomb_in_kubeconfig_is_contained() {
          client-key-data: *i\n",
     );
     text.push_str("current-context: x\ncontexts: *i\nclusters: *i\n");
-    yaml_case(&[text]);
+    yaml_case(&[("alias bomb", text)]);
 }
 
 #[test]
@@ -988,8 +1020,15 @@ fn deeply_nested_yaml_in_kubeconfig_does_not_overflow_the_stack() {
     let header = "apiVersion: v1\nkind: Config\nusers: ";
     let flow_seq = format!("{header}{}\n", "[".repeat(depth));
     let flow_map = format!("{header}{}\n", "{a: ".repeat(depth));
-    let block_seq = format!("apiVersion: v1\nkind: Config\nusers:\n{}x\n", "- ".repeat(depth));
-    yaml_case(&[flow_seq, flow_map, block_seq]);
+    let block_seq = format!(
+        "apiVersion: v1\nkind: Config\nusers:\n{}x\n",
+        "- ".repeat(depth)
+    );
+    yaml_case(&[
+        ("100k nested flow sequences", flow_seq),
+        ("100k nested flow mappings", flow_map),
+        ("100k nested block sequences", block_seq),
+    ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1000,6 +1039,7 @@ fn two_renewals_racing_on_one_root_commit_one_at_a_time() {
     let mut h = Hostile::kubeadm();
     h.seal();
     for round in 0..3 {
+        variant(format!("round {round}"));
         let root = h.root.clone();
         let (a, b) = bounded("two racing renewals", &[], move || {
             let barrier = Arc::new(Barrier::new(2));
@@ -1118,6 +1158,7 @@ fn no_written_file_is_more_permissive_than_the_one_it_replaces() {
         ..Expect::default()
     };
     for rotate_keys in [false, true] {
+        variant(format!("rotate_keys {rotate_keys}"));
         let pre = snapshot_tree(&h.root);
         let out = h.renew_with(
             RenewSpec {

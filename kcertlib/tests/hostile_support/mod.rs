@@ -72,6 +72,11 @@ pub fn require_root() {
     );
 }
 
+/// Says which variant of a case runs; libtest shows it with a failing case's output.
+pub fn variant(what: impl std::fmt::Display) {
+    println!("variant: {what}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots
 
@@ -198,7 +203,12 @@ fn walk(base: &Path, dir: &Path, skip: &dyn Fn(&Path) -> bool, out: &mut Snapsho
 /// The tree without kcert's state directory (`var/lib/kcert`, whatever it is).
 pub fn snapshot_tree(root: &Path) -> Snapshot {
     let mut out = Snapshot::new();
-    walk(root, root, &|rel| rel.starts_with("var/lib/kcert"), &mut out);
+    walk(
+        root,
+        root,
+        &|rel| rel.starts_with("var/lib/kcert"),
+        &mut out,
+    );
     out
 }
 
@@ -603,7 +613,10 @@ fn run_in_child(root: &Path, op: &Op, cwd: &Path, private_var_lib: bool) -> Outc
     };
     let out = stdout.join().unwrap_or_default();
     let err = stderr.join().unwrap_or_default();
-    let line = out.lines().find_map(|l| l.strip_prefix(OUTCOME_MARK));
+    // libtest may print "test child_process_entry ... " on the same line first.
+    let line = out
+        .lines()
+        .find_map(|l| l.find(OUTCOME_MARK).map(|at| &l[at + OUTCOME_MARK.len()..]));
     match line {
         Some(json) if status.success() => serde_json::from_str(json).expect("outcome json"),
         _ => {
@@ -819,7 +832,7 @@ pub struct Clean {
 }
 
 /// What a case expects of the operations on its tree.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Expect {
     /// A refusing operation's message must contain one of these (the offending files).
     pub names: &'static [&'static str],
@@ -831,18 +844,6 @@ pub struct Expect {
     pub may_change: &'static [&'static str],
     /// Root-relative prefixes under which new files may appear (an explicit backup dir).
     pub may_create: &'static [&'static str],
-}
-
-impl Default for Expect {
-    fn default() -> Self {
-        Expect {
-            names: &[],
-            exempt: &[],
-            must_commit: false,
-            may_change: &[],
-            may_create: &[],
-        }
-    }
 }
 
 impl Expect {
@@ -1041,10 +1042,7 @@ impl Hostile {
                     .is_some_and(|n| n.contains(".kcert-"))
             })
             .collect();
-        assert!(
-            left.is_empty(),
-            "after {after}: staged leftovers: {left:?}"
-        );
+        assert!(left.is_empty(), "after {after}: staged leftovers: {left:?}");
     }
 
     fn assert_error_names(&self, out: &Outcome, exp: &Expect) {
@@ -1223,8 +1221,8 @@ impl Hostile {
             if new.loose() == old.loose() {
                 continue;
             }
-            let allowed = reported.contains(path)
-                || exp.may_change.iter().any(|p| Path::new(p) == path);
+            let allowed =
+                reported.contains(path) || exp.may_change.iter().any(|p| Path::new(p) == path);
             if !allowed {
                 wrong.push(format!(
                     "changed {} but the report does not name it: {} -> {}",
@@ -1241,7 +1239,9 @@ impl Hostile {
                     new.kind
                 ));
             }
-            if new.kind != "link" && (new.mode & !old.mode != 0 || (new.uid, new.gid) != (old.uid, old.gid)) {
+            if new.kind != "link"
+                && (new.mode & !old.mode != 0 || (new.uid, new.gid) != (old.uid, old.gid))
+            {
                 wrong.push(format!(
                     "{}: written more permissive or with another owner: mode {:o} uid {} gid {} \
                      -> mode {:o} uid {} gid {}",
@@ -1346,7 +1346,9 @@ impl Hostile {
         let state = self.at("var/lib/kcert");
         fs::create_dir_all(&state).expect("mkdir state");
         copy_all(&copy_root.join("var/lib/kcert/backups"), &state);
-        let manifest = self.root.join(manifest.strip_prefix(&copy_root).expect("in copy"));
+        let manifest = self
+            .root
+            .join(manifest.strip_prefix(&copy_root).expect("in copy"));
         assert!(manifest.exists());
         Genuine { value, manifest }
     }
@@ -1379,7 +1381,11 @@ impl Hostile {
         for (rel, node) in listing(dir) {
             let want = if node.kind == "dir" { 0o700 } else { 0o600 };
             if node.mode != want || node.uid != 0 || node.kind == "link" {
-                wrong.push(format!("{}: {} (want mode {want:o})", rel.display(), node.loose()));
+                wrong.push(format!(
+                    "{}: {} (want mode {want:o})",
+                    rel.display(),
+                    node.loose()
+                ));
             }
         }
         assert!(
@@ -1526,9 +1532,7 @@ pub fn retarget(v: &mut Value, root: &Path, field: Field, victim: &Path, form: F
         Field::Root => victim.display().to_string(),
         _ => form.spell(root, victim),
     };
-    let victim_sha = fs::read(victim)
-        .map(|b| sha256_of(&b))
-        .unwrap_or_default();
+    let victim_sha = fs::read(victim).map(|b| sha256_of(&b)).unwrap_or_default();
     let mut count = 0;
     retarget_in(v, root, field, &spelled, &victim_sha, &mut count);
     count
@@ -1690,9 +1694,7 @@ pub fn forge_records(v: &mut Value, root: &Path, forged: &[Forged]) -> usize {
             let lower = k.to_ascii_lowercase();
             match (field_of(k), &*child) {
                 (Some(Field::Path), Value::String(_)) => *child = Value::String(target.clone()),
-                (Some(Field::Backup), Value::String(_)) => {
-                    *child = Value::String(payload.clone())
-                }
+                (Some(Field::Backup), Value::String(_)) => *child = Value::String(payload.clone()),
                 _ if lower.contains("sha") && child.is_string() => {
                     let sha = if lower.contains("new") {
                         &target_sha
