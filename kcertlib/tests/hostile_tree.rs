@@ -500,8 +500,8 @@ fn assert_private_dir_after_commit(h: &Hostile, out: &Outcome, rel: &str) {
     let meta = fs::symlink_metadata(h.at(rel)).expect("dir still there");
     assert!(
         meta.uid() == 0 && meta.mode() & 0o022 == 0,
-        "{} renewed through {rel} (mode {:o}, uid {}), which others can write, and left it so: \
-         they can swap the lock, journal or backups under it",
+        "{} renewed through {rel} (mode {:o}, uid {}), which someone other than root owns or \
+         can write, and left it so: they can swap the lock, journal or backups under it",
         out.op,
         meta.mode() & 0o7777,
         meta.uid()
@@ -613,6 +613,45 @@ fn explicit_backup_dir_through_a_symlink_is_not_followed() {
     );
     if let (true, Some(manifest)) = (out.changed, &out.manifest) {
         h.rollback(manifest, &pre, &exp);
+    }
+}
+
+#[test]
+fn explicit_backup_dir_world_writable_or_owned_by_nobody_is_not_trusted() {
+    for owned_by_nobody in [false, true] {
+        variant(if owned_by_nobody {
+            "owned by nobody"
+        } else {
+            "world-writable"
+        });
+        let mut h = Hostile::kubeadm();
+        // Pre-created, empty, so the option accepts it.
+        let backup_dir = h.at("var/backups/kcert-explicit");
+        fs::create_dir_all(&backup_dir).expect("mkdir");
+        if owned_by_nobody {
+            chown(&backup_dir, NOBODY, NOBODY);
+        } else {
+            chmod(&backup_dir, 0o777);
+        }
+        h.seal();
+        let exp = Expect {
+            names: &["kcert-explicit"],
+            may_create: &["var/backups/kcert-explicit"],
+            ..Expect::default()
+        };
+        let pre = snapshot_tree(&h.root);
+        let out = h.renew_with(
+            RenewSpec {
+                backup_dir: Some(backup_dir),
+                ..RenewSpec::default()
+            },
+            &exp,
+        );
+        if let (true, Some(manifest)) = (out.changed, &out.manifest) {
+            // Keys were copied in there: it must be root's and private by now.
+            h.assert_backups_private(manifest);
+            h.rollback(manifest, &pre, &exp);
+        }
     }
 }
 

@@ -219,10 +219,10 @@ pub fn snapshot_tree_all(root: &Path) -> Snapshot {
     out
 }
 
-/// Everything in `tmp` except the `root/` subtree, `tmp` itself included (as "").
+/// Everything in `tmp` except the `root/` subtree, `tmp` itself included (as "TMP").
 fn snapshot_outside(tmp: &Path) -> Snapshot {
     let mut out = Snapshot::new();
-    out.insert(PathBuf::new(), Node::of(tmp));
+    out.insert(PathBuf::from("TMP"), Node::of(tmp));
     walk(tmp, tmp, &|rel| rel.starts_with("root"), &mut out);
     out
 }
