@@ -66,7 +66,8 @@ pub struct RenewOptions {
     pub threads: Threads,
     /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
     #[cfg(feature = "test-hooks")]
-    pub(crate) hooks: crate::testing::TestHooks,
+    #[doc(hidden)]
+    pub hooks: crate::testing::TestHooks,
 }
 
 impl Default for RenewOptions {

@@ -6,7 +6,6 @@
 //!
 //! `cargo test -p kcertlib --release --features test-hooks --test hostile_races`
 
-
 mod hostile_support;
 
 use std::fs;

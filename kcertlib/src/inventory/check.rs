@@ -168,11 +168,17 @@ fn load(context: &Context, spec: &EntrySpec, now: Timestamp, warn_within: Durati
         }
         Err(ReadFailure::Missing) => {
             loaded.status = EntryStatus::Missing;
-            if loaded.spec.presence == Presence::Required {
-                problems.push(format!("{}: missing", describe(&loaded.spec.cert)));
+            if loaded.spec.presence == Presence::Required || loaded.spec.referenced_by.is_some() {
+                problems.push(format!(
+                    "{}: missing{}",
+                    describe(&loaded.spec.cert),
+                    referenced_by(&loaded.spec)
+                ));
             }
         }
-        Err(ReadFailure::Unreadable(why)) => problems.push(why),
+        Err(ReadFailure::Unreadable(why)) => {
+            problems.push(format!("{why}{}", referenced_by(&loaded.spec)))
+        }
     }
     loaded.problems = problems;
     loaded
@@ -529,6 +535,14 @@ fn key_path(spec: &EntrySpec) -> String {
 }
 
 /// A location as problems name it: the file, and the kubeconfig user for embedded data.
+/// ` (referenced by <kubeconfig>)` for a location that came from a kubeconfig's reference.
+fn referenced_by(spec: &EntrySpec) -> String {
+    match &spec.referenced_by {
+        Some(kubeconfig) => format!(" (referenced by {})", kubeconfig.display()),
+        None => String::new(),
+    }
+}
+
 fn describe(location: &Location) -> String {
     location.to_string()
 }

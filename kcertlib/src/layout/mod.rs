@@ -53,6 +53,9 @@ pub struct EntrySpec {
     /// The location came from a kubeconfig's file reference: when a model lists the same file
     /// itself, that entry wins and this one is dropped.
     pub via_reference: bool,
+    /// The kubeconfig whose file reference the certificate's location came from, named in the
+    /// entry's problems when the file cannot be read.
+    pub referenced_by: Option<PathBuf>,
 }
 
 impl EntrySpec {
@@ -81,6 +84,7 @@ impl EntrySpec {
             problems: Vec::new(),
             broken: false,
             via_reference: false,
+            referenced_by: None,
         }
     }
 
@@ -563,6 +567,7 @@ pub fn kubeconfig_spec(
     let mut spec = EntrySpec::new(name, distribution, EntryKind::Leaf, cert);
     spec.key = key;
     spec.via_reference = via_reference;
+    spec.referenced_by = Some(path.to_path_buf());
     if spec.key.is_none() {
         spec.problems.push(format!(
             "{}: user {:?} has no client key (client-key-data or client-key)",

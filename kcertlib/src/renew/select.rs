@@ -412,7 +412,10 @@ fn preflight_ca_key(plan: &Plan, ca: &Entry) -> std::result::Result<PrivateKey, 
 fn readable(entry: &Entry) -> std::result::Result<&Certificate, String> {
     match (&entry.certificate, entry.status) {
         (Some(cert), _) => Ok(cert),
-        (None, EntryStatus::Missing) => Err(format!("missing: {}", entry.cert)),
+        (None, EntryStatus::Missing) if entry.problems.is_empty() => {
+            Err(format!("missing: {}", entry.cert))
+        }
+        (None, EntryStatus::Missing) => Err(format!("missing{}", problems(entry))),
         (None, _) => Err(format!("unreadable{}", problems(entry))),
     }
 }

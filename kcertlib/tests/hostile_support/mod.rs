@@ -1535,7 +1535,40 @@ pub fn retarget(v: &mut Value, root: &Path, field: Field, victim: &Path, form: F
     let victim_sha = fs::read(victim).map(|b| sha256_of(&b)).unwrap_or_default();
     let mut count = 0;
     retarget_in(v, root, field, &spelled, &victim_sha, &mut count);
+    if count == 0 {
+        count = insert_field(v, root, field, &spelled);
+    }
     count
+}
+
+/// A journal format that derives staged, backup and manifest paths (format 2) has no such
+/// fields: the attacker adds them, to every record (or to the journal, for the manifest), in
+/// the hope that they are obeyed.
+fn insert_field(v: &mut Value, root: &Path, field: Field, spelled: &str) -> usize {
+    let key = match field {
+        Field::Staged => "staged",
+        Field::Backup => "backup",
+        Field::Manifest => "manifest",
+        _ => return 0,
+    };
+    if field == Field::Manifest {
+        return match v.as_object_mut() {
+            Some(map) => {
+                map.insert(key.into(), Value::String(spelled.into()));
+                1
+            }
+            None => 0,
+        };
+    }
+    let Some(records) = find_records(v, root) else {
+        return 0;
+    };
+    for record in records.iter_mut() {
+        if let Some(map) = record.as_object_mut() {
+            map.insert(key.into(), Value::String(spelled.into()));
+        }
+    }
+    records.len()
 }
 
 fn retarget_in(
@@ -1673,22 +1706,45 @@ pub struct Forged {
 /// the transaction wrote), its other sha fields the payload's hash (so the payload looks like
 /// the original), and every `mode`/`uid`/`gid` the chosen ones. Returns the records written.
 pub fn forge_records(v: &mut Value, root: &Path, forged: &[Forged]) -> usize {
+    let v_backup_dir = v
+        .get("backup_dir")
+        .and_then(Value::as_str)
+        .map(PathBuf::from);
     let Some(records) = find_records(v, root) else {
         return 0;
     };
+    // A record with a backup: one naming its backup (format 1), or one whose original was a
+    // regular file, whose backup lies at a derived place (format 2).
+    let derived = !records.iter().any(|r| has_field(r, Field::Backup, root));
     let Some(template) = records
         .iter()
-        .find(|r| has_field(r, Field::Backup, root))
+        .find(|r| {
+            has_field(r, Field::Backup, root)
+                || (derived && r.pointer("/old/kind").and_then(Value::as_str) == Some("file"))
+        })
         .cloned()
     else {
         return 0;
     };
+    let backup_dir = v_backup_dir.clone();
     let mut out = Vec::new();
     for f in forged {
         let mut record = template.clone();
         let target_sha = sha256_of(&fs::read(&f.target).expect("read forge target"));
         let payload_sha = sha256_of(&fs::read(&f.payload).expect("read payload"));
-        let target = f.target.display().to_string();
+        // Format 2 records name files relative to the root, and their copies lie at
+        // `<backup_dir>/files/<path>`: put the payload there.
+        let target = match (derived, f.target.strip_prefix(root)) {
+            (true, Ok(inside)) => {
+                if let Some(dir) = &backup_dir {
+                    let copy = dir.join("files").join(inside);
+                    fs::create_dir_all(copy.parent().expect("parent")).expect("mkdir");
+                    fs::copy(&f.payload, &copy).expect("plant the payload as a backup copy");
+                }
+                inside.display().to_string()
+            }
+            _ => f.target.display().to_string(),
+        };
         let payload = f.payload.display().to_string();
         set_key(&mut record, &mut |k, child| {
             let lower = k.to_ascii_lowercase();
