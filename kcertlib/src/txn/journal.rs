@@ -115,12 +115,19 @@ impl Journal {
     /// `Io` when unreadable; `Transaction` when it is not a kcertlib journal of a known format.
     pub fn load(path: &Path) -> Result<Journal> {
         let text = std::fs::read(path).map_err(|e| Error::io("reading journal", path, e))?;
-        let journal: Journal = serde_json::from_slice(&text).map_err(|e| {
+        Self::from_json(&text).map_err(|e| e.with_path(path))
+    }
+
+    /// Parses the JSON of a journal or manifest (what `load` reads from a file).
+    ///
+    /// # Errors
+    /// `Transaction` when it is not a kcertlib journal of a known format.
+    pub fn from_json(bytes: &[u8]) -> Result<Journal> {
+        let journal: Journal = serde_json::from_slice(bytes).map_err(|e| {
             Error::new(
                 ErrorKind::Transaction,
                 format!("not a kcertlib transaction manifest: {e}"),
             )
-            .with_path(path)
         })?;
         if journal.format != JOURNAL_FORMAT {
             return Err(Error::new(
@@ -129,8 +136,7 @@ impl Journal {
                     "manifest format {} is not the supported format {JOURNAL_FORMAT}",
                     journal.format
                 ),
-            )
-            .with_path(path));
+            ));
         }
         Ok(journal)
     }
