@@ -14,8 +14,11 @@ use kcertlib::txn::Journal;
 use kcertlib::view::CertificateView;
 use kcertlib::{Certificate, Kubeconfig, PrivateKey, Timestamp};
 
+/// The checks of one target: return quietly or panic.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as `fuzz/corpus/<name>/` and `fuzz_targets/<name>.rs` are named.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("pem_blocks", pem_blocks),
     ("pem_stream", pem_stream),
     ("certificate_view", certificate_view),
