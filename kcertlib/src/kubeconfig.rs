@@ -14,6 +14,8 @@ use saphyr::{LoadableYamlNode, Scalar, Yaml};
 
 use crate::error::{Error, ErrorKind, Result};
 
+mod yaml_bounds;
+
 /// A parsed kubeconfig, with the text it was read from.
 #[derive(Clone, Debug)]
 pub struct Kubeconfig {
@@ -95,6 +97,9 @@ impl Kubeconfig {
     pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Kubeconfig> {
         let path = path.as_ref();
         let fail = |msg: String| Error::new(ErrorKind::Kubeconfig, msg).with_path(path);
+        if let Some(why) = yaml_bounds::excess(text) {
+            return Err(fail(format!("kubeconfig YAML {why}")));
+        }
         let docs = Yaml::load_from_str(text)
             .map_err(|e| fail(format!("malformed kubeconfig YAML: {e}")))?;
         let empty = Yaml::Value(Scalar::Null);

@@ -8,6 +8,10 @@ use super::PemBlock;
 use super::decode;
 use crate::error::{Error, ErrorKind, Result};
 
+/// Outside a block a line longer than this is text, never a `BEGIN` line: a real one is short,
+/// and `Reader` keeps no more of such a line, so both read the same blocks.
+pub(crate) const MAX_TEXT_LINE: usize = 64 * 1024;
+
 /// Splits PEM text fed line by line. Memory is bounded by the largest block.
 #[derive(Debug, Default)]
 pub(crate) struct Splitter {
@@ -54,7 +58,9 @@ impl Splitter {
         }
         let line = raw.trim_ascii();
         let Some(open) = &self.open else {
-            if let Some(label) = boundary(line, b"BEGIN ") {
+            if raw.len() <= MAX_TEXT_LINE
+                && let Some(label) = boundary(line, b"BEGIN ")
+            {
                 self.begin(String::from_utf8_lossy(label).into_owned());
             }
             return Ok(false);
@@ -265,5 +271,18 @@ mod tests {
         assert_eq!(boundary(b"-----BEGIN X-----", b"BEGIN "), Some(&b"X"[..]));
         assert_eq!(boundary(b"-----END X-----", b"BEGIN "), None);
         assert_eq!(boundary(b"MIIB", b"END "), None);
+    }
+
+    #[test]
+    fn a_begin_line_longer_than_a_text_line_is_text() {
+        let mut splitter = Splitter::default();
+        let padded = format!("{}-----BEGIN X-----", " ".repeat(MAX_TEXT_LINE));
+        assert_eq!(splitter.feed(padded.as_bytes()).ok(), Some(false));
+        assert!(!splitter.in_block());
+        let label = format!("-----BEGIN {}-----", "X".repeat(MAX_TEXT_LINE));
+        assert_eq!(splitter.feed(label.as_bytes()).ok(), Some(false));
+        assert!(!splitter.in_block());
+        assert_eq!(splitter.feed(b"  -----BEGIN X-----\r").ok(), Some(false));
+        assert!(splitter.in_block());
     }
 }

@@ -6,13 +6,9 @@ use std::io::BufRead;
 use zeroize::Zeroize;
 
 use super::PemBlock;
-use super::splitter::{Splitter, find_newline};
+use super::splitter::{MAX_TEXT_LINE, Splitter, find_newline};
 use crate::error::{Error, ErrorKind, Result};
 use crate::view::CertificateView;
-
-/// Outside a block only this much of a line is kept: a `BEGIN` line is short, and a huge line of
-/// other text must not grow the buffer. A longer line is text, never a boundary.
-const MAX_TEXT_LINE: usize = 64 * 1024;
 
 /// An iterator of the PEM blocks of a byte stream, with `pem::blocks`' tolerance and errors.
 ///
@@ -115,6 +111,8 @@ impl<R: BufRead> Reader<R> {
     /// Reads the next line (without `\n`) into `self.line`; `false` at the end of the input.
     fn read_line(&mut self) -> Result<bool> {
         self.line.clear();
+        // Outside a block a huge line of text must not grow the buffer: keep what the splitter
+        // looks at.
         let cap = if self.splitter.in_block() {
             usize::MAX
         } else {

@@ -4,6 +4,9 @@
 
 use std::net::IpAddr;
 
+use der::Decode;
+use x509_cert::ext::pkix::name::EdiPartyName;
+
 use crate::extensions::{AltNames, BasicConstraints};
 use crate::tlv::{self, BOOLEAN, Elements, INTEGER, OCTET_STRING, SEQUENCE};
 
@@ -32,15 +35,29 @@ fn check_general_names(content: &[u8]) -> std::result::Result<(), ()> {
         let name = name.map_err(drop)?;
         match name.tag {
             RFC822_NAME | DNS_NAME | URI if !name.content.is_ascii() => return Err(()),
-            RFC822_NAME | DNS_NAME | URI | IP_ADDRESS | X400_ADDRESS | EDI_PARTY_NAME => {}
+            RFC822_NAME | DNS_NAME | URI | IP_ADDRESS => {}
             REGISTERED_ID => tlv::check_oid(name.content).map_err(drop)?,
             OTHER_NAME => {
                 let mut fields = Elements::new(name.content);
                 let oid = fields.field(tlv::OID, "").map_err(drop)?;
                 tlv::check_oid(oid.content).map_err(drop)?;
-                fields.field(0xa0, "").map_err(drop)?;
+                let value = fields.field(0xa0, "").map_err(drop)?;
                 fields.finish("").map_err(drop)?;
+                // [0] EXPLICIT: exactly one element inside.
+                let (_, rest) = tlv::split(value.content).map_err(drop)?;
+                if !rest.is_empty() {
+                    return Err(());
+                }
             }
+            // As Certificate reads it: x509-cert decodes the [5] IMPLICIT SEQUENCE (its
+            // DirectoryStrings checked) ...
+            EDI_PARTY_NAME => {
+                let mut sequence = name.raw.to_vec();
+                sequence[0] = SEQUENCE;
+                EdiPartyName::from_der(&sequence).map_err(drop)?;
+            }
+            // ... and has no x400Address, so a SAN holding one reads as absent.
+            X400_ADDRESS => return Err(()),
             DIRECTORY_NAME => {
                 let (inner, rest) = tlv::split(name.content).map_err(drop)?;
                 if !rest.is_empty() {
@@ -190,5 +207,29 @@ mod tests {
         let aki = wrap(SEQUENCE, &[&wrap(0x80, &[&[7, 8]])]);
         assert_eq!(authority_key_id(&aki), Some(&[7u8, 8][..]));
         assert_eq!(authority_key_id(&wrap(SEQUENCE, &[])), None);
+    }
+
+    /// The kinds the view does not report are still judged as `Certificate` judges them: a SAN
+    /// with a name x509-cert cannot decode reads as absent in both.
+    #[test]
+    fn unreported_name_kinds_are_checked_as_x509_cert_checks_them() {
+        let san = |name: &[u8]| wrap(SEQUENCE, &[&wrap(DNS_NAME, &[b"a.example"]), name]);
+        let utf8 = |text: &[u8]| wrap(0x0c, &[text]);
+        let edi = wrap(EDI_PARTY_NAME, &[&wrap(0xa1, &[&utf8(b"party")])]);
+        assert!(general_names(&san(&edi)).is_some());
+        let edi_garbage = wrap(EDI_PARTY_NAME, &[&[0xc0, 0x00, 0x02, 0x0a]]);
+        assert!(general_names(&san(&edi_garbage)).is_none());
+        let edi_bad_utf8 = wrap(EDI_PARTY_NAME, &[&wrap(0xa1, &[&utf8(&[0xff])])]);
+        assert!(general_names(&san(&edi_bad_utf8)).is_none());
+        assert!(general_names(&san(&wrap(X400_ADDRESS, &[&wrap(SEQUENCE, &[])]))).is_none());
+        let other = |value: &[&[u8]]| {
+            wrap(
+                OTHER_NAME,
+                &[&[0x06, 0x03, 0x2a, 0x03, 0x04], &wrap(0xa0, value)],
+            )
+        };
+        assert!(general_names(&san(&other(&[&utf8(b"x")]))).is_some());
+        assert!(general_names(&san(&other(&[&utf8(b"x"), &utf8(b"y")]))).is_none());
+        assert!(general_names(&san(&other(&[]))).is_none());
     }
 }
