@@ -508,21 +508,23 @@ def fmt_paths(paths, limit: int = 6) -> str:
 def judge_tree(ctx: "Context", root: Path, check: bool = True) -> Verdict:
     """UNTOUCHED: equal to the snapshot outside var/lib/kcert. RENEWED: exactly the reference's
     paths changed or appeared, with the originals' modes and owners, and `kcert check` shows every
-    renewed leaf ok with its key matching and its chain verifying. Anything else is PARTIAL."""
+    renewed leaf ok with its key matching and its chain verifying. Anything else is PARTIAL.
+    Hidden `.kcert-*` temporaries are left out of the verdict (the summary names them):
+    `leftovers` reports them, so that "untouched but littered" reads as such."""
     ref = ctx.ref
     now = snapshot(root)
+    temps = [p for p in now if p not in ref.snap and TEMP_RE.search(p)]
+    for p in temps:
+        del now[p]
+    litter = f"; temporary files left: {fmt_paths(temps)}" if temps else ""
     old = ref.snap
     removed = [p for p in old if p not in now]
     added = [p for p in now if p not in old]
     content = [p for p in old if p in now and old[p][:2] != now[p][:2]]
     meta = [p for p in old if p in now and old[p][:2] == now[p][:2] and not same_meta(old[p], now[p])]
     if not (removed or added or content or meta):
-        return Verdict("UNTOUCHED", [], "equal to the snapshot")
+        return Verdict("UNTOUCHED", [], "equal to the snapshot" + litter)
     reasons = []
-    temps = [p for p in added if TEMP_RE.search(p)]
-    added = [p for p in added if not TEMP_RE.search(p)]
-    if temps:
-        reasons.append(f"temporary files left: {fmt_paths(temps)}")
     if removed:
         reasons.append(f"removed: {fmt_paths(removed)}")
     if meta:
@@ -554,8 +556,8 @@ def judge_tree(ctx: "Context", root: Path, check: bool = True) -> Verdict:
     if not reasons and check:
         reasons.extend(check_renewed(ctx, root))
     if reasons:
-        return Verdict("PARTIAL", reasons, "; ".join(reasons))
-    return Verdict("RENEWED", [], f"{len(content)} replaced, {len(added)} created, check ok")
+        return Verdict("PARTIAL", reasons, "; ".join(reasons) + litter)
+    return Verdict("RENEWED", [], f"{len(content)} replaced, {len(added)} created, check ok" + litter)
 
 
 def check_renewed(ctx: "Context", root: Path) -> list:
@@ -656,6 +658,20 @@ class Context:
     timeout: float
     keep: Path | None
     verbose: bool
+    # What is faulted: `renew` on a fresh copy of the snapshot, or `recover` on a tree whose
+    # renewal was killed at `prestate` (half the files renamed).
+    target: str = "renew"
+    prestate: Fault | None = None
+
+
+def make_prestate(ctx: Context, tracer: Tracer, root: Path) -> None:
+    """A renewal of a fresh copy at `root`, killed at ctx.prestate: the interrupted transaction
+    that `kcert recover` has to roll back."""
+    copy_tree(ctx.pristine, root)
+    traced = tracer.run([str(ctx.kcert), "renew", "--root", str(root)], fault=ctx.prestate, timeout=ctx.timeout)
+    if traced.signal != signal.SIGKILL or not traced.injected or not (root / JOURNAL).exists():
+        raise RuntimeError(f"could not make the interrupted state at {ctx.prestate.id}: {traced.status()}, "
+                           f"injected {traced.injected}, journal {(root / JOURNAL).exists()}")
 
 
 def run_kcert(ctx: Context, args: list, timeout: float | None = None) -> subprocess.CompletedProcess:
@@ -710,9 +726,12 @@ class PointRun:
 
     def _run(self) -> dict:
         ctx, fault = self.ctx, self.fault
-        copy_tree(ctx.pristine, self.root)
+        if ctx.target == "recover":
+            make_prestate(ctx, self.tracer, self.root)
+        else:
+            copy_tree(ctx.pristine, self.root)
         traced = self.tracer.run(
-            [str(ctx.kcert), "renew", "--root", str(self.root)], fault=fault, timeout=ctx.timeout
+            [str(ctx.kcert), ctx.target, "--root", str(self.root)], fault=fault, timeout=ctx.timeout
         )
         status = traced.status()
         result = {
@@ -725,7 +744,7 @@ class PointRun:
             "stderr": tail(traced.stderr),
         }
         if traced.timed_out:
-            self.violation("fault", "the faulted renewal hung (timeout)", status, traced.stderr)
+            self.violation("fault", f"the faulted {ctx.target} hung (timeout)", status, traced.stderr)
         killed = traced.signal == signal.SIGKILL and fault.kind == "SIGKILL" and traced.injected
         verdict = judge_tree(ctx, self.root)
         result["after_fault"] = verdict.state
@@ -738,6 +757,8 @@ class PointRun:
             pass
         elif killed:
             self._after_kill(status)
+        elif ctx.target == "recover":
+            self._after_recover_failure(traced, verdict, status)
         else:
             self._after_failure(traced, verdict, status)
         result["violations"] = self.violations
@@ -767,6 +788,36 @@ class PointRun:
                 left = [p for p in left if not p.startswith("journal left")]
         if left:
             self.violation("fault", "leftovers after the faulted renewal: " + "; ".join(left), status, traced.stderr)
+        self._backups("fault")
+        self._health("fault")
+
+    def _after_recover_failure(self, traced: Traced, verdict: Verdict, status: str) -> None:
+        """A recovery that exited: success means UNTOUCHED without leftovers; a failure must keep
+        the journal (so the next run retries) unless nothing is left to do, and the next recover
+        must then finish the job."""
+        if traced.returncode == 0:
+            if verdict.state != "UNTOUCHED":
+                self.violation("fault", f"the faulted recover exited 0 but left the tree {verdict.state}",
+                               status, traced.stderr, verdict.summary)
+            left = leftovers(self.root)
+            if left:
+                self.violation("fault", "leftovers after the faulted recover: " + "; ".join(left), status, traced.stderr)
+        else:
+            journal = (self.root / JOURNAL).exists()
+            if not journal and (verdict.state != "UNTOUCHED" or leftovers(self.root)):
+                self.violation("fault", "the faulted recover failed and dropped the journal with work left: "
+                               "no later run can finish it", status, traced.stderr, verdict.summary)
+            proc = run_kcert(self.ctx, ["recover", "--root", str(self.root)])
+            vstatus = f"{status}; kcert recover again: exit {proc.returncode}"
+            if proc.returncode != 0:
+                self.violation("after-failure+recover", "kcert recover failed", vstatus, proc.stderr)
+            again = judge_tree(self.ctx, self.root)
+            if again.state != "UNTOUCHED":
+                self.violation("after-failure+recover", f"after kcert recover the tree is {again.state} (allowed: UNTOUCHED)",
+                               vstatus, proc.stderr, again.summary)
+            left = leftovers(self.root)
+            if left:
+                self.violation("after-failure+recover", "leftovers after kcert recover: " + "; ".join(left), vstatus, proc.stderr)
         self._backups("fault")
         self._health("fault")
 
@@ -811,6 +862,11 @@ class PointRun:
         problems = backup_problems(self.root, self.ctx.ref.snap, strict=False)
         if problems:
             self.violation(stage, "backup permissions: " + "; ".join(problems[:6]))
+        backups = self.root / STATE_DIR / "backups"
+        if backups.is_dir() and not (self.root / JOURNAL).exists():
+            orphans = [d.name for d in backups.iterdir() if d.is_dir() and not (d / "manifest.json").exists()]
+            if orphans:
+                self.notes.append(f"[{stage}] backup directory without a manifest left: {', '.join(orphans)}")
 
     def _health(self, stage: str) -> None:
         """A clean renewal afterwards succeeds and leaves a healthy, fully renewed tree."""
@@ -848,6 +904,17 @@ def _run_point(ctx: Context, fault: Fault) -> dict:
         }
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
+
+
+def middle_rename(calls: list) -> Fault:
+    """The renewal's rename of a node file (not the journal or a manifest) half-way through: a
+    kill there leaves some files replaced and some not."""
+    renames = [label for label, what in calls
+               if label.split("#")[0] in ("rename", "renameat", "renameat2") and "/" + STATE_DIR not in what]
+    if not renames:
+        raise SystemExit("fault-injection: no rename of a node file found in the renewal; pass --prestate")
+    label, n = renames[len(renames) // 2].split("#")
+    return Fault(label, int(n), "SIGKILL")
 
 
 def make_fixture(kcert: Path, layout: str, etcd_hosts: int | None, dest: Path) -> None:
@@ -929,7 +996,6 @@ def self_test(ctx: Context, ref_root: Path) -> list:
     t = fresh(ref_root)
     tmp = (t / victim).with_name(f".{Path(victim).name}.kcert-stage-1-1")
     tmp.write_bytes(b"x")
-    expect("leftover temporary", t, "PARTIAL")
     if not any("temporary" in p for p in leftovers(t)):
         failures.append("leftover temporary: not reported by leftovers()")
     t = fresh(ref_root)
@@ -973,6 +1039,27 @@ def pick_sample(points: list, n: int, seed: int) -> list:
     return chosen
 
 
+def cause(v: dict) -> str:
+    """A violation without what varies between points (step, pid, stamp, counts), to group by."""
+    text = v["rule"]
+    if v.get("diff"):
+        text += " — " + v["diff"].split(";")[0].split(":")[0]
+    text = re.sub(r"after (kcert (recover|renew|rollback)|the clean renewal|the faulted renewal)", "after <run>", text)
+    text = re.sub(r"\d{8}T\d{6}Z(-\d+)?", "<stamp>", text)
+
+    def temp(m: re.Match) -> str:
+        directory, name = os.path.split(m.group(0))
+        tag = TEMP_RE.search(name).group(0).split("-")[1]
+        if in_state_dir(directory):  # journal.json, manifest.json: keep the name
+            return f"{directory}/{name[: TEMP_RE.search(name).start()]}.kcert-{tag}-*"
+        return f"<node dir>/.<file>.kcert-{tag}-*"
+
+    text = re.sub(r"[^\s,;:]*\.kcert-[a-z]+-\d+-\d+", temp, text)
+    text = re.sub(r"(<node dir>/\.<file>\.kcert-\w+-\*)(, \1)+", r"\1", text)
+    text = re.sub(r", … \(\+\d+\)", "", text)
+    return re.sub(r"\b\d+\b", "N", text)
+
+
 def summary_table(results: list, labels: list) -> str:
     cells = collections.defaultdict(lambda: [0, 0, 0])  # run, passed, failed
     for r in results:
@@ -1000,6 +1087,10 @@ def main() -> int:
     mode.add_argument("--sample", type=int, metavar="N", help="N points spread over syscalls and kinds (default 40)")
     mode.add_argument("--point", action="append", metavar="LABEL#N:KIND", help="only these points (repeatable)")
     mode.add_argument("--list-points", action="store_true", help="print the enumerated calls in order and exit")
+    ap.add_argument("--target", choices=("renew", "recover"), default="renew",
+                    help="fault `kcert renew` (default), or `kcert recover` of a renewal killed half-way")
+    ap.add_argument("--prestate", metavar="LABEL#N:SIGKILL",
+                    help="with --target recover: where the renewal is killed first (default: its middle rename)")
     ap.add_argument("--kcert", type=Path, default=DEFAULT_KCERT, help=f"the kcert binary (default {DEFAULT_KCERT})")
     ap.add_argument("--layout", default="kubeadm", help="fixture layout: kubeadm, kubespray, rke1, rke2, k3s")
     ap.add_argument("--etcd-hosts", type=int, default=None, help="etcd hosts of the fixture (kubespray, rke1, ...)")
@@ -1046,6 +1137,11 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
     ref, ref_root = learn_reference(kcert, pristine, work, args.timeout)
     ctx = Context(kcert=kcert, work=work, pristine=pristine, ref=ref, timeout=args.timeout,
                   keep=args.keep_failures.resolve() if args.keep_failures else None, verbose=args.verbose)
+    unhealthy = check_renewed(ctx, ref_root) + leftovers(ref_root)
+    if unhealthy:
+        print("fault-injection: the reference renewal itself is not healthy, nothing to compare against:\n  "
+              + "\n  ".join(unhealthy), file=sys.stderr)
+        return 1
     if ctx.keep:
         ctx.keep.mkdir(parents=True, exist_ok=True)
     print(f"fault-injection: {args.layout} tree, {len(ref.snap)} paths; a renewal replaces {len(ref.changed)} "
@@ -1066,26 +1162,38 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
                     + (f"; … (+{len(strict) - 8})" if len(strict) > 8 else ""),
         })
 
-    # Enumerate: strace -f on one renewal, the tracer on another; they must agree.
-    enum_root = work / "enumerate"
-    copy_tree(pristine, enum_root)
-    by_strace = strace_counts([str(kcert), "renew", "--root", str(enum_root)], work / "strace.txt")
-    copy_tree(pristine, enum_root)
+    # Enumerate: strace -f on one run, the tracer on another; they must agree.
     tracer = Tracer()
-    counted = tracer.run([str(kcert), "renew", "--root", str(enum_root)], timeout=args.timeout,
-                         record_calls=args.list_points)
+    enum_root = work / "enumerate"
+    renew_argv = [str(kcert), "renew", "--root", str(enum_root)]
+    if args.target == "recover":
+        copy_tree(pristine, enum_root)
+        renewal = tracer.run(renew_argv, timeout=args.timeout, record_calls=True)
+        ctx.target = "recover"
+        ctx.prestate = Fault.parse(args.prestate) if args.prestate else middle_rename(renewal.calls)
+        print(f"fault-injection: target recover: each point recovers a renewal killed at {ctx.prestate.id}")
+        make_prestate(ctx, tracer, enum_root)
+    else:
+        copy_tree(pristine, enum_root)
+    argv = [str(kcert), args.target, "--root", str(enum_root)]
+    by_strace = strace_counts(argv, work / "strace.txt")
+    if args.target == "recover":
+        make_prestate(ctx, tracer, enum_root)
+    else:
+        copy_tree(pristine, enum_root)
+    counted = tracer.run(argv, timeout=args.timeout, record_calls=True)
     if counted.returncode not in RENEW_OK:
-        print(f"fault-injection: the renewal under the tracer failed ({counted.status()}): {counted.stderr}", file=sys.stderr)
+        print(f"fault-injection: kcert {args.target} under the tracer failed ({counted.status()}): {counted.stderr}", file=sys.stderr)
         return 2
     counts = counted.counts
     if by_strace != counts:
         print(f"fault-injection: warning: strace counted {by_strace}, the tracer {counts}; using the tracer's")
     labels = sorted(counts)
-    print("fault-injection: calls per renewal (strace -f): "
+    print(f"fault-injection: calls per {args.target} (strace -f): "
           + ", ".join(f"{k} {by_strace.get(k, 0)}" for k in sorted(set(by_strace) | set(counts))))
     if args.list_points:
         for label, what in counted.calls:
-            print(f"  {label:<24} {what}")
+            print(f"  {label:<24} {what.replace(str(enum_root), '<root>')}")
         return 0
     shutil.rmtree(enum_root, ignore_errors=True)
 
@@ -1155,17 +1263,27 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
     if kills:
         states = collections.Counter(r.get("after_fault") for r in kills)
         print("state right after a kill: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
-    groups = collections.defaultdict(list)
+    groups: dict = collections.defaultdict(lambda: (set(), set()))
     for r in point_failures:
         for v in r["violations"]:
-            groups[re.sub(r"\d+", "N", v["rule"])[:140]].append(r["point"])
+            pts, stages = groups[cause(v)]
+            pts.add(r["point"])
+            stages.add(v["stage"])
+    notes = collections.defaultdict(set)
+    for r in results:
+        for n in r["notes"]:
+            notes[cause({"rule": n})].add(r["point"])
+    if notes:
+        print("notes (allowed, but worth knowing):")
+        for text, pts in sorted(notes.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {len(pts):>4} points: {text}\n              e.g. {fmt_paths(pts, 6)}")
     for g in failures_global:
         print(f"FAIL {g['point']}: {g['rule']}")
     if groups:
-        print("failures by rule:")
-        for rule, pts in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-            uniq = sorted(set(pts))
-            print(f"  {len(uniq):>4}  {rule}\n        e.g. {fmt_paths(uniq, 6)}")
+        print("failures by cause (a point can show several):")
+        for text, (pts, stages) in sorted(groups.items(), key=lambda kv: (-len(kv[1][0]), kv[0])):
+            print(f"  {len(pts):>4} points: {text}\n              stages: {', '.join(sorted(stages))}"
+                  f"\n              e.g. {fmt_paths(pts, 6)}")
     if args.report:
         args.report.write_text(json.dumps({
             "layout": args.layout, "kcert": str(kcert), "counts": counts, "strace_counts": by_strace,
