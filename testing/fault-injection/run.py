@@ -112,6 +112,7 @@ PTRACE_O_TRACESYSGOOD = 0x1
 PTRACE_O_TRACEFORK = 0x2
 PTRACE_O_TRACEVFORK = 0x4
 PTRACE_O_TRACECLONE = 0x8
+PTRACE_O_TRACEEXEC = 0x10
 PTRACE_O_EXITKILL = 0x100000
 SYSCALL_INFO_ENTRY = 1
 SYSCALL_INFO_EXIT = 2
@@ -316,6 +317,7 @@ class Tracer:
             | PTRACE_O_TRACECLONE
             | PTRACE_O_TRACEFORK
             | PTRACE_O_TRACEVFORK
+            | PTRACE_O_TRACEEXEC  # an exec stops with an event, not a SIGTRAP to deliver
             | PTRACE_O_EXITKILL
         )
         try:
@@ -379,7 +381,7 @@ class Tracer:
                     self._resume(tid)
                     continue
                 if sig == signal.SIGTRAP and status >> 16:
-                    self._resume(tid)  # clone/fork/vfork event: the new tracee reports itself
+                    self._resume(tid)  # clone/fork/vfork/exec event; a new tracee reports itself
                     continue
                 self._resume(tid, sig)  # a real signal: deliver it
         finally:
