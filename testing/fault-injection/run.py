@@ -58,6 +58,7 @@ RENEW_OK = (0, 1)
 
 # The syscalls that change the filesystem (or make a change durable), x86_64 numbers. Which of
 # them a renewal really uses is discovered at run time; this is only the candidate set.
+# fmt: off
 X86_64 = {
     "write": 1, "open": 2, "pwrite64": 18, "writev": 20, "sendfile": 40, "fsync": 74,
     "fdatasync": 75, "truncate": 76, "ftruncate": 77, "rename": 82, "mkdir": 83, "rmdir": 84,
@@ -83,6 +84,7 @@ ARG_ROLES = {
     "linkat": ["dirfd", "path", "dirfd", "path"], "symlinkat": ["str", "dirfd", "path"],
     "fchmodat": ["dirfd", "path"], "fchmodat2": ["dirfd", "path"],
 }
+# fmt: on
 O_CREAT = 0o100
 O_TMPFILE = 0o20200000
 AT_FDCWD = -100
@@ -161,7 +163,7 @@ class Fault:
         return f"{self.label}#{self.n}:{self.kind}"
 
     @staticmethod
-    def parse(text: str) -> "Fault":
+    def parse(text: str) -> Fault:
         m = re.fullmatch(r"(.+)#(\d+):(ENOSPC|EIO|SIGKILL)", text)
         if not m:
             raise ValueError(f"not a point: {text!r} (expected LABEL#N:KIND, e.g. fsync#3:EIO)")
@@ -239,6 +241,17 @@ class Tracer:
         return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     @staticmethod
+    def _tgid(tid: int) -> int:
+        try:
+            with open(f"/proc/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("Tgid:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return tid
+
+    @staticmethod
     def _fd(tid: int, fd: int) -> str:
         try:
             return f"{fd}<{os.readlink(f'/proc/{tid}/fd/{fd}')}>"
@@ -261,7 +274,7 @@ class Tracer:
 
     def describe(self, tid: int, name: str, args) -> str:
         shown = []
-        for role, raw in zip(ARG_ROLES.get(name, []), args):
+        for role, raw in zip(ARG_ROLES.get(name, []), args, strict=False):
             # fds are C ints: AT_FDCWD arrives as 0xffffff9c in a 64-bit register.
             signed = ctypes.c_int32(raw & 0xFFFFFFFF).value
             if role == "fd":
@@ -281,16 +294,24 @@ class Tracer:
         timeout: float = 60.0,
         record_calls: bool = False,
     ) -> Traced:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            return self._run(argv, fault, timeout, record_calls, out, err)
+
+    def _run(self, argv, fault, timeout, record_calls, out, err) -> Traced:
         started = time.monotonic()
-        out = tempfile.TemporaryFile()
-        err = tempfile.TemporaryFile()
         libc = self.libc
 
         def traceme() -> None:
             libc.ptrace(PTRACE_TRACEME, 0, None, None)
 
+        # preexec_fn: PTRACE_TRACEME must run in the child between fork and exec. The suite's
+        # only other thread is the timeout timer, which holds no lock a child could need.
         proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=traceme
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            preexec_fn=traceme,  # noqa: PLW1509
         )
         timed_out = threading.Event()
 
@@ -373,8 +394,10 @@ class Tracer:
                                 if hit:
                                     injected = f"{what} in thread {tid}"
                                     if fault.kind == "SIGKILL":
+                                        # The process that made the call (the command itself,
+                                        # or a child of a wrapper), all of its threads.
                                         killing = True
-                                        os.kill(proc.pid, signal.SIGKILL)
+                                        os.kill(self._tgid(tid), signal.SIGKILL)
                                         continue  # stays stopped until the kill lands
                                     self._ptrace(PTRACE_POKEUSER, tid, ORIG_RAX_OFFSET, -1)
                                     pending_errno[tid] = ERRNO[fault.kind]
@@ -400,8 +423,6 @@ class Tracer:
             timed_out=timed_out.is_set(),
             seconds=time.monotonic() - started,
         )
-        out.close()
-        err.close()
         return traced
 
 
@@ -418,9 +439,11 @@ def strace_counts(argv: list[str], trace_file: Path) -> dict:
     # Every syscall is traced and filtered here: `-e trace=` refuses names this strace does not
     # know (strace 6.1 has no fchmodat2).
     cmd = ["strace", "-f", "-qq", "-e", "signal=none", "-o", str(trace_file), "--", *argv]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=300)
     if proc.returncode not in RENEW_OK or not trace_file.exists():
-        raise SystemExit(f"fault-injection: the renewal under strace failed ({proc.returncode}):\n{proc.stderr}")
+        raise SystemExit(
+            f"fault-injection: the renewal under strace failed ({proc.returncode}):\n{proc.stderr}"
+        )
     counts: collections.Counter = collections.Counter()
     for line in trace_file.read_text(errors="replace").splitlines():
         m = STRACE_LINE.match(line)
@@ -507,7 +530,7 @@ def fmt_paths(paths, limit: int = 6) -> str:
     return shown + (f", … (+{len(paths) - limit})" if len(paths) > limit else "")
 
 
-def judge_tree(ctx: "Context", root: Path, check: bool = True) -> Verdict:
+def judge_tree(ctx: Context, root: Path, check: bool = True) -> Verdict:
     """UNTOUCHED: equal to the snapshot outside var/lib/kcert. RENEWED: exactly the reference's
     paths changed or appeared, with the originals' modes and owners, and `kcert check` shows every
     renewed leaf ok with its key matching and its chain verifying. Anything else is PARTIAL.
@@ -536,13 +559,16 @@ def judge_tree(ctx: "Context", root: Path, check: bool = True) -> Verdict:
     extra = [p for p in content if p not in ref.changed]
     if still_old and new:
         reasons.append(
-            f"half renewed: {len(new)} of {len(ref.changed)} files replaced, still old: {fmt_paths(still_old)}"
+            f"half renewed: {len(new)} of {len(ref.changed)} files replaced, "
+            f"still old: {fmt_paths(still_old)}"
         )
     elif still_old:
         reasons.append(f"not replaced: {fmt_paths(still_old)}")
     if extra:
         reasons.append(f"changed outside the renewal: {fmt_paths(extra)}")
-    wrong_meta = [p for p in content if p in ref.changed and (old[p][0] != now[p][0] or not same_meta(old[p], now[p]))]
+    wrong_meta = [
+        p for p in content if p in ref.changed and (old[p][0] != now[p][0] or not same_meta(old[p], now[p]))
+    ]
     if wrong_meta:
         reasons.append(f"replaced with another type, mode or owner: {fmt_paths(wrong_meta)}")
     added_norm = {normalize(p): p for p in added}
@@ -562,7 +588,7 @@ def judge_tree(ctx: "Context", root: Path, check: bool = True) -> Verdict:
     return Verdict("RENEWED", [], f"{len(content)} replaced, {len(added)} created, check ok" + litter)
 
 
-def check_renewed(ctx: "Context", root: Path) -> list:
+def check_renewed(ctx: Context, root: Path) -> list:
     """`kcert check --output json`: every leaf the reference renewed is ok, its key matches and
     its chain verifies. (`check` exits 1 for any expired entry, e.g. an unrenewable one, so only
     its JSON is judged.)"""
@@ -577,7 +603,12 @@ def check_renewed(ctx: "Context", root: Path) -> list:
         c = by_name.get(name)
         if c is None:
             problems.append(f"check: {name} missing from the inventory")
-        elif not (c.get("status") == "ok" and c.get("keyMatches") and c.get("chainVerifies") and not c.get("missing")):
+        elif not (
+            c.get("status") == "ok"
+            and c.get("keyMatches")
+            and c.get("chainVerifies")
+            and not c.get("missing")
+        ):
             problems.append(
                 f"check: {name} status={c.get('status')} keyMatches={c.get('keyMatches')} "
                 f"chainVerifies={c.get('chainVerifies')} problems={c.get('problems')}"
@@ -670,16 +701,24 @@ def make_prestate(ctx: Context, tracer: Tracer, root: Path) -> None:
     """A renewal of a fresh copy at `root`, killed at ctx.prestate: the interrupted transaction
     that `kcert recover` has to roll back."""
     copy_tree(ctx.pristine, root)
-    traced = tracer.run([str(ctx.kcert), "renew", "--root", str(root)], fault=ctx.prestate, timeout=ctx.timeout)
+    traced = tracer.run(
+        [str(ctx.kcert), "renew", "--root", str(root)], fault=ctx.prestate, timeout=ctx.timeout
+    )
     if traced.signal != signal.SIGKILL or not traced.injected or not (root / JOURNAL).exists():
-        raise RuntimeError(f"could not make the interrupted state at {ctx.prestate.id}: {traced.status()}, "
-                           f"injected {traced.injected}, journal {(root / JOURNAL).exists()}")
+        raise RuntimeError(
+            f"could not make the interrupted state at {ctx.prestate.id}: {traced.status()}, "
+            f"injected {traced.injected}, journal {(root / JOURNAL).exists()}"
+        )
 
 
 def run_kcert(ctx: Context, args: list, timeout: float | None = None) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
-            [str(ctx.kcert), *args], capture_output=True, text=True, timeout=timeout or ctx.timeout
+            [str(ctx.kcert), *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout or ctx.timeout,
         )
     except subprocess.TimeoutExpired as e:
         return subprocess.CompletedProcess(e.cmd, -9, e.stdout or "", f"timed out after {e.timeout}s")
@@ -747,7 +786,8 @@ class PointRun:
         }
         if traced.timed_out:
             self.violation("fault", f"the faulted {ctx.target} hung (timeout)", status, traced.stderr)
-        killed = traced.signal == signal.SIGKILL and fault.kind == "SIGKILL" and traced.injected
+        # Killed at the point (by us; a wrapper around kcert may outlive its killed child).
+        killed = fault.kind == "SIGKILL" and traced.injected is not None
         verdict = judge_tree(ctx, self.root)
         result["after_fault"] = verdict.state
         if traced.injected is None:
@@ -777,7 +817,8 @@ class PointRun:
             what = "exited successfully" if ok else "failed"
             self.violation(
                 "fault",
-                f"the faulted renewal {what} but left the tree {verdict.state} (allowed: {'/'.join(allowed)})",
+                f"the faulted renewal {what} but left the tree {verdict.state} "
+                f"(allowed: {'/'.join(allowed)})",
                 status,
                 traced.stderr,
                 verdict.summary,
@@ -789,7 +830,9 @@ class PointRun:
                 self.notes.append("journal left behind a committed manifest (the next run removes it)")
                 left = [p for p in left if not p.startswith("journal left")]
         if left:
-            self.violation("fault", "leftovers after the faulted renewal: " + "; ".join(left), status, traced.stderr)
+            self.violation(
+                "fault", "leftovers after the faulted renewal: " + "; ".join(left), status, traced.stderr
+            )
         self._backups("fault")
         self._health("fault")
 
@@ -799,27 +842,50 @@ class PointRun:
         must then finish the job."""
         if traced.returncode == 0:
             if verdict.state != "UNTOUCHED":
-                self.violation("fault", f"the faulted recover exited 0 but left the tree {verdict.state}",
-                               status, traced.stderr, verdict.summary)
+                self.violation(
+                    "fault",
+                    f"the faulted recover exited 0 but left the tree {verdict.state}",
+                    status,
+                    traced.stderr,
+                    verdict.summary,
+                )
             left = leftovers(self.root)
             if left:
-                self.violation("fault", "leftovers after the faulted recover: " + "; ".join(left), status, traced.stderr)
+                self.violation(
+                    "fault", "leftovers after the faulted recover: " + "; ".join(left), status, traced.stderr
+                )
         else:
             journal = (self.root / JOURNAL).exists()
             if not journal and (verdict.state != "UNTOUCHED" or leftovers(self.root)):
-                self.violation("fault", "the faulted recover failed and dropped the journal with work left: "
-                               "no later run can finish it", status, traced.stderr, verdict.summary)
+                self.violation(
+                    "fault",
+                    "the faulted recover failed and dropped the journal with work left: "
+                    "no later run can finish it",
+                    status,
+                    traced.stderr,
+                    verdict.summary,
+                )
             proc = run_kcert(self.ctx, ["recover", "--root", str(self.root)])
             vstatus = f"{status}; kcert recover again: exit {proc.returncode}"
             if proc.returncode != 0:
                 self.violation("after-failure+recover", "kcert recover failed", vstatus, proc.stderr)
             again = judge_tree(self.ctx, self.root)
             if again.state != "UNTOUCHED":
-                self.violation("after-failure+recover", f"after kcert recover the tree is {again.state} (allowed: UNTOUCHED)",
-                               vstatus, proc.stderr, again.summary)
+                self.violation(
+                    "after-failure+recover",
+                    f"after kcert recover the tree is {again.state} (allowed: UNTOUCHED)",
+                    vstatus,
+                    proc.stderr,
+                    again.summary,
+                )
             left = leftovers(self.root)
             if left:
-                self.violation("after-failure+recover", "leftovers after kcert recover: " + "; ".join(left), vstatus, proc.stderr)
+                self.violation(
+                    "after-failure+recover",
+                    "leftovers after kcert recover: " + "; ".join(left),
+                    vstatus,
+                    proc.stderr,
+                )
         self._backups("fault")
         self._health("fault")
 
@@ -855,7 +921,12 @@ class PointRun:
                 )
             left = leftovers(self.root)
             if left:
-                self.violation(stage, f"leftovers after kcert {variant}: " + "; ".join(left), f"{status}; {vstatus}", proc.stderr)
+                self.violation(
+                    stage,
+                    f"leftovers after kcert {variant}: " + "; ".join(left),
+                    f"{status}; {vstatus}",
+                    proc.stderr,
+                )
             self._backups(stage)
             self._health(stage)
             shutil.rmtree(self.root)
@@ -874,12 +945,18 @@ class PointRun:
         """A clean renewal afterwards succeeds and leaves a healthy, fully renewed tree."""
         proc = run_kcert(self.ctx, ["renew", "--root", str(self.root)])
         if proc.returncode not in RENEW_OK:
-            self.violation(stage, "the clean renewal afterwards failed", f"exit {proc.returncode}", proc.stderr)
+            self.violation(
+                stage, "the clean renewal afterwards failed", f"exit {proc.returncode}", proc.stderr
+            )
             return
         verdict = judge_tree(self.ctx, self.root)
         if verdict.state != "RENEWED":
             self.violation(
-                stage, f"after a clean renewal the tree is {verdict.state}", f"exit {proc.returncode}", proc.stderr, verdict.summary
+                stage,
+                f"after a clean renewal the tree is {verdict.state}",
+                f"exit {proc.returncode}",
+                proc.stderr,
+                verdict.summary,
             )
         left = leftovers(self.root)
         if left:
@@ -896,12 +973,25 @@ def _run_point(ctx: Context, fault: Fault) -> dict:
     started = time.monotonic()
     try:
         result = PointRun(ctx, tracer, fault).run()
-    except Exception as e:  # a bug of the suite, not of kcert: say so and keep going
+    except Exception as e:  # noqa: BLE001 -- a bug of the suite, not of kcert: report, go on
         result = {
-            "point": fault.id, "label": fault.label, "kind": fault.kind, "n": fault.n,
-            "reached": False, "ok": False, "status": "suite error", "injected": None,
-            "violations": [{"stage": "suite", "rule": f"the suite itself failed: {type(e).__name__}: {e}",
-                            "status": "", "stderr": "", "diff": ""}],
+            "point": fault.id,
+            "label": fault.label,
+            "kind": fault.kind,
+            "n": fault.n,
+            "reached": False,
+            "ok": False,
+            "status": "suite error",
+            "injected": None,
+            "violations": [
+                {
+                    "stage": "suite",
+                    "rule": f"the suite itself failed: {type(e).__name__}: {e}",
+                    "status": "",
+                    "stderr": "",
+                    "diff": "",
+                }
+            ],
             "notes": [],
         }
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -911,8 +1001,11 @@ def _run_point(ctx: Context, fault: Fault) -> dict:
 def middle_rename(calls: list) -> Fault:
     """The renewal's rename of a node file (not the journal or a manifest) half-way through: a
     kill there leaves some files replaced and some not."""
-    renames = [label for label, what in calls
-               if label.split("#")[0] in ("rename", "renameat", "renameat2") and "/" + STATE_DIR not in what]
+    renames = [
+        label
+        for label, what in calls
+        if label.split("#")[0] in ("rename", "renameat", "renameat2") and "/" + STATE_DIR not in what
+    ]
     if not renames:
         raise SystemExit("fault-injection: no rename of a node file found in the renewal; pass --prestate")
     label, n = renames[len(renames) // 2].split("#")
@@ -923,7 +1016,7 @@ def make_fixture(kcert: Path, layout: str, etcd_hosts: int | None, dest: Path) -
     args = [str(kcert), "fixture", layout, str(dest)]
     if etcd_hosts:
         args += ["--etcd-hosts", str(etcd_hosts)]
-    proc = subprocess.run(args, capture_output=True, text=True)
+    proc = subprocess.run(args, check=False, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"fault-injection: kcert fixture failed: {proc.stderr.strip()}")
 
@@ -933,17 +1026,25 @@ def learn_reference(kcert: Path, pristine: Path, work: Path, timeout: float) -> 
     ref_root = work / "reference"
     copy_tree(pristine, ref_root)
     proc = subprocess.run(
-        [str(kcert), "renew", "--root", str(ref_root), "--json"], capture_output=True, text=True, timeout=timeout
+        [str(kcert), "renew", "--root", str(ref_root), "--json"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if proc.returncode not in RENEW_OK:
-        raise SystemExit(f"fault-injection: the reference renewal failed ({proc.returncode}): {proc.stderr.strip()}")
+        raise SystemExit(
+            f"fault-injection: the reference renewal failed ({proc.returncode}): {proc.stderr.strip()}"
+        )
     report = json.loads(proc.stdout)
     now = snapshot(ref_root)
     removed = [p for p in snap if p not in now]
     changed = {p for p in snap if p in now and snap[p][:2] != now[p][:2]}
     meta = [p for p in snap if p in now and snap[p][:2] == now[p][:2] and not same_meta(snap[p], now[p])]
     if removed or meta:
-        raise SystemExit(f"fault-injection: the reference renewal removed {removed} or changed modes of {meta}")
+        raise SystemExit(
+            f"fault-injection: the reference renewal removed {removed} or changed modes of {meta}"
+        )
     added = {normalize(p): (now[p][0], "", *now[p][2:]) for p in now if p not in snap}
     if not changed:
         raise SystemExit("fault-injection: the reference renewal changed nothing; is the fixture expired?")
@@ -1046,7 +1147,9 @@ def cause(v: dict) -> str:
     text = v["rule"]
     if v.get("diff"):
         text += " — " + v["diff"].split(";")[0].split(":")[0]
-    text = re.sub(r"after (kcert (recover|renew|rollback)|the clean renewal|the faulted renewal)", "after <run>", text)
+    text = re.sub(
+        r"after (kcert (recover|renew|rollback)|the clean renewal|the faulted renewal)", "after <run>", text
+    )
     text = re.sub(r"\d{8}T\d{6}Z(-\d+)?", "<stamp>", text)
 
     def temp(m: re.Match) -> str:
@@ -1083,22 +1186,45 @@ def summary_table(results: list, labels: list) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--full", action="store_true", help="every point of every kind")
-    mode.add_argument("--sample", type=int, metavar="N", help="N points spread over syscalls and kinds (default 40)")
-    mode.add_argument("--point", action="append", metavar="LABEL#N:KIND", help="only these points (repeatable)")
-    mode.add_argument("--list-points", action="store_true", help="print the enumerated calls in order and exit")
-    ap.add_argument("--target", choices=("renew", "recover"), default="renew",
-                    help="fault `kcert renew` (default), or `kcert recover` of a renewal killed half-way")
-    ap.add_argument("--prestate", metavar="LABEL#N:SIGKILL",
-                    help="with --target recover: where the renewal is killed first (default: its middle rename)")
-    ap.add_argument("--kcert", type=Path, default=DEFAULT_KCERT, help=f"the kcert binary (default {DEFAULT_KCERT})")
+    mode.add_argument(
+        "--sample", type=int, metavar="N", help="N points spread over syscalls and kinds (default 40)"
+    )
+    mode.add_argument(
+        "--point", action="append", metavar="LABEL#N:KIND", help="only these points (repeatable)"
+    )
+    mode.add_argument(
+        "--list-points", action="store_true", help="print the enumerated calls in order and exit"
+    )
+    ap.add_argument(
+        "--target",
+        choices=("renew", "recover"),
+        default="renew",
+        help="fault `kcert renew` (default), or `kcert recover` of a renewal killed half-way",
+    )
+    ap.add_argument(
+        "--prestate",
+        metavar="LABEL#N:SIGKILL",
+        help="with --target recover: where the renewal is killed first (default: its middle rename)",
+    )
+    ap.add_argument(
+        "--kcert", type=Path, default=DEFAULT_KCERT, help=f"the kcert binary (default {DEFAULT_KCERT})"
+    )
     ap.add_argument("--layout", default="kubeadm", help="fixture layout: kubeadm, kubespray, rke1, rke2, k3s")
-    ap.add_argument("--etcd-hosts", type=int, default=None, help="etcd hosts of the fixture (kubespray, rke1, ...)")
+    ap.add_argument(
+        "--etcd-hosts", type=int, default=None, help="etcd hosts of the fixture (kubespray, rke1, ...)"
+    )
     ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
-    ap.add_argument("--kinds", default=",".join(KINDS), help="fault kinds to run (default all: ENOSPC,EIO,SIGKILL)")
-    ap.add_argument("--only", default="", help="only these syscall labels, comma-separated (e.g. fsync,rename)")
+    ap.add_argument(
+        "--kinds", default=",".join(KINDS), help="fault kinds to run (default all: ENOSPC,EIO,SIGKILL)"
+    )
+    ap.add_argument(
+        "--only", default="", help="only these syscall labels, comma-separated (e.g. fsync,rename)"
+    )
     ap.add_argument("--jobs", type=int, default=1, help="points run in parallel (default 1)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per kcert run (default 60)")
     ap.add_argument("--keep-failures", type=Path, metavar="DIR", help="copy each failing tree here")
@@ -1108,12 +1234,18 @@ def main() -> int:
     args = ap.parse_args()
 
     if os.geteuid() != 0:
-        print("fault-injection: run as root (the fixture trees are root's; the tracer uses ptrace)", file=sys.stderr)
+        print(
+            "fault-injection: run as root (the fixture trees are root's; the tracer uses ptrace)",
+            file=sys.stderr,
+        )
         return 2
     kcert = args.kcert.resolve()
     if not os.access(kcert, os.X_OK):
-        print(f"fault-injection: no kcert binary at {kcert}; build it with "
-              "`cargo build --release --example kcert` or pass --kcert", file=sys.stderr)
+        print(
+            f"fault-injection: no kcert binary at {kcert}; build it with "
+            "`cargo build --release --example kcert` or pass --kcert",
+            file=sys.stderr,
+        )
         return 2
     if shutil.which("strace") is None:
         print("fault-injection: strace is missing; run testing/install-deps.sh", file=sys.stderr)
@@ -1137,32 +1269,54 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
     pristine = work / "pristine"
     make_fixture(kcert, args.layout, args.etcd_hosts, pristine)
     ref, ref_root = learn_reference(kcert, pristine, work, args.timeout)
-    ctx = Context(kcert=kcert, work=work, pristine=pristine, ref=ref, timeout=args.timeout,
-                  keep=args.keep_failures.resolve() if args.keep_failures else None, verbose=args.verbose)
+    ctx = Context(
+        kcert=kcert,
+        work=work,
+        pristine=pristine,
+        ref=ref,
+        timeout=args.timeout,
+        keep=args.keep_failures.resolve() if args.keep_failures else None,
+        verbose=args.verbose,
+    )
     unhealthy = check_renewed(ctx, ref_root) + leftovers(ref_root)
     if unhealthy:
-        print("fault-injection: the reference renewal itself is not healthy, nothing to compare against:\n  "
-              + "\n  ".join(unhealthy), file=sys.stderr)
+        print(
+            "fault-injection: the reference renewal itself is not healthy, nothing to compare against:\n  "
+            + "\n  ".join(unhealthy),
+            file=sys.stderr,
+        )
         return 1
     if ctx.keep:
         ctx.keep.mkdir(parents=True, exist_ok=True)
-    print(f"fault-injection: {args.layout} tree, {len(ref.snap)} paths; a renewal replaces {len(ref.changed)} "
-          f"and creates {len(ref.added)} (exit {ref.exit_code}); renewed: {len(ref.renewed)} entries")
+    print(
+        f"fault-injection: {args.layout} tree, {len(ref.snap)} paths; a renewal replaces {len(ref.changed)} "
+        f"and creates {len(ref.added)} (exit {ref.exit_code}); renewed: {len(ref.renewed)} entries"
+    )
 
     failures_global = []
     judge_failures = self_test(ctx, ref_root)
     if judge_failures:
-        print("fault-injection: the judge itself is broken:\n  " + "\n  ".join(judge_failures), file=sys.stderr)
+        print(
+            "fault-injection: the judge itself is broken:\n  " + "\n  ".join(judge_failures), file=sys.stderr
+        )
         return 2
-    print("fault-injection: judge self-test passed (half-renewed, flipped byte, mode, swapped certs, "
-          "temporaries, journal, backup mode are all caught)")
+    print(
+        "fault-injection: judge self-test passed (half-renewed, flipped byte, mode, swapped certs, "
+        "temporaries, journal, backup mode are all caught)"
+    )
     strict = backup_problems(ref_root, ref.snap, strict=True)
     if strict:
-        failures_global.append({
-            "point": "reference", "stage": "reference",
-            "rule": "backup permissions (every backup 0600 in 0700 directories): " + "; ".join(strict[:8])
-                    + (f"; … (+{len(strict) - 8})" if len(strict) > 8 else ""),
-        })
+        files = [p for p in strict if p.startswith("backup ")]
+        dirs = [p for p in strict if not p.startswith("backup ")]
+        shown = dirs + ([f"{len(files)} backup files are not 0600, e.g. {files[0]}"] if files else [])
+        failures_global.append(
+            {
+                "point": "reference",
+                "stage": "reference",
+                "rule": "backup permissions (every backup 0600 in 0700 directories): " + "; ".join(shown),
+                "all": strict,
+            }
+        )
 
     # Enumerate: strace -f on one run, the tracer on another; they must agree.
     tracer = Tracer()
@@ -1185,14 +1339,22 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
         copy_tree(pristine, enum_root)
     counted = tracer.run(argv, timeout=args.timeout, record_calls=True)
     if counted.returncode not in RENEW_OK:
-        print(f"fault-injection: kcert {args.target} under the tracer failed ({counted.status()}): {counted.stderr}", file=sys.stderr)
+        print(
+            f"fault-injection: kcert {args.target} under the tracer failed "
+            f"({counted.status()}): {counted.stderr}",
+            file=sys.stderr,
+        )
         return 2
     counts = counted.counts
     if by_strace != counts:
-        print(f"fault-injection: warning: strace counted {by_strace}, the tracer {counts}; using the tracer's")
+        print(
+            f"fault-injection: warning: strace counted {by_strace}, the tracer {counts}; using the tracer's"
+        )
     labels = sorted(counts)
-    print(f"fault-injection: calls per {args.target} (strace -f): "
-          + ", ".join(f"{k} {by_strace.get(k, 0)}" for k in sorted(set(by_strace) | set(counts))))
+    print(
+        f"fault-injection: calls per {args.target} (strace -f): "
+        + ", ".join(f"{k} {by_strace.get(k, 0)}" for k in sorted(set(by_strace) | set(counts)))
+    )
     if args.list_points:
         for label, what in counted.calls:
             print(f"  {label:<24} {what.replace(str(enum_root), '<root>')}")
@@ -1200,8 +1362,13 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
     shutil.rmtree(enum_root, ignore_errors=True)
 
     only = {x for x in args.only.split(",") if x}
-    points = [Fault(label, n, kind) for label in labels for kind in kinds for n in range(1, counts[label] + 1)
-              if not only or label in only]
+    points = [
+        Fault(label, n, kind)
+        for label in labels
+        for kind in kinds
+        for n in range(1, counts[label] + 1)
+        if not only or label in only
+    ]
     enumerated = sum(counts.values()) * len(KINDS)
     if args.point:
         chosen = [Fault.parse(p) for p in args.point]
@@ -1209,8 +1376,11 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
         chosen = points
     else:
         chosen = pick_sample(points, args.sample or 40, args.seed)
-    print(f"fault-injection: {len(chosen)} of {len(points)} points "
-          f"({'full' if args.full else 'chosen' if args.point else f'sample, seed {args.seed}'}), {args.jobs} job(s)")
+    print(
+        f"fault-injection: {len(chosen)} of {len(points)} points "
+        f"({'full' if args.full else 'chosen' if args.point else f'sample, seed {args.seed}'}), "
+        f"{args.jobs} job(s)"
+    )
 
     results = []
     total = len(chosen)
@@ -1221,8 +1391,10 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
         if not r.get("reached") and r["ok"]:
             mark = "skip"
         if args.verbose or not r["ok"] or args.point:
-            print(f"[{i:>4}/{total}] {mark} {r['point']:<28} {r['status']:<20} after fault: "
-                  f"{r.get('after_fault', '?'):<9} {r['seconds']:>5.1f}s  {r.get('injected') or 'not reached'}")
+            print(
+                f"[{i:>4}/{total}] {mark} {r['point']:<28} {r['status']:<20} after fault: "
+                f"{r.get('after_fault', '?'):<9} {r['seconds']:>5.1f}s  {r.get('injected') or 'not reached'}"
+            )
             for v in r["violations"]:
                 print(f"         - [{v['stage']}] {v['rule']}")
                 if v.get("status"):
@@ -1235,15 +1407,21 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
                 for note in r["notes"]:
                     print(f"         note: {note}")
                 if r.get("stderr"):
-                    print("         faulted run stderr: " + r["stderr"].replace("\n", "\n                   "))
+                    print(
+                        "         faulted run stderr: " + r["stderr"].replace("\n", "\n                   ")
+                    )
         elif i % 25 == 0:
-            print(f"[{i:>4}/{total}] … {sum(1 for x in results if not x['ok'])} failing so far "
-                  f"({time.monotonic() - started:.0f}s)")
+            print(
+                f"[{i:>4}/{total}] … {sum(1 for x in results if not x['ok'])} failing so far "
+                f"({time.monotonic() - started:.0f}s)"
+            )
         sys.stdout.flush()
 
     if args.jobs > 1:
         _WORKER.clear()
-        pool = concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("fork"))
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=args.jobs, mp_context=multiprocessing.get_context("fork")
+        )
         with pool:
             futures = [pool.submit(_run_point, ctx, f) for f in chosen]
             for i, fut in enumerate(futures, 1):
@@ -1284,14 +1462,28 @@ def sweep(args, kcert: Path, work: Path, kinds: list, started: float) -> int:
     if groups:
         print("failures by cause (a point can show several):")
         for text, (pts, stages) in sorted(groups.items(), key=lambda kv: (-len(kv[1][0]), kv[0])):
-            print(f"  {len(pts):>4} points: {text}\n              stages: {', '.join(sorted(stages))}"
-                  f"\n              e.g. {fmt_paths(pts, 6)}")
+            print(
+                f"  {len(pts):>4} points: {text}\n              stages: {', '.join(sorted(stages))}"
+                f"\n              e.g. {fmt_paths(pts, 6)}"
+            )
     if args.report:
-        args.report.write_text(json.dumps({
-            "layout": args.layout, "kcert": str(kcert), "counts": counts, "strace_counts": by_strace,
-            "enumerated": enumerated, "covered": covered, "failures": failures,
-            "global_failures": failures_global, "results": results,
-        }, indent=2) + "\n")
+        args.report.write_text(
+            json.dumps(
+                {
+                    "layout": args.layout,
+                    "kcert": str(kcert),
+                    "counts": counts,
+                    "strace_counts": by_strace,
+                    "enumerated": enumerated,
+                    "covered": covered,
+                    "failures": failures,
+                    "global_failures": failures_global,
+                    "results": results,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     print(f"took {time.monotonic() - started:.0f}s")
     print(f"covered {covered} injection points (of {enumerated} enumerated), {failures} failures")
     return 1 if failures else 0
