@@ -33,6 +33,17 @@ done
 step "Rust tests"
 cargo test --workspace --release
 
+step "Transaction suites driven by test hooks (crash, conflict, injected failure; feature test-hooks)"
+# The hooks exist only with this feature, never in the shipped library, wheel or binary.
+cargo test -p kcertlib --release --features test-hooks \
+  --test txn_hooks --test txn_crash --test renew_crash --test hostile_races
+
+step "Fault injection: ENOSPC, EIO and SIGKILL at a sample of a real renewal's system calls"
+# The full sweep (every point, about 7 minutes) is `testing/fault-injection/run.py --full`.
+python3 testing/fault-injection/run.py --sample 40 --kcert "$repo/target/release/examples/kcert"
+python3 testing/fault-injection/run.py --sample 12 --target recover \
+  --kcert "$repo/target/release/examples/kcert"
+
 step "Streaming 1 GiB of PEM keeps peak RSS under 64 MiB"
 # --workspace: the same feature set as the run above, so nothing is rebuilt.
 cargo test --workspace --release --test pem_stream -- --ignored --test-threads=1

@@ -108,6 +108,26 @@ pub(super) fn open_existing(root: &RootDir, backup_dir: &Path) -> Result<RootDir
     }
 }
 
+/// Empties the backup directory of a transaction killed before its backups were complete, and
+/// removes it when it is one of the root's default backup directories (an explicit one the
+/// operator made stays, empty).
+///
+/// # Errors
+/// `Io` naming what could not be removed.
+pub(super) fn discard_incomplete(root: &RootDir, dir: &RootDir) -> Result<()> {
+    let defaults = root.path().join(STATE_DIR).join("backups");
+    if let (Some(parent), Some(name)) = (dir.path().parent(), dir.path().file_name())
+        && parent == defaults
+    {
+        let backups = fsx::open_private_dir(root, &Path::new(STATE_DIR).join("backups"), WHAT)?;
+        return backups.remove_tree(Path::new(name));
+    }
+    for name in [MANIFEST_FILE, "files"] {
+        dir.remove_tree(Path::new(name))?;
+    }
+    Ok(())
+}
+
 /// Copies each `(relative path, bytes)` into `dir` (0600 files in 0700 directories) and makes
 /// them durable.
 ///

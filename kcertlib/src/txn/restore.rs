@@ -57,10 +57,16 @@ pub fn recover_locked(lock: &RootLock) -> Result<Option<Recovery>> {
     let root = lock.root();
     let state = lock.state_dir();
     let journal_path = state.path().join(JOURNAL_FILE);
+    // A run killed while writing the journal leaves its temporary; the state directory is
+    // kcert's own, so whatever has that name there is ours to remove.
+    remove_write_temps(state, JOURNAL_FILE)?;
     let Some(journal) = Journal::read(state, JOURNAL_FILE, root, "journal")? else {
         return Ok(None);
     };
     let backups = backup::open_existing(root, &journal.backup_dir);
+    if let Ok(dir) = &backups {
+        remove_write_temps(dir, MANIFEST_FILE)?;
+    }
     let manifest = match &backups {
         Ok(dir) => {
             Journal::read(dir, MANIFEST_FILE, root, "manifest")?.filter(|m| m.id == journal.id)
@@ -83,7 +89,7 @@ pub fn recover_locked(lock: &RootLock) -> Result<Option<Recovery>> {
         Some(TxnState::Committed | TxnState::RolledBack)
     );
     if journal.state == TxnState::Prepared && !finished {
-        let backups = backups.map_err(|e| {
+        let backups = backups.as_ref().map_err(|e| {
             Error::new(
                 ErrorKind::Transaction,
                 format!("the interrupted transaction's backups cannot be opened: {e}"),
@@ -91,15 +97,30 @@ pub fn recover_locked(lock: &RootLock) -> Result<Option<Recovery>> {
             .with_path(&journal_path)
         })?;
         for record in journal.files.iter().rev() {
-            match put_back_if_new(root, &backups, &journal.id, record)? {
+            match put_back_if_new(root, backups, &journal.id, record)? {
                 Undo::Restored => recovery.restored.push(root.path().join(&record.path)),
                 Undo::AlreadyOld => {}
                 Undo::Conflict(message) => recovery.conflicts.push(message),
             }
         }
-        let mut rolled_back = manifest.unwrap_or_else(|| journal.clone());
+        let mut rolled_back = manifest.clone().unwrap_or_else(|| journal.clone());
         rolled_back.state = TxnState::RolledBack;
-        rolled_back.store(&backups, MANIFEST_FILE)?;
+        rolled_back.store(backups, MANIFEST_FILE)?;
+    }
+    if journal.state == TxnState::Staging
+        && let Ok(dir) = &backups
+    {
+        match manifest {
+            // Killed between writing the manifest and the journal's `prepared`: the backups
+            // are complete but nothing was renamed. The manifest says so.
+            Some(mut m) if !finished => {
+                m.state = TxnState::RolledBack;
+                m.store(dir, MANIFEST_FILE)?;
+            }
+            Some(_) => {}
+            // Killed before its backups were complete: they can never be used.
+            None => backup::discard_incomplete(root, dir)?,
+        }
     }
     for record in &journal.files {
         if remove_staged(root, &journal.id, record)? {
@@ -205,4 +226,16 @@ pub(super) fn remove_staged(root: &RootDir, id: &str, record: &JournalFile) -> R
     place
         .sibling(super::journal::staged_name(&record.path, id))
         .remove()
+}
+
+/// Removes the temporaries `Journal::store` leaves beside `name` in `dir` when killed
+/// (`.<name>.kcert-write-<id>`).
+fn remove_write_temps(dir: &RootDir, name: &str) -> Result<()> {
+    let prefix = format!(".{name}.kcert-write-");
+    for entry in dir.list(Path::new(""))? {
+        if entry.to_string_lossy().starts_with(&prefix) {
+            dir.resolve(Path::new(&entry), Follow::NotLast)?.remove()?;
+        }
+    }
+    Ok(())
 }
