@@ -145,8 +145,9 @@ impl PrivateKey {
     pub fn from_pem(input: &[u8]) -> Result<PrivateKey> {
         let blocks = pem::blocks(input)?;
         let mut labels = Vec::new();
+        // Each block wipes its body when dropped (`PemBlock` does it for every key label).
         for block in blocks {
-            let der = Zeroizing::new(block.der);
+            let der = &block.der;
             match block.label.as_str() {
                 "ENCRYPTED PRIVATE KEY" => return Err(encrypted("PKCS#8 (ENCRYPTED PRIVATE KEY)")),
                 label
@@ -159,9 +160,9 @@ impl PrivateKey {
                         "legacy PEM ({label} with Proc-Type: 4,ENCRYPTED)"
                     )));
                 }
-                "RSA PRIVATE KEY" => return Self::from_pkcs1_der(&der),
-                "EC PRIVATE KEY" => return Self::from_sec1_der(&der),
-                "PRIVATE KEY" => return Self::from_pkcs8_der(&der),
+                "RSA PRIVATE KEY" => return Self::from_pkcs1_der(der),
+                "EC PRIVATE KEY" => return Self::from_sec1_der(der),
+                "PRIVATE KEY" => return Self::from_pkcs8_der(der),
                 "DSA PRIVATE KEY" => return Err(unsupported("DSA")),
                 "OPENSSH PRIVATE KEY" => {
                     return Err(unsupported(

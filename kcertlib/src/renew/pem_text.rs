@@ -71,7 +71,7 @@ pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
                     let der = pem::blocks(block.as_bytes())?
                         .into_iter()
                         .next()
-                        .map(|b| b.der)
+                        .map(pem::PemBlock::into_der)
                         .ok_or_else(|| {
                             Error::new(ErrorKind::Pem, format!("PEM block {label:?} is empty"))
                         })?;
