@@ -15,8 +15,10 @@ use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use zeroize::Zeroizing;
 
 mod rsa_key;
+mod secret;
 
 pub(crate) use rsa_key::RsaKey;
+pub use secret::{SecretBytes, SecretString};
 
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
