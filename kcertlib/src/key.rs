@@ -1,6 +1,7 @@
 //! `PrivateKey`: RSA and ECDSA (P-256, P-384) keys in PKCS#1, PKCS#8 or SEC1, written back in the
 //! format they came in. Secret material is zeroized on drop (the backends' key types do it, and
-//! every intermediate buffer here is `Zeroizing`).
+//! every intermediate buffer here is `Zeroizing`); `SecretBytes` and `SecretString` carry key
+//! material read elsewhere (a kubeconfig's `client-key-data`). SECURITY.md lists what is covered.
 
 use std::fmt;
 use std::path::Path;
