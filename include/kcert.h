@@ -364,7 +364,8 @@ kcert_result kcert_last_error_message(char **out);
 kcert_renew_options *kcert_renew_options_new(void);
 
 // Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
-// original lifetime). `days` 0 returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// original lifetime). `days` 0 or over 365000 (1000 years) returns `KCERT_INVALID_ARGUMENT`.
+// NULL `opts` returns
 // `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
 //
 // # Safety
@@ -372,7 +373,8 @@ kcert_renew_options *kcert_renew_options_new(void);
 kcert_result kcert_renew_options_set_days(kcert_renew_options *opts, uint32_t days);
 
 // Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_renew_options`.
@@ -422,16 +424,16 @@ kcert_result kcert_renew_options_set_rotate_keys(kcert_renew_options *opts, bool
 kcert_result kcert_renew_options_set_include_ca(kcert_renew_options *opts, bool include_ca);
 
 // Renews only entries whose `notAfter` falls within `seconds` from now (expired ones
-// included); by default every selected entry is renewed. NULL `opts` returns
-// `KCERT_NULL_ARGUMENT`.
+// included); by default every selected entry is renewed. More than 1000 years returns
+// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_renew_options`.
 kcert_result kcert_renew_options_set_expiring_within_seconds(kcert_renew_options *opts,
                                                              uint64_t seconds);
 
-// Sets the warning window of the scan behind the plan (default 30 days).
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+// Sets the warning window of the scan behind the plan (default 30 days). More than 1000 years
+// returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_renew_options`.
@@ -503,15 +505,17 @@ kcert_result kcert_rollback(const char *manifest, char **out_report_json);
 // Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 kcert_resign_options *kcert_resign_options_new(void);
 
-// Sets the lifetime: `notAfter = now + days`. `days` 0 returns `KCERT_INVALID_ARGUMENT`.
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
+// Sets the lifetime: `notAfter = now + days`. `days` 0 or over 365000 (1000 years) returns
+// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves
+// the options unchanged.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_resign_options`.
 kcert_result kcert_resign_options_set_days(kcert_resign_options *opts, uint32_t days);
 
 // Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_resign_options`.
