@@ -114,8 +114,7 @@ fn an_inconsistent_rsa_2048_key_fails_typed_and_never_falls_back() {
     // Through the API a renewal uses: no certificate comes out.
     let issuer = Issuer::new(&ca, &bad).expect("the pair matches");
     let err = resign(&cert("client.crt"), &issuer, &ResignOptions::default())
-        .err()
-        .expect("no certificate is signed");
+        .expect_err("no certificate is signed");
     assert_eq!(err.kind(), ErrorKind::InvalidKey, "{err}");
 
     // The intact key signs, on the default backend.
