@@ -21,11 +21,12 @@
 #define KCERT_INVALID_TIME INT64_MIN
 
 // An ordered list of certificates (opaque). Made by `kcert_bundle_parse`, freed with
-// `kcert_bundle_free`, which also invalidates every certificate borrowed from it.
+// `kcert_bundle_free`. `kcert_bundle_get` hands out copies, so nothing outlives it by
+// pointing into it.
 typedef struct kcert_bundle kcert_bundle;
 
-// A parsed X.509 certificate (opaque). Made by `kcert_cert_parse` (owned, free it with
-// `kcert_cert_free`) or borrowed from a bundle (`kcert_bundle_get`, do not free).
+// A parsed X.509 certificate (opaque). Made by `kcert_cert_parse`, `kcert_bundle_get` or
+// `kcert_resign`; always owned by the caller, who frees it with `kcert_cert_free`.
 typedef struct kcert_cert kcert_cert;
 
 // A private key (opaque). Its secret material is zeroized when freed with `kcert_key_free`.
@@ -107,6 +108,13 @@ typedef uint32_t kcert_not_before_mode;
 // A panic inside the library was caught; the call had no effect on its outputs.
 #define KCERT_PANIC 19
 
+// A file changed between kcertlib reading it and replacing it; nothing was replaced.
+#define KCERT_CONFLICT 20
+
+// A file kcertlib must trust (its lock, journal, manifest, state or backup directory) is a
+// symlink, a special file, another user's, or writable by others.
+#define KCERT_UNTRUSTED 21
+
 // A required pointer argument was NULL.
 #define KCERT_NULL_ARGUMENT 1000
 
@@ -149,17 +157,23 @@ kcert_result kcert_bundle_parse(const uint8_t *data, size_t len, kcert_bundle **
 // `bundle` is NULL or a live `kcert_bundle`.
 size_t kcert_bundle_len(const kcert_bundle *bundle);
 
-// Borrows the certificate at `index` (0-based, in file order), or NULL when `bundle` is NULL or
-// `index` is out of range.
+// Copies the certificate at `index` (0-based, in file order) out of `bundle`.
 //
-// Ownership: the certificate belongs to the bundle and stays valid until `kcert_bundle_free`;
-// do not pass it to `kcert_cert_free`.
+// Errors: `KCERT_INVALID_ARGUMENT` when `index` is not below `kcert_bundle_len(bundle)`.
+//
+// Ownership: on `KCERT_OK`, `*out` is a new certificate of its own, freed with
+// `kcert_cert_free` like one from `kcert_cert_parse`; it stays valid after
+// `kcert_bundle_free`, and the two may be freed in either order. A copy rather than a pointer
+// into the bundle: a borrowed `kcert_cert *` looks exactly like an owned one, and passing it to
+// `kcert_cert_free` (the natural mistake) would free memory the bundle still owns. One copy
+// costs about as much as parsing the certificate's DER once. On failure `*out` is not written.
+// NULL handling: `bundle` or `out` NULL returns `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
-// `bundle` is NULL or a live `kcert_bundle`.
-const kcert_cert *kcert_bundle_get(const kcert_bundle *bundle, size_t index);
+// `bundle` is NULL or a live `kcert_bundle`; `out` is NULL or writable.
+kcert_result kcert_bundle_get(const kcert_bundle *bundle, size_t index, kcert_cert **out);
 
-// Frees a bundle and every certificate borrowed from it.
+// Frees a bundle (certificates copied out of it with `kcert_bundle_get` stay valid).
 //
 // NULL handling: `kcert_bundle_free(NULL)` does nothing.
 //
@@ -263,10 +277,9 @@ kcert_result kcert_cert_to_json(const kcert_cert *cert, char **out);
 // `cert` is NULL or a live `kcert_cert`; `out_der` and `out_len` are NULL or writable.
 kcert_result kcert_cert_der(const kcert_cert *cert, const uint8_t **out_der, size_t *out_len);
 
-// Frees a certificate made by `kcert_cert_parse` or `kcert_resign`.
+// Frees a certificate made by `kcert_cert_parse`, `kcert_bundle_get` or `kcert_resign`.
 //
-// NULL handling: `kcert_cert_free(NULL)` does nothing. Never pass a certificate borrowed from a
-// bundle.
+// NULL handling: `kcert_cert_free(NULL)` does nothing.
 //
 // # Safety
 // `cert` is NULL or an owned `kcert_cert` not freed yet.
@@ -327,7 +340,7 @@ kcert_result kcert_key_algorithm(const kcert_key *key, char **out);
 // `PRIVATE KEY`); new keys are PKCS#1 (RSA) or SEC1 (EC), as kubeadm writes them.
 //
 // Ownership: on `KCERT_OK`, `*out` is a new string holding secret material: the caller frees it
-// with `kcert_string_free` (which does not zeroize it; overwrite it first if that matters).
+// with `kcert_string_free`, which wipes it (copies the caller makes are the caller's to wipe).
 // NULL handling: `key` or `out` NULL returns `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
@@ -358,7 +371,8 @@ kcert_result kcert_last_error_message(char **out);
 kcert_renew_options *kcert_renew_options_new(void);
 
 // Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
-// original lifetime). `days` 0 returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// original lifetime). `days` 0 or over 365000 (1000 years) returns `KCERT_INVALID_ARGUMENT`.
+// NULL `opts` returns
 // `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
 //
 // # Safety
@@ -366,7 +380,8 @@ kcert_renew_options *kcert_renew_options_new(void);
 kcert_result kcert_renew_options_set_days(kcert_renew_options *opts, uint32_t days);
 
 // Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_renew_options`.
@@ -416,16 +431,16 @@ kcert_result kcert_renew_options_set_rotate_keys(kcert_renew_options *opts, bool
 kcert_result kcert_renew_options_set_include_ca(kcert_renew_options *opts, bool include_ca);
 
 // Renews only entries whose `notAfter` falls within `seconds` from now (expired ones
-// included); by default every selected entry is renewed. NULL `opts` returns
-// `KCERT_NULL_ARGUMENT`.
+// included); by default every selected entry is renewed. More than 1000 years returns
+// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_renew_options`.
 kcert_result kcert_renew_options_set_expiring_within_seconds(kcert_renew_options *opts,
                                                              uint64_t seconds);
 
-// Sets the warning window of the scan behind the plan (default 30 days).
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+// Sets the warning window of the scan behind the plan (default 30 days). More than 1000 years
+// returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_renew_options`.
@@ -497,15 +512,17 @@ kcert_result kcert_rollback(const char *manifest, char **out_report_json);
 // Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 kcert_resign_options *kcert_resign_options_new(void);
 
-// Sets the lifetime: `notAfter = now + days`. `days` 0 returns `KCERT_INVALID_ARGUMENT`.
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
+// Sets the lifetime: `notAfter = now + days`. `days` 0 or over 365000 (1000 years) returns
+// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves
+// the options unchanged.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_resign_options`.
 kcert_result kcert_resign_options_set_days(kcert_resign_options *opts, uint32_t days);
 
 // Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
-// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
 //
 // # Safety
 // `opts` is NULL or a live `kcert_resign_options`.
@@ -609,7 +626,8 @@ kcert_result kcert_resign(const kcert_cert *cert,
 const char *kcert_result_name(kcert_result result);
 
 // Frees a string returned by kcertlib (`kcert_cert_subject`, `kcert_cert_to_json`,
-// `kcert_last_error_message`, ...).
+// `kcert_last_error_message`, `kcert_key_to_pem`, ...), wiping its bytes first: one of them
+// may hold a private key.
 //
 // NULL handling: `kcert_string_free(NULL)` does nothing.
 //
@@ -617,11 +635,6 @@ const char *kcert_result_name(kcert_result result);
 // `s` is NULL or a string returned by kcertlib that was not freed yet. Strings from any other
 // allocator (malloc, strdup) must not be passed.
 void kcert_string_free(char *s);
-
-// TEST HOOK, not for applications: panics inside the library, to prove that a panic becomes
-// `KCERT_PANIC` with a message from `kcert_last_error_message` instead of aborting the process.
-// Always returns `KCERT_PANIC`; has no other effect.
-kcert_result kcert_test_panic(void);
 
 // The version of libkcert, e.g. `"0.1.0"`. Never NULL; static, do not free.
 const char *kcert_version(void);

@@ -54,6 +54,13 @@ basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign, digitalSignature
 subjectKeyIdentifier = hash
 
+# A CA without key identifiers (as old or hand-made CAs are): what it signs gets no AKI.
+[v3_ca_noski]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier = none
+authorityKeyIdentifier = none
+
 # A "CA" that may not sign certificates: leaves under it must fail chain verification.
 [ca_nocertsign]
 basicConstraints = critical, CA:true
@@ -155,16 +162,23 @@ make_ca() { # make_ca NAME SUBJECT KEY_FORMAT KEY_ALGORITHM [SECTION]
     record "$name.crt" ca "$name.crt" "$name.key" "$format" "$alg" "$section" ok
 }
 
+# SECTION v1 signs without any extension file: OpenSSL 3.0's `x509 -req` then writes a version 1
+# certificate (no version field, no extensions), as old clusters' hand-made certificates are.
 sign_leaf() { # sign_leaf NAME SUBJECT CA SECTION DAYS KEY_FORMAT KEY_ALGORITHM [SERIAL] [OUTDIR]
     local name="$1" subj="$2" ca="$3" section="$4" days="$5" format="$6" alg="$7"
     local serial="${8:-$(new_serial)}" dir="${9:-$OUT}"
-    local ca_alg
+    local ca_alg extensions=(-extfile "$CNF" -extensions "$section")
+    [ "$section" = v1 ] && extensions=()
     ca_alg="$(awk -F'\t' -v f="$ca.crt" '$1 == f { print $6 }' "$RECORDS")"
     [ -f "$dir/$name.key" ] || make_key "$dir/$name.key" "$format" "$alg"
     ossl req -new -config "$CNF" -key "$dir/$name.key" -subj "$subj" -out "$WORK/$name.csr"
     ossl x509 -req -in "$WORK/$name.csr" -CA "$OUT/$ca.crt" -CAkey "$OUT/$ca.key" \
         -set_serial "$serial" -days "$days" "$(digest_for "$ca_alg")" \
-        -extfile "$CNF" -extensions "$section" -out "$dir/$name.crt"
+        "${extensions[@]}" -out "$dir/$name.crt"
+    if [ "$section" = v1 ] && ! openssl x509 -in "$dir/$name.crt" -noout -text | grep -q 'Version: 1 (0x0)'; then
+        echo "openssl-fixtures: this openssl did not write $name.crt as version 1" >&2
+        exit 1
+    fi
     chmod 0644 "$dir/$name.crt"
 }
 
@@ -179,6 +193,7 @@ make_ca ca-rsa4096 "/O=kcert test/CN=kcert-test-ca-rsa4096" pkcs8 rsa-4096
 make_ca ca-p256 "/CN=kcert-test-ca-p256" sec1 ec-p256
 make_ca ca-p384 "/CN=kcert-test-ca-p384" sec1 ec-p384
 make_ca ca-nocertsign "/CN=kcert-test-ca-nocertsign" pkcs1 rsa-2048 ca_nocertsign
+make_ca ca-noski "/CN=kcert-test-ca-noski" pkcs1 rsa-2048 v3_ca_noski
 
 # --- good leaves --------------------------------------------------------------------------------
 leaf client "/O=kubeadm:cluster-admins/CN=kubernetes-admin" ca-rsa2048 client 365 pkcs1 rsa-2048
@@ -193,6 +208,10 @@ leaf noski "/CN=noski-client" ca-rsa2048 noski 365 pkcs1 rsa-2048
 leaf exotic "/C=DE/L=Berlin/O=kcert test/OU=Platform Team/CN=exotic.example.test/emailAddress=ops@example.test" \
     ca-rsa4096 exotic 365 sec1 ec-p256
 leaf p384leaf "/CN=p384-leaf" ca-p384 apiproxyclient 365 pkcs8 ec-p384
+# Version 1 leaves (no extensions at all): re-signed under a CA with an SKI they gain an AKI and
+# must become v3; under a CA without one they stay v1.
+leaf v1-leaf "/CN=v1-client" ca-rsa2048 v1 365 pkcs1 rsa-2048
+leaf v1-leaf-of-noski "/CN=v1-client-of-noski" ca-noski v1 365 pkcs8 rsa-2048
 leaf leaf-of-nocertsign "/CN=leaf-of-nocertsign" ca-nocertsign client 365 pkcs1 rsa-2048 \
     issuer-lacks-keycertsign
 

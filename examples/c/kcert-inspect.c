@@ -134,7 +134,16 @@ int main(int argc, char **argv) {
         }
         n = kcert_bundle_len(bundle);
         for (j = 0; j < n; j++) {
-            int result = inspect(argv[i], j, kcert_bundle_get(bundle, j), now);
+            kcert_cert *cert = NULL;
+            int result;
+            rc = kcert_bundle_get(bundle, j, &cert);
+            if (rc != KCERT_OK) {
+                report_error(argv[i], rc);
+                status = EXIT_ERROR;
+                break;
+            }
+            result = inspect(argv[i], j, cert, now);
+            kcert_cert_free(cert);
             if (result > status) {
                 status = result;
             }

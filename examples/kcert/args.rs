@@ -60,6 +60,18 @@ impl Args {
     }
 }
 
+/// `--days N`: a lifetime of 1 to 365,000 days (1000 years, `kcertlib::time::MAX_DURATION`);
+/// anything else is a usage error naming the value, never a wrapped-around lifetime.
+pub fn days(value: &str) -> Result<std::time::Duration, String> {
+    let days: u64 = value.trim().parse().map_err(|_| {
+        format!("--days needs a whole number of days from 1 to 365000, not {value:?}")
+    })?;
+    if days == 0 {
+        return Err("--days 0: a certificate must live at least one day".into());
+    }
+    kcertlib::time::days(days).map_err(|e| format!("--days {value}: {}", e.message()))
+}
+
 /// `--threads N`: N threads, 0 for one per core.
 pub fn threads(value: &str) -> Result<kcertlib::Threads, String> {
     value

@@ -2,6 +2,8 @@
 //! 0 all good; 1 something is expired or not yet valid (`check`, `inspect`) or a renewal left
 //! entries unrenewed; 2 an error (bad input, failed renewal, restored); 64 usage error.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_EXPIRED: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
@@ -31,16 +33,31 @@ impl From<kcertlib::Error> for Failure {
     }
 }
 
-/// Writes to stdout; a closed pipe (`kcert inspect ... | head`) ends the program quietly
-/// instead of panicking.
+/// Set once stdout has failed: nothing more is written to it.
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Writes to stdout. A closed or broken stdout (`kcert inspect ... | head`) stops the output,
+/// not the command, which still ends with the exit status it would have had; `print!` would
+/// panic instead.
 pub fn emit(text: &str) {
     use std::io::Write;
+    if STDOUT_GONE.load(Ordering::Relaxed) {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     if out
         .write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .is_err()
     {
-        std::process::exit(EXIT_OK);
+        STDOUT_GONE.store(true, Ordering::Relaxed);
     }
+}
+
+/// Writes a message to stderr. A closed or broken stderr (`2>&-`, a pipe whose reader left) is
+/// ignored: the exit status still tells what happened, and `eprint!` would panic instead.
+pub fn warn(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }

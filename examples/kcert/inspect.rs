@@ -8,7 +8,7 @@ use kcertlib::{Certificate, CertificateSummary, Status, Timestamp};
 use crate::args::Args;
 use std::fmt::Write as _;
 
-use crate::exit::{EXIT_EXPIRED, EXIT_OK, Failure, emit};
+use crate::exit::{EXIT_EXPIRED, EXIT_OK, Failure, emit, warn};
 
 pub fn run(args: Args) -> Result<i32, Failure> {
     let mut json = false;
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<i32, Failure> {
             }
             Err(e) => {
                 errors += 1;
-                eprintln!("kcert: {e}");
+                warn(&format!("kcert: {e}\n"));
                 report.push(
                     serde_json::json!({ "file": file, "error": e.to_string(), "code": e.code() }),
                 );

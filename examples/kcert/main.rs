@@ -11,7 +11,7 @@ mod inspect;
 mod renew;
 
 use args::Args;
-use exit::{EXIT_OK, EXIT_USAGE, Failure};
+use exit::{EXIT_OK, EXIT_USAGE, Failure, emit, warn};
 
 const USAGE: &str = "\
 kcert — inspect and renew Kubernetes certificates
@@ -54,7 +54,7 @@ fn main() {
         "demo" => demo::run(args),
         "fixture" => demo::run_fixture(args),
         "help" | "--help" | "-h" => {
-            print!("{USAGE}");
+            emit(USAGE);
             Ok(EXIT_OK)
         }
         other => Err(Failure::usage(format!("unknown command {other:?}"))),
@@ -62,9 +62,9 @@ fn main() {
     let code = match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("kcert: {}", f.message);
+            warn(&format!("kcert: {}\n", f.message));
             if f.code == EXIT_USAGE {
-                eprint!("{USAGE}");
+                warn(USAGE);
             }
             f.code
         }

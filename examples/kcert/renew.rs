@@ -2,7 +2,6 @@
 //! a completed renewal from its manifest.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use kcertlib::renew::{RenewOptions, renew, rollback};
 use kcertlib::{NotBefore, time::parse_duration};
@@ -30,12 +29,7 @@ pub fn run(args: Args) -> Result<i32, Failure> {
                             .collect()
                     }
                     "expiring-within" => options.expiring_within = Some(dur(&v)?),
-                    "days" => {
-                        let days: u64 = v
-                            .parse()
-                            .map_err(|_| format!("--days needs a number of days, not {v:?}"))?;
-                        options.validity.lifetime = Duration::from_secs(days * 86_400);
-                    }
+                    "days" => options.validity.lifetime = crate::args::days(&v)?,
                     "backdate" => {
                         options.validity.not_before = if v == "ca" {
                             NotBefore::CaNotBefore

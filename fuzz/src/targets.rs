@@ -214,11 +214,16 @@ pub fn kubeconfig(data: &[u8]) {
     std::hint::black_box((kc.current(), kc.client_user(), contexts.len()));
     let values = users
         .iter()
-        .flat_map(|u| [&u.client_certificate_data_base64, &u.client_key_data_base64])
+        .flat_map(|u| {
+            [
+                u.client_certificate_data_base64.as_deref(),
+                u.client_key_data_base64.as_deref(),
+            ]
+        })
         .chain(
             clusters
                 .iter()
-                .map(|c| &c.certificate_authority_data_base64),
+                .map(|c| c.certificate_authority_data_base64.as_deref()),
         )
         .flatten();
     for old in values {

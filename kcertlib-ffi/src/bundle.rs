@@ -4,13 +4,15 @@ use kcertlib::Certificate;
 
 use crate::args::{OutPtr, bytes, handle};
 use crate::cert::kcert_cert;
+use crate::error::FfiError;
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::result::kcert_result;
 
 /// An ordered list of certificates (opaque). Made by `kcert_bundle_parse`, freed with
-/// `kcert_bundle_free`, which also invalidates every certificate borrowed from it.
+/// `kcert_bundle_free`. `kcert_bundle_get` hands out copies, so nothing outlives it by
+/// pointing into it.
 pub struct kcert_bundle {
-    certs: Vec<kcert_cert>,
+    certs: Vec<Certificate>,
 }
 
 /// Parses every certificate of `input`: all CERTIFICATE blocks of PEM text in order (other
@@ -36,10 +38,7 @@ pub unsafe extern "C" fn kcert_bundle_parse(
         let out = unsafe { OutPtr::new(out, "out") }?;
         // SAFETY: this export's contract makes `data` NULL or readable for its length.
         let input = unsafe { bytes(data, len, "data") }?;
-        let certs = Certificate::load_all(input)?
-            .into_iter()
-            .map(|inner| kcert_cert { inner })
-            .collect();
+        let certs = Certificate::load_all(input)?;
         out.write(Box::into_raw(Box::new(kcert_bundle { certs })));
         Ok(())
     })
@@ -57,29 +56,43 @@ pub unsafe extern "C" fn kcert_bundle_len(bundle: *const kcert_bundle) -> usize 
     })
 }
 
-/// Borrows the certificate at `index` (0-based, in file order), or NULL when `bundle` is NULL or
-/// `index` is out of range.
+/// Copies the certificate at `index` (0-based, in file order) out of `bundle`.
 ///
-/// Ownership: the certificate belongs to the bundle and stays valid until `kcert_bundle_free`;
-/// do not pass it to `kcert_cert_free`.
+/// Errors: `KCERT_INVALID_ARGUMENT` when `index` is not below `kcert_bundle_len(bundle)`.
+///
+/// Ownership: on `KCERT_OK`, `*out` is a new certificate of its own, freed with
+/// `kcert_cert_free` like one from `kcert_cert_parse`; it stays valid after
+/// `kcert_bundle_free`, and the two may be freed in either order. A copy rather than a pointer
+/// into the bundle: a borrowed `kcert_cert *` looks exactly like an owned one, and passing it to
+/// `kcert_cert_free` (the natural mistake) would free memory the bundle still owns. One copy
+/// costs about as much as parsing the certificate's DER once. On failure `*out` is not written.
+/// NULL handling: `bundle` or `out` NULL returns `KCERT_NULL_ARGUMENT`.
 ///
 /// # Safety
-/// `bundle` is NULL or a live `kcert_bundle`.
+/// `bundle` is NULL or a live `kcert_bundle`; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_bundle_get(
     bundle: *const kcert_bundle,
     index: usize,
-) -> *const kcert_cert {
-    ffi_boundary(std::ptr::null(), || {
+    out: *mut *mut kcert_cert,
+) -> kcert_result {
+    ffi_status(|| {
+        // SAFETY: this export's contract makes `out` NULL or writable.
+        let out = unsafe { OutPtr::new(out, "out") }?;
         // SAFETY: the caller guarantees `bundle` is NULL or live.
-        unsafe { handle(bundle, "bundle") }
-            .ok()
-            .and_then(|b| b.certs.get(index))
-            .map_or(std::ptr::null(), std::ptr::from_ref)
+        let bundle = unsafe { handle(bundle, "bundle") }?;
+        let cert = bundle.certs.get(index).ok_or_else(|| {
+            FfiError::invalid_argument(format!(
+                "index {index} is out of range: the bundle holds {} certificates",
+                bundle.certs.len()
+            ))
+        })?;
+        out.write(kcert_cert::new_owned(cert.clone()));
+        Ok(())
     })
 }
 
-/// Frees a bundle and every certificate borrowed from it.
+/// Frees a bundle (certificates copied out of it with `kcert_bundle_get` stay valid).
 ///
 /// NULL handling: `kcert_bundle_free(NULL)` does nothing.
 ///

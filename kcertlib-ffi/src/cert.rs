@@ -8,8 +8,8 @@ use crate::args::{OutPtr, bytes, handle};
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::result::kcert_result;
 
-/// A parsed X.509 certificate (opaque). Made by `kcert_cert_parse` (owned, free it with
-/// `kcert_cert_free`) or borrowed from a bundle (`kcert_bundle_get`, do not free).
+/// A parsed X.509 certificate (opaque). Made by `kcert_cert_parse`, `kcert_bundle_get` or
+/// `kcert_resign`; always owned by the caller, who frees it with `kcert_cert_free`.
 pub struct kcert_cert {
     pub(crate) inner: Certificate,
 }
@@ -246,10 +246,9 @@ pub unsafe extern "C" fn kcert_cert_der(
     })
 }
 
-/// Frees a certificate made by `kcert_cert_parse` or `kcert_resign`.
+/// Frees a certificate made by `kcert_cert_parse`, `kcert_bundle_get` or `kcert_resign`.
 ///
-/// NULL handling: `kcert_cert_free(NULL)` does nothing. Never pass a certificate borrowed from a
-/// bundle.
+/// NULL handling: `kcert_cert_free(NULL)` does nothing.
 ///
 /// # Safety
 /// `cert` is NULL or an owned `kcert_cert` not freed yet.

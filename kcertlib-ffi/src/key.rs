@@ -8,6 +8,7 @@ use crate::args::{OutPtr, bytes, handle};
 use crate::cert::kcert_cert;
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::result::kcert_result;
+use crate::strings::into_secret_c_string;
 
 /// A private key (opaque). Its secret material is zeroized when freed with `kcert_key_free`.
 pub struct kcert_key {
@@ -99,7 +100,7 @@ pub unsafe extern "C" fn kcert_key_algorithm(
 /// `PRIVATE KEY`); new keys are PKCS#1 (RSA) or SEC1 (EC), as kubeadm writes them.
 ///
 /// Ownership: on `KCERT_OK`, `*out` is a new string holding secret material: the caller frees it
-/// with `kcert_string_free` (which does not zeroize it; overwrite it first if that matters).
+/// with `kcert_string_free`, which wipes it (copies the caller makes are the caller's to wipe).
 /// NULL handling: `key` or `out` NULL returns `KCERT_NULL_ARGUMENT`.
 ///
 /// # Safety
@@ -114,7 +115,7 @@ pub unsafe extern "C" fn kcert_key_to_pem(
         let out = unsafe { OutPtr::new(out, "out") }?;
         // SAFETY: this export's contract makes `key` NULL or a live handle.
         let key = unsafe { handle(key, "key") }?;
-        out.write_string(key.inner.to_pem()?.to_string());
+        out.write(into_secret_c_string(key.inner.to_pem()?));
         Ok(())
     })
 }

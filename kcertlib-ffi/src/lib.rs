@@ -22,6 +22,7 @@ pub mod renew;
 pub mod resign;
 pub mod result;
 pub mod strings;
+#[cfg(feature = "test-panic")]
 pub mod test_hooks;
 pub mod validity_options;
 pub mod version;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kcertlib::renew::{RenewOptions, renew, rollback};
+use kcertlib::time::check_duration;
 
 use crate::args::{OutPtr, handle, text, update_options};
 use crate::panic::{ffi_boundary, ffi_status};
@@ -38,7 +39,8 @@ pub extern "C" fn kcert_renew_options_new() -> *mut kcert_renew_options {
 }
 
 /// Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
-/// original lifetime). `days` 0 returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+/// original lifetime). `days` 0 or over 365000 (1000 years) returns `KCERT_INVALID_ARGUMENT`.
+/// NULL `opts` returns
 /// `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
 ///
 /// # Safety
@@ -53,7 +55,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_days(
 }
 
 /// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
-/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+/// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+/// `KCERT_NULL_ARGUMENT`.
 ///
 /// # Safety
 /// `opts` is NULL or a live `kcert_renew_options`.
@@ -63,12 +66,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_backdate_seconds(
     seconds: u64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_backdate_seconds(seconds);
-            Ok(())
-        })
-    }
+    unsafe { update_options(opts, |o| o.validity.set_backdate_seconds(seconds)) }
 }
 
 /// Chooses the `notBefore` rule (`KCERT_NOT_BEFORE_*`); any other value returns
@@ -181,8 +179,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_include_ca(
 }
 
 /// Renews only entries whose `notAfter` falls within `seconds` from now (expired ones
-/// included); by default every selected entry is renewed. NULL `opts` returns
-/// `KCERT_NULL_ARGUMENT`.
+/// included); by default every selected entry is renewed. More than 1000 years returns
+/// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 ///
 /// # Safety
 /// `opts` is NULL or a live `kcert_renew_options`.
@@ -194,14 +192,15 @@ pub unsafe extern "C" fn kcert_renew_options_set_expiring_within_seconds(
     // SAFETY: same contract as this export.
     unsafe {
         update_options(opts, |o| {
-            o.core.expiring_within = Some(Duration::from_secs(seconds));
+            let window = Duration::from_secs(seconds);
+            o.core.expiring_within = Some(check_duration("an expiring-within window", window)?);
             Ok(())
         })
     }
 }
 
-/// Sets the warning window of the scan behind the plan (default 30 days).
-/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+/// Sets the warning window of the scan behind the plan (default 30 days). More than 1000 years
+/// returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 ///
 /// # Safety
 /// `opts` is NULL or a live `kcert_renew_options`.
@@ -213,7 +212,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_warn_within_seconds(
     // SAFETY: same contract as this export.
     unsafe {
         update_options(opts, |o| {
-            o.core.warn_within = Duration::from_secs(seconds);
+            o.core.warn_within = check_duration("a warning window", Duration::from_secs(seconds))?;
             Ok(())
         })
     }

@@ -42,8 +42,9 @@ pub extern "C" fn kcert_resign_options_new() -> *mut kcert_resign_options {
     ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
 }
 
-/// Sets the lifetime: `notAfter = now + days`. `days` 0 returns `KCERT_INVALID_ARGUMENT`.
-/// NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
+/// Sets the lifetime: `notAfter = now + days`. `days` 0 or over 365000 (1000 years) returns
+/// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves
+/// the options unchanged.
 ///
 /// # Safety
 /// `opts` is NULL or a live `kcert_resign_options`.
@@ -57,7 +58,8 @@ pub unsafe extern "C" fn kcert_resign_options_set_days(
 }
 
 /// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
-/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+/// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+/// `KCERT_NULL_ARGUMENT`.
 ///
 /// # Safety
 /// `opts` is NULL or a live `kcert_resign_options`.
@@ -67,12 +69,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_backdate_seconds(
     seconds: u64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_backdate_seconds(seconds);
-            Ok(())
-        })
-    }
+    unsafe { update_options(opts, |o| o.validity.set_backdate_seconds(seconds)) }
 }
 
 /// Chooses the `notBefore` rule: `KCERT_NOT_BEFORE_BACKDATE`, `KCERT_NOT_BEFORE_CA` or

@@ -58,6 +58,11 @@ pub const KCERT_CRYPTO: kcert_result = 17;
 pub const KCERT_PATH_ESCAPE: kcert_result = 18;
 /// A panic inside the library was caught; the call had no effect on its outputs.
 pub const KCERT_PANIC: kcert_result = 19;
+/// A file changed between kcertlib reading it and replacing it; nothing was replaced.
+pub const KCERT_CONFLICT: kcert_result = 20;
+/// A file kcertlib must trust (its lock, journal, manifest, state or backup directory) is a
+/// symlink, a special file, another user's, or writable by others.
+pub const KCERT_UNTRUSTED: kcert_result = 21;
 /// A required pointer argument was NULL.
 pub const KCERT_NULL_ARGUMENT: kcert_result = 1000;
 /// A string argument was not valid UTF-8.
@@ -88,6 +93,8 @@ const NAMES: &[(kcert_result, &str)] = &[
     (KCERT_CRYPTO, "crypto\0"),
     (KCERT_PATH_ESCAPE, "path-escape\0"),
     (KCERT_PANIC, "panic\0"),
+    (KCERT_CONFLICT, "conflict\0"),
+    (KCERT_UNTRUSTED, "untrusted\0"),
     (KCERT_NULL_ARGUMENT, "null-argument\0"),
     (KCERT_INVALID_UTF8, "invalid-utf8\0"),
     (KCERT_UNKNOWN_ERROR, "unknown-error\0"),

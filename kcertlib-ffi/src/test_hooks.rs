@@ -1,6 +1,7 @@
-//! Exports that exist only to test the C boundary itself. They are always exported, so that the C
-//! test suite can run against the very library that ships (one release build for everything);
-//! their names start with `kcert_test_` and they touch no state.
+//! Exports that exist only to test the C boundary itself, compiled only with the `test-panic`
+//! feature (which `kcertlib-ffi/tests/run-c-tests.sh` enables in a build of its own) and left
+//! out of `include/kcert.h` (cbindgen.toml excludes them); the C test declares them itself.
+//! Their names start with `kcert_test_` and they touch no state.
 
 use crate::panic::ffi_status;
 use crate::result::kcert_result;

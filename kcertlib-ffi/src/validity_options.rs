@@ -54,12 +54,14 @@ impl ValiditySettings {
                 "days must be at least 1 (the lifetime of the new certificate)",
             ));
         }
+        kcertlib::time::days(u64::from(days))?;
         self.days = days;
         Ok(())
     }
 
-    pub(crate) fn set_backdate_seconds(&mut self, seconds: u64) {
-        self.backdate = Duration::from_secs(seconds);
+    pub(crate) fn set_backdate_seconds(&mut self, seconds: u64) -> Result<(), FfiError> {
+        self.backdate = kcertlib::time::check_duration("a backdate", Duration::from_secs(seconds))?;
+        Ok(())
     }
 
     pub(crate) fn set_mode(&mut self, mode: kcert_not_before_mode) -> Result<(), FfiError> {
@@ -124,6 +126,10 @@ mod tests {
     fn setters_change_the_policy_and_reject_nonsense() {
         let mut s = ValiditySettings::default();
         assert!(s.set_days(0).is_err());
+        assert!(s.set_days(365_001).is_err(), "more than 1000 years");
+        assert!(s.set_days(u32::MAX).is_err());
+        assert!(s.set_backdate_seconds(u64::MAX).is_err());
+        assert!(s.set_backdate_seconds(7200).is_ok());
         assert!(s.set_mode(7).is_err());
         assert!(s.set_days(30).is_ok());
         assert!(s.set_mode(KCERT_NOT_BEFORE_CA).is_ok());

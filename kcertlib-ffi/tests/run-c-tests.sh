@@ -5,6 +5,12 @@
 #   cargo build --release -p kcertlib-ffi
 #   kcertlib-ffi/tests/run-c-tests.sh target/release
 #
+# test_boundary needs `kcert_test_panic`, which only a build with the `test-panic` feature
+# exports: this script makes that build itself, in a target directory of its own beside
+# TARGET_DIR (`<target>/c-test-hooks`, seeded once from TARGET_DIR so that only kcertlib-ffi
+# compiles), links test_boundary against it, and checks that the library in TARGET_DIR and
+# include/kcert.h carry no test hook.
+#
 # Also checks that include/kcert.h matches a fresh cbindgen generation, judges what the tests
 # re-signed and renewed with `openssl verify`, testing/judge.py and Python's json module, and
 # builds and runs the examples/c program. Needs cc, openssl, valgrind and the venv
@@ -55,6 +61,47 @@ else
     fail "include/kcert.h matches a fresh cbindgen generation"
 fi
 
+# --- the library with test hooks, and the one that ships without them ---------------------------
+HOOKS_TARGET="$(dirname "$TARGET")/c-test-hooks"
+PROFILE="$(basename "$TARGET")"
+case "$PROFILE" in
+    release) PROFILE_FLAGS=(--release) ;;
+    debug) PROFILE_FLAGS=() ;;
+    *) PROFILE_FLAGS=(--profile "$PROFILE") ;;
+esac
+if [ ! -d "$HOOKS_TARGET/$PROFILE" ]; then
+    # Same sources, same dependency features: cargo reuses every compiled dependency copied
+    # here. Test and bench executables (deps/ files without an extension) are left behind.
+    mkdir -p "$HOOKS_TARGET/$PROFILE/deps"
+    cp -a "$TARGET/build" "$TARGET/.fingerprint" "$HOOKS_TARGET/$PROFILE/"
+    find "$TARGET/deps" -maxdepth 1 -type f -name '*.*' -exec cp -a -t "$HOOKS_TARGET/$PROFILE/deps" {} +
+fi
+if (cd "$REPO" && cargo build --quiet "${PROFILE_FLAGS[@]}" -p kcertlib-ffi --features test-panic \
+    --target-dir "$HOOKS_TARGET") >"$WORK/hooks.log" 2>&1; then
+    pass "libkcert with the test-panic feature builds (for test_boundary)"
+else
+    cat "$WORK/hooks.log"
+    die "cannot build libkcert with the test-panic feature"
+fi
+HOOKS_LIB="$HOOKS_TARGET/$PROFILE"
+# Counts rather than `grep -q`: an early exit would fail the pipeline (pipefail) on SIGPIPE.
+exports_test_hook() { [ "$(nm "$@" 2>/dev/null | grep -Ec ' T kcert_test_')" -gt 0 ]; }
+if exports_test_hook -D --defined-only "$TARGET/libkcert.so" || exports_test_hook --defined-only "$TARGET/libkcert.a"; then
+    fail "the shipped libkcert.so/libkcert.a export no kcert_test_* hook"
+else
+    pass "the shipped libkcert.so/libkcert.a export no kcert_test_* hook"
+fi
+if exports_test_hook -D --defined-only "$HOOKS_LIB/libkcert.so"; then
+    pass "the test-panic build exports kcert_test_panic"
+else
+    fail "the test-panic build exports kcert_test_panic"
+fi
+if grep -q 'kcert_test_' "$REPO/include/kcert.h"; then
+    fail "include/kcert.h declares no kcert_test_* hook"
+else
+    pass "include/kcert.h declares no kcert_test_* hook"
+fi
+
 # --- fixtures and what openssl says about them --------------------------------------------------
 "$REPO/testing/openssl-fixtures.sh" "$FX" >"$WORK/fixtures.log" 2>&1 ||
     { cat "$WORK/fixtures.log"; die "testing/openssl-fixtures.sh failed"; }
@@ -99,15 +146,17 @@ done
 # system libraries Rust's std uses (`cargo rustc -- --print native-static-libs`).
 CFLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O1 -I"$REPO/include")
 SANITIZE=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-SHARED_LINK=(-L"$TARGET" -lkcert -Wl,-rpath,"$TARGET" -pthread)
-STATIC_LINK=("$TARGET/libkcert.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 VARIANTS=(asan-shared asan-static valgrind-shared valgrind-static)
 mkdir -p "$BUILD"
 
 build() { # test variant
-    local flags=("${CFLAGS[@]}") link
+    local flags=("${CFLAGS[@]}") link lib="$TARGET"
+    [ "$1" = test_boundary ] && lib="$HOOKS_LIB"
     case "$2" in asan-*) flags+=("${SANITIZE[@]}") ;; esac
-    case "$2" in *-shared) link=("${SHARED_LINK[@]}") ;; *) link=("${STATIC_LINK[@]}") ;; esac
+    case "$2" in
+        *-shared) link=(-L"$lib" -lkcert -Wl,-rpath,"$lib" -pthread) ;;
+        *) link=("$lib/libkcert.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc) ;;
+    esac
     cc "${flags[@]}" -o "$BUILD/$1-$2" "$HERE/$1.c" "${link[@]}"
 }
 

@@ -1,12 +1,17 @@
 /*
  * The C boundary itself: a panic inside the library becomes KCERT_PANIC with a message, the
- * library keeps working afterwards, and the last-error message is per thread.
+ * library keeps working afterwards, and the last-error message is per thread. Linked against a
+ * library built with the `test-panic` feature, which exports kcert_test_panic.
  *
  *   test_boundary FIXTURE_DIR
  */
 #include <pthread.h>
 
 #include "harness.h"
+
+/* The test hook of a library built with the `test-panic` feature (run-c-tests.sh builds one for
+ * this test); the public header does not declare it. */
+kcert_result kcert_test_panic(void);
 
 static const char *fixtures;
 

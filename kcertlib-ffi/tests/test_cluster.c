@@ -138,6 +138,12 @@ static void test_renew_errors(void) {
     CHECK(unchanged_since(root, files, lens));
 
     EXPECT_FAIL(kcert_renew_options_set_days(opts, 0), KCERT_INVALID_ARGUMENT);
+    /* More than 1000 years, for any duration: refused by name, never wrapped around. */
+    EXPECT_FAIL(kcert_renew_options_set_days(opts, 365001), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_days(opts, UINT32_MAX), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_backdate_seconds(opts, UINT64_MAX), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_expiring_within_seconds(opts, UINT64_MAX), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_warn_within_seconds(opts, UINT64_MAX), KCERT_INVALID_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_not_before_mode(opts, 7), KCERT_INVALID_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_add_only(opts, NULL), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_backup_dir(opts, not_utf8), KCERT_INVALID_UTF8);

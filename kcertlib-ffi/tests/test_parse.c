@@ -196,30 +196,60 @@ static void test_bad_certificates(void) {
     }
 }
 
+/* The certificate at `index` of `bundle`, a copy the caller frees (NULL after a failed check). */
+static kcert_cert *bundle_entry(const kcert_bundle *bundle, size_t index) {
+    kcert_cert *cert = NULL;
+    EXPECT_OK(kcert_bundle_get(bundle, index, &cert));
+    return cert;
+}
+
 static void test_bundles(void) {
     size_t len;
     unsigned char *data = harness_read(fixtures, "bundle_messy.pem", &len);
     kcert_bundle *bundle = NULL;
+    kcert_cert *first, *second, *third, *out = SENTINEL;
     char *subject = NULL;
     EXPECT_OK(kcert_bundle_parse(data, len, &bundle));
     free(data);
     CHECK(kcert_bundle_len(bundle) == 3);
-    EXPECT_OK(kcert_cert_subject(kcert_bundle_get(bundle, 0), &subject));
+    first = bundle_entry(bundle, 0);
+    second = bundle_entry(bundle, 1);
+    third = bundle_entry(bundle, 2);
+    EXPECT_OK(kcert_cert_subject(first, &subject));
     CHECK_STR(subject, "CN=kubernetes-admin,O=kubeadm:cluster-admins");
     kcert_string_free(subject);
-    CHECK(kcert_cert_is_ca(kcert_bundle_get(bundle, 1)));
-    EXPECT_OK(kcert_cert_subject(kcert_bundle_get(bundle, 2), &subject));
+    CHECK(kcert_cert_is_ca(second));
+    EXPECT_OK(kcert_cert_subject(third, &subject));
     CHECK_STR(subject, "CN=node1");
     kcert_string_free(subject);
-    CHECK(kcert_bundle_get(bundle, 3) == NULL);
-    CHECK(kcert_bundle_get(bundle, (size_t)-1) == NULL);
+    EXPECT_FAIL(kcert_bundle_get(bundle, 3, &out), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_bundle_get(bundle, (size_t)-1, &out), KCERT_INVALID_ARGUMENT);
+    CHECK(out == SENTINEL);
+    EXPECT_FAIL(kcert_bundle_get(bundle, 0, NULL), KCERT_NULL_ARGUMENT);
+
+    /* Entries are the caller's: freeing one, then the bundle, corrupts nothing (ASan and
+     * valgrind watch), and an entry freed after its bundle is still whole until then. */
+    kcert_cert_free(first);
+    kcert_cert_free(second);
     kcert_bundle_free(bundle);
+    EXPECT_OK(kcert_cert_subject(third, &subject));
+    CHECK_STR(subject, "CN=node1");
+    kcert_string_free(subject);
+    kcert_cert_free(third);
 
     data = harness_read(fixtures, "chain.crt", &len);
     bundle = NULL;
     EXPECT_OK(kcert_bundle_parse(data, len, &bundle));
     CHECK(kcert_bundle_len(bundle) == 2);
-    CHECK(!kcert_cert_is_ca(kcert_bundle_get(bundle, 0)) && kcert_cert_is_ca(kcert_bundle_get(bundle, 1)));
+    first = bundle_entry(bundle, 0);
+    second = bundle_entry(bundle, 1);
+    CHECK(!kcert_cert_is_ca(first) && kcert_cert_is_ca(second));
+    /* The same entry twice gives two independent copies. */
+    third = bundle_entry(bundle, 0);
+    CHECK(third != first && kcert_cert_not_after(third) == kcert_cert_not_after(first));
+    kcert_cert_free(third);
+    kcert_cert_free(first);
+    kcert_cert_free(second);
     kcert_bundle_free(bundle);
     /* kcert_cert_parse takes the first certificate of a chain. */
     {
@@ -360,7 +390,11 @@ static void test_null_arguments(void) {
     CHECK(kcert_cert_not_after(NULL) == KCERT_INVALID_TIME);
     CHECK(!kcert_cert_is_ca(NULL));
     CHECK(kcert_bundle_len(NULL) == 0);
-    CHECK(kcert_bundle_get(NULL, 0) == NULL);
+    {
+        kcert_cert *entry = SENTINEL;
+        EXPECT_FAIL(kcert_bundle_get(NULL, 0, &entry), KCERT_NULL_ARGUMENT);
+        CHECK(entry == SENTINEL);
+    }
 
     /* _free(NULL) is a no-op for every type. */
     kcert_cert_free(NULL);
@@ -400,7 +434,8 @@ static void test_result_names_and_version(void) {
         KCERT_INVALID_KEY, KCERT_ENCRYPTED_KEY, KCERT_UNSUPPORTED_ALGORITHM, KCERT_KEY_MISMATCH,
         KCERT_VERIFICATION_FAILED, KCERT_INVALID_ISSUER, KCERT_VALIDITY, KCERT_KUBECONFIG,
         KCERT_LAYOUT, KCERT_LOCKED, KCERT_TRANSACTION, KCERT_INVALID_ARGUMENT, KCERT_CRYPTO,
-        KCERT_PATH_ESCAPE, KCERT_PANIC, KCERT_NULL_ARGUMENT, KCERT_INVALID_UTF8,
+        KCERT_PATH_ESCAPE, KCERT_PANIC, KCERT_CONFLICT, KCERT_UNTRUSTED, KCERT_NULL_ARGUMENT,
+        KCERT_INVALID_UTF8,
         KCERT_UNKNOWN_ERROR,
     };
     size_t n = sizeof codes / sizeof codes[0], i, j;

@@ -189,7 +189,7 @@ impl Certificate {
             }
             let index = out.len() + 1;
             let line = block.line;
-            let cert = Certificate::from_der_vec(block.der).map_err(|e| {
+            let cert = Certificate::from_der_vec(block.into_der()).map_err(|e| {
                 let msg = format!("certificate #{index} (PEM line {line}): {}", e.message());
                 Error::new(e.kind(), msg).with_source(e)
             })?;

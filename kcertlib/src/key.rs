@@ -1,6 +1,7 @@
 //! `PrivateKey`: RSA and ECDSA (P-256, P-384) keys in PKCS#1, PKCS#8 or SEC1, written back in the
 //! format they came in. Secret material is zeroized on drop (the backends' key types do it, and
-//! every intermediate buffer here is `Zeroizing`).
+//! every intermediate buffer here is `Zeroizing`); `SecretBytes` and `SecretString` carry key
+//! material read elsewhere (a kubeconfig's `client-key-data`). SECURITY.md lists what is covered.
 
 use std::fmt;
 use std::path::Path;
@@ -15,8 +16,10 @@ use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use zeroize::Zeroizing;
 
 mod rsa_key;
+mod secret;
 
 pub(crate) use rsa_key::RsaKey;
+pub use secret::{SecretBytes, SecretString};
 
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
@@ -145,8 +148,9 @@ impl PrivateKey {
     pub fn from_pem(input: &[u8]) -> Result<PrivateKey> {
         let blocks = pem::blocks(input)?;
         let mut labels = Vec::new();
+        // Each block wipes its body when dropped (`PemBlock` does it for every key label).
         for block in blocks {
-            let der = Zeroizing::new(block.der);
+            let der = &block.der;
             match block.label.as_str() {
                 "ENCRYPTED PRIVATE KEY" => return Err(encrypted("PKCS#8 (ENCRYPTED PRIVATE KEY)")),
                 label
@@ -159,9 +163,9 @@ impl PrivateKey {
                         "legacy PEM ({label} with Proc-Type: 4,ENCRYPTED)"
                     )));
                 }
-                "RSA PRIVATE KEY" => return Self::from_pkcs1_der(&der),
-                "EC PRIVATE KEY" => return Self::from_sec1_der(&der),
-                "PRIVATE KEY" => return Self::from_pkcs8_der(&der),
+                "RSA PRIVATE KEY" => return Self::from_pkcs1_der(der),
+                "EC PRIVATE KEY" => return Self::from_sec1_der(der),
+                "PRIVATE KEY" => return Self::from_pkcs8_der(der),
                 "DSA PRIVATE KEY" => return Err(unsupported("DSA")),
                 "OPENSSH PRIVATE KEY" => {
                     return Err(unsupported(

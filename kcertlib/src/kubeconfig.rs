@@ -6,13 +6,22 @@
 //! one base64 value (`client-certificate-data`, `client-key-data`,
 //! `certificate-authority-data`) for another, so that is done on the text, and every other byte
 //! survives.
+//!
+//! A kubeconfig may embed a private key (`client-key-data`). What this module keeps of it is
+//! wiped when dropped: the decoded key (`KubeconfigUser::client_key_data`), its base64 text
+//! (`client_key_data_base64`), the whole text read (`Kubeconfig::text`, kept in a `Zeroizing`
+//! buffer, as is the file read by `load`) and the intermediate buffers of decoding. Not covered:
+//! the YAML parser's own transient copies of scalars while `parse` runs, and the text `parse`
+//! is given or `with_replaced_value` returns, which belong to the caller.
 
 use std::path::{Path, PathBuf};
 
 use base64ct::{Base64, Encoding};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::key::{SecretBytes, SecretString};
 
 mod yaml_bounds;
 
@@ -23,7 +32,7 @@ pub struct Kubeconfig {
     pub path: PathBuf,
     /// `current-context`, when set.
     pub current_context: Option<String>,
-    text: String,
+    text: SecretString,
     users: Vec<KubeconfigUser>,
     clusters: Vec<KubeconfigCluster>,
     contexts: Vec<KubeconfigContext>,
@@ -36,8 +45,8 @@ pub struct KubeconfigUser {
     pub name: String,
     /// `client-certificate-data`, decoded (PEM bytes).
     pub client_certificate_data: Option<Vec<u8>>,
-    /// `client-key-data`, decoded (PEM bytes).
-    pub client_key_data: Option<Vec<u8>>,
+    /// `client-key-data`, decoded (PEM bytes of a private key): wiped when dropped.
+    pub client_key_data: Option<SecretBytes>,
     /// `client-certificate`, a file reference exactly as written (absolute, or relative to the
     /// kubeconfig's directory).
     pub client_certificate: Option<PathBuf>,
@@ -45,8 +54,8 @@ pub struct KubeconfigUser {
     pub client_key: Option<PathBuf>,
     /// `client-certificate-data` as written (the text `with_replaced_value` looks for).
     pub client_certificate_data_base64: Option<String>,
-    /// `client-key-data` as written.
-    pub client_key_data_base64: Option<String>,
+    /// `client-key-data` as written (base64 of a private key): wiped when dropped.
+    pub client_key_data_base64: Option<SecretString>,
 }
 
 /// One entry of `clusters:`.
@@ -82,11 +91,11 @@ impl Kubeconfig {
     /// `Io` when the file cannot be read; `Kubeconfig` as `parse`.
     pub fn load(path: impl AsRef<Path>) -> Result<Kubeconfig> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
+        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| Error::io("reading", path, e))?);
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
             Error::new(ErrorKind::Kubeconfig, "kubeconfig is not UTF-8 text").with_path(path)
         })?;
-        Self::parse(&text, path)
+        Self::parse(text, path)
     }
 
     /// Parses kubeconfig text; `path` only names it in messages.
@@ -116,14 +125,18 @@ impl Kubeconfig {
             let field = |key: &str| body.and_then(|b| scalar(b.as_mapping_get(key)));
             let what = |key: &str| format!("user {name:?} (users[{index}]) {key}");
             let cert_b64 = field("client-certificate-data").filter(|s| !s.trim().is_empty());
-            let key_b64 = field("client-key-data").filter(|s| !s.trim().is_empty());
+            let key_b64 = field("client-key-data")
+                .map(SecretString::new)
+                .filter(|s| !s.trim().is_empty());
             users.push(KubeconfigUser {
                 client_certificate_data: decode(cert_b64.as_deref(), || {
                     what("client-certificate-data")
                 })
-                .map_err(&fail)?,
+                .map_err(&fail)?
+                .map(|mut der| std::mem::take(&mut *der)),
                 client_key_data: decode(key_b64.as_deref(), || what("client-key-data"))
-                    .map_err(&fail)?,
+                    .map_err(&fail)?
+                    .map(SecretBytes::from),
                 client_certificate: field("client-certificate")
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from),
@@ -146,7 +159,8 @@ impl Kubeconfig {
                 certificate_authority_data: decode(ca_b64.as_deref(), || {
                     format!("cluster {name:?} (clusters[{index}]) certificate-authority-data")
                 })
-                .map_err(&fail)?,
+                .map_err(&fail)?
+                .map(|mut der| std::mem::take(&mut *der)),
                 certificate_authority: field("certificate-authority")
                     .filter(|s| !s.is_empty())
                     .map(PathBuf::from),
@@ -170,7 +184,7 @@ impl Kubeconfig {
             path: path.to_path_buf(),
             current_context: scalar(doc.as_mapping_get("current-context"))
                 .filter(|s| !s.is_empty()),
-            text: text.to_string(),
+            text: SecretString::new(text.to_string()),
             users,
             clusters,
             contexts,
@@ -335,14 +349,25 @@ fn scalar(node: Option<&Yaml<'_>>) -> Option<String> {
     }
 }
 
-fn decode(value: Option<&str>, what: impl Fn() -> String) -> Result<Option<Vec<u8>>, String> {
+/// Decodes a `*-data` value (whitespace ignored). Every buffer is `Zeroizing`, since the value
+/// may be a key: the caller keeps the result as it is, or copies a public one out.
+fn decode(
+    value: Option<&str>,
+    what: impl Fn() -> String,
+) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
     let Some(value) = value else {
         return Ok(None);
     };
-    let compact: String = value.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    Base64::decode_vec(&compact)
-        .map(Some)
-        .map_err(|e| format!("{} is not valid base64: {e}", what()))
+    let mut compact = Zeroizing::new(Vec::with_capacity(value.len()));
+    compact.extend(value.bytes().filter(|b| !b.is_ascii_whitespace()));
+    let mut out = Zeroizing::new(vec![0u8; compact.len() / 4 * 3 + 3]);
+    let len = match Base64::decode(&compact[..], &mut out[..]) {
+        Ok(decoded) => decoded.len(),
+        Err(e) => return Err(format!("{} is not valid base64: {e}", what())),
+    };
+    out[len..].zeroize();
+    out.truncate(len);
+    Ok(Some(out))
 }
 
 #[cfg(test)]

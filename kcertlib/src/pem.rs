@@ -7,8 +7,8 @@
 //! module finds every `BEGIN`/`END` pair, keeps RFC 1421 headers (so encrypted legacy keys can be
 //! recognised), and decodes bodies of any line width. Text outside blocks is ignored.
 //!
-//! `blocks` splits a buffer; `Reader` streams from any `BufRead` with memory bounded by the
-//! largest block, and `Reader::for_each_certificate` walks a bundle's certificates as zero-copy
+//! `blocks` splits a buffer; `Reader` streams from any `BufRead` with memory bounded by one
+//! block (at most `MAX_BLOCK_TEXT` bytes of text), and `Reader::for_each_certificate` walks a bundle's certificates as zero-copy
 //! `CertificateView`s over one reused buffer. Both run the same line state machine. Certificate
 //! bodies (public) are decoded by a fast SIMD decoder; every other label (keys) keeps the
 //! constant-time `base64ct` decoder.
@@ -18,12 +18,24 @@ mod splitter;
 mod stream;
 
 use base64ct::{Base64, Encoding};
+use zeroize::Zeroize;
 
 use crate::error::Result;
 use splitter::Splitter;
 pub use stream::Reader;
 
-/// One decoded PEM block.
+/// The most text one PEM block may hold: 1 MiB (1,048,576 bytes) of header and body lines,
+/// whitespace and line endings included (about 760 KiB of DER).
+///
+/// A Kubernetes certificate is 1–4 KiB of PEM and one naming 1,000 hosts about 40 KiB; an
+/// RSA-8192 private key is under 7 KiB. 1 MiB is 25 times the largest of those, and still keeps
+/// what one block can make `pem::blocks` and `pem::Reader` hold (its text, then its DER) to a
+/// few MiB. A block that reaches it (an endless body, a missing END line in a huge stream) is a
+/// `Pem` error naming the line where the block began.
+pub const MAX_BLOCK_TEXT: usize = 1 << 20;
+
+/// One decoded PEM block. The body of a block that is not public (every label except
+/// certificates, requests and CRLs: keys above all) is wiped when the block is dropped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PemBlock {
     /// The label between `BEGIN ` and the dashes, e.g. `CERTIFICATE`, `RSA PRIVATE KEY`.
@@ -37,11 +49,25 @@ pub struct PemBlock {
 }
 
 impl PemBlock {
+    /// The decoded body, moved out (a key's body is then the caller's to wipe: wrap it in
+    /// `zeroize::Zeroizing`).
+    pub fn into_der(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.der)
+    }
+
     /// Whether the RFC 1421 headers mark the body as encrypted (`Proc-Type: 4,ENCRYPTED`).
     pub fn is_legacy_encrypted(&self) -> bool {
         self.headers
             .iter()
             .any(|(k, v)| k.eq_ignore_ascii_case("Proc-Type") && v.contains("ENCRYPTED"))
+    }
+}
+
+impl Drop for PemBlock {
+    fn drop(&mut self) {
+        if !decode::is_public_label(&self.label) {
+            self.der.zeroize();
+        }
     }
 }
 
@@ -53,8 +79,8 @@ pub fn looks_like_pem(input: &[u8]) -> bool {
 /// Every PEM block in `input`, in order.
 ///
 /// # Errors
-/// `Pem` when a block has no matching `END` line or its body is not base64; the message names
-/// the label and line.
+/// `Pem` when a block has no matching `END` line, its body is not base64, or it holds more than
+/// `MAX_BLOCK_TEXT` bytes of text; the message names the label and line.
 pub fn blocks(input: &[u8]) -> Result<Vec<PemBlock>> {
     let mut out = Vec::new();
     let mut splitter = Splitter::default();
@@ -69,7 +95,8 @@ pub fn blocks(input: &[u8]) -> Result<Vec<PemBlock>> {
 
 /// Encodes `der` as a PEM block with 64-column lines and a trailing newline.
 pub fn encode(label: &str, der: &[u8]) -> String {
-    let b64 = Base64::encode_string(der);
+    // Wiped on drop: `der` may be a key (`PrivateKey::to_pem` wraps the result itself).
+    let b64 = zeroize::Zeroizing::new(Base64::encode_string(der));
     let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 40);
     out.push_str("-----BEGIN ");
     out.push_str(label);

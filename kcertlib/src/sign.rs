@@ -226,7 +226,7 @@ fn rebuild(
     }
 
     splice_extensions(&mut raw, &replacements, &removals);
-    let certificate = sign_tbs(&raw, signer)?;
+    let certificate = sign_tbs(raw, signer)?;
     Ok(Signed {
         certificate,
         key: new_key,
@@ -258,7 +258,19 @@ fn splice_extensions<'a>(
     raw.extensions = if exts.is_empty() { None } else { Some(exts) };
 }
 
-fn sign_tbs(raw: &RawTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
+/// The `[0] EXPLICIT Version` field of a v3 tbsCertificate: `[0] { INTEGER 2 }`.
+const VERSION_3: &[u8] = &[0xa0, 0x03, 0x02, 0x01, 0x02];
+
+/// Signs `raw` and parses the result back.
+///
+/// RFC 5280 §4.1.2.1: a certificate with extensions MUST be v3. A v1 certificate (no version
+/// field) or a v2 one that gains an extension here (the AKI pointing at its CA's SKI, a forced
+/// profile, SANs) is therefore written as v3; one that still has no extension keeps its version
+/// field exactly as it was, absent for v1.
+fn sign_tbs(mut raw: RawTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
+    if raw.extensions.is_some() {
+        raw.version = Some(VERSION_3);
+    }
     let tbs = raw.encode();
     let signature = signer.sign(&tbs)?;
     let der = tlv::certificate(&tbs, raw.signature, &signature);
@@ -392,11 +404,22 @@ pub(crate) struct NewTbs<'a> {
     pub extensions: &'a [EncodedExtension],
 }
 
-/// Assembles `parts` into a v3 tbsCertificate and signs it.
+/// Assembles `parts` into a v3 tbsCertificate and signs it (without the `[3]` field when
+/// `parts.extensions` is empty: RFC 5280 allows no empty extension list).
 pub(crate) fn sign_new(parts: &NewTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
     let algorithm = signer.algorithm_der();
+    let extensions = (!parts.extensions.is_empty()).then(|| {
+        parts
+            .extensions
+            .iter()
+            .map(|e| RawExtension {
+                oid: e.oid.as_bytes(),
+                raw: &e.der,
+            })
+            .collect()
+    });
     let raw = RawTbs {
-        version: Some(&[0xa0, 0x03, 0x02, 0x01, 0x02]),
+        version: Some(VERSION_3),
         serial: parts.serial,
         signature: &algorithm,
         issuer: parts.issuer,
@@ -405,18 +428,9 @@ pub(crate) fn sign_new(parts: &NewTbs<'_>, signer: &dyn Signer) -> Result<Certif
         spki: parts.spki,
         issuer_uid: None,
         subject_uid: None,
-        extensions: Some(
-            parts
-                .extensions
-                .iter()
-                .map(|e| RawExtension {
-                    oid: e.oid.as_bytes(),
-                    raw: &e.der,
-                })
-                .collect(),
-        ),
+        extensions,
     };
-    sign_tbs(&raw, signer)
+    sign_tbs(raw, signer)
 }
 
 /// Encodes an RFC 4514 subject (most specific first: `CN=...,O=...`) as a DER Name.

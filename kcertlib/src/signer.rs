@@ -108,7 +108,8 @@ impl PrivateKey {
     ///
     /// # Errors
     /// `InvalidArgument` when `backend` is not compiled in; `UnsupportedAlgorithm` when the
-    /// backend refuses the key (aws-lc signs RSA keys of 2048 to 8192 bits only).
+    /// backend does not take the key's size (aws-lc signs RSA keys of 2048 to 8192 bits only);
+    /// `InvalidKey` when aws-lc refuses a key of a size it takes (an inconsistent key).
     pub fn signer(&self, backend: Backend) -> Result<Box<dyn Signer + '_>> {
         match backend {
             Backend::RustCrypto => Ok(Box::new(RustCrypto(self))),
@@ -123,10 +124,11 @@ impl PrivateKey {
     }
 
     /// The backend `impl Signer for PrivateKey` signs this key with: the fastest compiled in
-    /// that accepts the key.
+    /// that takes keys of its algorithm and size. Decided from those alone: a key of a size
+    /// aws-lc takes reports `AwsLc` even if it later fails to sign as inconsistent.
     pub fn signing_backend(&self) -> Backend {
         #[cfg(feature = "aws-lc")]
-        if aws_lc::cached(self).is_some() {
+        if aws_lc::supports(self) {
             return Backend::AwsLc;
         }
         Backend::RustCrypto
@@ -134,10 +136,10 @@ impl PrivateKey {
 }
 
 /// Signs with the fastest backend compiled in. With the `aws-lc` feature the aws-lc key pair is
-/// built once, on first use, and cached in the key (clones share it). When aws-lc refuses a key
-/// that RustCrypto accepts (an RSA modulus under 2048 or over 8192 bits), this falls back to
-/// RustCrypto instead of failing: such keys signed before the fast backend existed and must keep
-/// signing.
+/// built once, on first use, and cached in the key (clones share it). A key aws-lc does not
+/// take for its size (an RSA modulus under 2048 or over 8192 bits, decided before aws-lc sees
+/// it) signs with RustCrypto instead: such keys signed before the fast backend existed and must
+/// keep signing. Any other refusal by aws-lc is the signature's error; nothing falls back.
 impl Signer for PrivateKey {
     fn algorithm_der(&self) -> Vec<u8> {
         algorithm_der(self)
@@ -149,20 +151,25 @@ impl Signer for PrivateKey {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         #[cfg(feature = "aws-lc")]
-        if let Some(pair) = aws_lc::cached(self) {
-            return pair.sign(message);
+        if aws_lc::supports(self) {
+            return aws_lc::cached(self)?.sign(message);
         }
         rust_crypto::sign(self, message)
     }
 }
 
-/// The per-key cache of the fast backend's key pair, held in `PrivateKey` (empty without the
-/// `aws-lc` feature). Cloning a key shares the cached pair.
+/// The per-key cache of the fast backend's key pair (or of the kind and message of the error
+/// it refused the key with), held in `PrivateKey`; empty without the `aws-lc` feature. Cloning
+/// a key shares the cache.
 #[derive(Clone, Default)]
 pub(crate) struct FastKey {
     #[cfg(feature = "aws-lc")]
-    pair: std::sync::OnceLock<Option<std::sync::Arc<aws_lc::KeyPair>>>,
+    pair: std::sync::OnceLock<CachedPair>,
 }
+
+/// A built key pair, or why AWS-LC refused the key.
+#[cfg(feature = "aws-lc")]
+type CachedPair = std::result::Result<std::sync::Arc<aws_lc::KeyPair>, (ErrorKind, String)>;
 
 /// The AlgorithmIdentifier DER of `key`'s signatures; the same for every backend.
 fn algorithm_der(key: &PrivateKey) -> Vec<u8> {

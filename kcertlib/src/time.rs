@@ -12,6 +12,15 @@ use x509_cert::time::Time;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// The longest duration kcertlib accepts where one is given (a lifetime, a backdate, a warning
+/// window): 1000 years of 365 days, 31,536,000,000 seconds. No certificate can use more (its
+/// times end at 9999-12-31), and well below it nothing overflows: a longer value is a typo,
+/// not a plan, and is refused by name instead of wrapping around.
+pub const MAX_DURATION: Duration = Duration::from_secs(1000 * 365 * 86_400);
+
+/// The last second an X.509 time can hold: 9999-12-31T23:59:59Z.
+pub const LAST_ENCODABLE: Timestamp = Timestamp(253_402_300_799);
+
 /// A UTC point in time, in whole seconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -20,8 +29,8 @@ impl Timestamp {
     /// The current time, truncated to the second.
     pub fn now() -> Timestamp {
         match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => Timestamp(d.as_secs() as i64),
-            Err(e) => Timestamp(-(e.duration().as_secs() as i64)),
+            Ok(d) => Timestamp(duration_secs(d)),
+            Err(e) => Timestamp(-duration_secs(e.duration())),
         }
     }
 
@@ -35,14 +44,28 @@ impl Timestamp {
         self.0
     }
 
-    /// This time plus `d`, saturating.
+    /// This time plus `d`, saturating at the end of `i64` seconds: for comparisons ("expires
+    /// within"), where a far-off bound means "never". Times that go into a certificate use
+    /// `checked_plus`.
     pub fn plus(self, d: Duration) -> Timestamp {
         Timestamp(self.0.saturating_add(duration_secs(d)))
     }
 
-    /// This time minus `d`, saturating.
+    /// This time minus `d`, saturating; see `plus`.
     pub fn minus(self, d: Duration) -> Timestamp {
         Timestamp(self.0.saturating_sub(duration_secs(d)))
+    }
+
+    /// This time plus `d`, or `None` when the result does not fit in `i64` seconds.
+    pub fn checked_plus(self, d: Duration) -> Option<Timestamp> {
+        let secs = i64::try_from(d.as_secs()).ok()?;
+        self.0.checked_add(secs).map(Timestamp)
+    }
+
+    /// This time minus `d`, or `None` when the result does not fit in `i64` seconds.
+    pub fn checked_minus(self, d: Duration) -> Option<Timestamp> {
+        let secs = i64::try_from(d.as_secs()).ok()?;
+        self.0.checked_sub(secs).map(Timestamp)
     }
 
     /// Signed seconds from `self` to `later` (negative when `later` is earlier).
@@ -84,7 +107,14 @@ impl Timestamp {
         }
         let (y, mo, d) = (num(dp[0])?, num(dp[1])?, num(dp[2])?);
         let (h, mi, s) = (num(cp[0])?, num(cp[1])?, num(cp[2])?);
-        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        // RFC 3339 years have four digits; the range also keeps the arithmetic below in i64.
+        if !(0..=9999).contains(&y)
+            || !(1..=12).contains(&mo)
+            || !(1..=31).contains(&d)
+            || !(0..=23).contains(&h)
+            || !(0..=59).contains(&mi)
+            || !(0..=60).contains(&s)
+        {
             return Err(bad());
         }
         Ok(Timestamp(
@@ -140,10 +170,11 @@ fn duration_secs(d: Duration) -> i64 {
 }
 
 /// Parses a duration such as `30d`, `12h`, `90m`, `45s`, `2w`, `10y` (365 days), or `1d12h`.
-/// A bare number is seconds.
+/// A bare number is seconds. At most `MAX_DURATION` (1000 years).
 ///
 /// # Errors
-/// `InvalidArgument` naming the text when it is not such a duration.
+/// `InvalidArgument` naming the text when it is not such a duration, or is longer than
+/// `MAX_DURATION` (however large the numbers in it: nothing wraps around).
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let bad = |why: &str| {
         Error::new(
@@ -151,18 +182,19 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
             format!("invalid duration {text:?}: {why} (examples: 30d, 12h, 1d12h, 10y)"),
         )
     };
+    let too_long = || bad("longer than 1000 years, the most kcertlib accepts");
     let t = text.trim();
     if t.is_empty() {
         return Err(bad("empty"));
     }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
     let mut total: u64 = 0;
-    let mut digits = String::new();
+    // The number being read (None before its first digit; saturates, so any overflow is
+    // caught by the bound below).
+    let mut number: Option<u64> = None;
     for c in t.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
+        if let Some(digit) = c.to_digit(10) {
+            let n = number.unwrap_or(0);
+            number = Some(n.saturating_mul(10).saturating_add(u64::from(digit)));
             continue;
         }
         let unit: u64 = match c {
@@ -174,19 +206,56 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
             'y' => 365 * 86_400,
             _ => return Err(bad(&format!("unknown unit {c:?}"))),
         };
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| bad("a number must precede each unit"))?;
-        digits.clear();
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| bad("too large"))?;
+        let n = number
+            .take()
+            .ok_or_else(|| bad("a number must precede each unit"))?;
+        total = total.saturating_add(n.saturating_mul(unit));
     }
-    if !digits.is_empty() {
-        return Err(bad("a number at the end has no unit"));
+    match number {
+        // A bare number is seconds; after a unit, a trailing number has none.
+        Some(secs) if total == 0 && t.chars().all(|c| c.is_ascii_digit()) => total = secs,
+        Some(_) => return Err(bad("a number at the end has no unit")),
+        None => {}
+    }
+    if total > MAX_DURATION.as_secs() {
+        return Err(too_long());
     }
     Ok(Duration::from_secs(total))
+}
+
+/// `days` days as a duration, at most `MAX_DURATION` (365,000 days).
+///
+/// # Errors
+/// `InvalidArgument` naming the number when it is larger.
+pub fn days(days: u64) -> Result<Duration> {
+    match days.checked_mul(86_400) {
+        Some(secs) if secs <= MAX_DURATION.as_secs() => Ok(Duration::from_secs(secs)),
+        _ => Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "{days} days is longer than 1000 years ({} days), the most kcertlib accepts",
+                MAX_DURATION.as_secs() / 86_400
+            ),
+        )),
+    }
+}
+
+/// Checks that a duration given as seconds (the C and Python options) is at most
+/// `MAX_DURATION`; `what` names it in the error.
+///
+/// # Errors
+/// `InvalidArgument` naming `what` and the value.
+pub fn check_duration(what: &str, d: Duration) -> Result<Duration> {
+    if d > MAX_DURATION {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "{what} of {} seconds is longer than 1000 years, the most kcertlib accepts",
+                d.as_secs()
+            ),
+        ));
+    }
+    Ok(d)
 }
 
 /// Formats seconds the way kubeadm's RESIDUAL TIME column does (`364d`, `9y`, `23h`, `5m`).
@@ -238,6 +307,76 @@ mod tests {
     use super::*;
 
     #[test]
+    fn durations_are_bounded_and_never_wrap() {
+        assert_eq!(parse_duration("1000y").ok(), Some(MAX_DURATION));
+        assert_eq!(
+            parse_duration("31536000000").ok(),
+            Some(MAX_DURATION),
+            "seconds"
+        );
+        for text in [
+            "1001y",
+            "31536000001",
+            "365001d",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999999y",
+            "584942417355y",
+            "213503982334602d",
+            "999y999y",
+        ] {
+            let e = parse_duration(text).expect_err(text);
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(
+                e.to_string().contains(text) && e.to_string().contains("1000 years"),
+                "{e}"
+            );
+        }
+        assert_eq!(days(365_000).ok(), Some(MAX_DURATION));
+        for n in [365_001, 213_503_982_334_602, u64::MAX] {
+            let e = days(n).expect_err("too long");
+            assert!(e.to_string().contains(&n.to_string()), "{e}");
+        }
+        assert!(check_duration("backdate", Duration::from_secs(u64::MAX)).is_err());
+        assert!(check_duration("backdate", MAX_DURATION).is_ok());
+    }
+
+    #[test]
+    fn checked_arithmetic_reports_overflow() {
+        let t = Timestamp::from_unix(1_700_000_000);
+        assert_eq!(t.checked_plus(Duration::from_secs(u64::MAX)), None);
+        assert_eq!(t.checked_plus(Duration::from_secs(i64::MAX as u64)), None);
+        assert_eq!(
+            Timestamp::from_unix(i64::MIN + 5).checked_minus(Duration::from_secs(6)),
+            None
+        );
+        assert_eq!(
+            t.checked_plus(Duration::from_secs(60)),
+            Some(Timestamp::from_unix(1_700_000_060))
+        );
+        assert_eq!(
+            t.plus(Duration::from_secs(u64::MAX)).unix(),
+            i64::MAX,
+            "saturates"
+        );
+        assert_eq!(LAST_ENCODABLE.to_rfc3339(), "9999-12-31T23:59:59Z");
+        assert!(LAST_ENCODABLE.to_asn1().is_ok());
+        assert!(
+            LAST_ENCODABLE
+                .plus(Duration::from_secs(1))
+                .to_asn1()
+                .is_err()
+        );
+        for text in [
+            "99999999999999999-01-01T00:00:00Z",
+            "-5-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+        ] {
+            assert!(Timestamp::parse_rfc3339(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
     fn rfc3339_round_trip() {
         for t in [
             0i64,
@@ -287,6 +426,10 @@ mod tests {
         assert!(parse_duration("d").is_err());
         assert!(parse_duration("12").is_ok());
         assert!(parse_duration("5h3").is_err());
+        assert!(
+            parse_duration("3h5").is_err(),
+            "a trailing number after a unit"
+        );
         assert_eq!(short_human_duration(364 * 86_400), "364d");
         assert_eq!(short_human_duration(9 * 365 * 86_400 + 5), "9y");
         assert_eq!(short_human_duration(-3 * 86_400), "-3d");

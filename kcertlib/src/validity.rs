@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
-use crate::time::Timestamp;
+use crate::time::{LAST_ENCODABLE, Timestamp};
 
 /// Where the new `notBefore` lies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,8 +129,10 @@ impl ValidityPolicy {
     ///
     /// # Errors
     /// `InvalidArgument` for `KeepOriginal` without an original or a zero lifetime;
-    /// `Validity` when nothing is left of the window after clamping (e.g. the CA has expired),
-    /// naming the CA's dates.
+    /// `Validity` when the lifetime would end after 9999-12-31T23:59:59Z (the last time a
+    /// certificate can hold; arithmetic overflow included) or the backdate would go before
+    /// the start of `i64` seconds, naming the value, or when nothing is left of the window after
+    /// clamping (e.g. the CA has expired), naming the CA's dates.
     pub fn resolve(
         &self,
         original: Option<&Certificate>,
@@ -144,7 +146,15 @@ impl ValidityPolicy {
         }
         let now = self.now();
         let mut not_before = match self.not_before {
-            NotBefore::Backdate(d) => now.minus(d),
+            NotBefore::Backdate(d) => now.checked_minus(d).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Validity,
+                    format!(
+                        "a backdate of {} seconds before {now} is out of range",
+                        d.as_secs()
+                    ),
+                )
+            })?,
             NotBefore::At(t) => t,
             NotBefore::KeepOriginal => original
                 .ok_or_else(|| {
@@ -156,7 +166,19 @@ impl ValidityPolicy {
                 .not_before(),
             NotBefore::CaNotBefore => issuer.map_or(now, Certificate::not_before),
         };
-        let mut not_after = now.plus(self.lifetime);
+        let mut not_after = now
+            .checked_plus(self.lifetime)
+            .filter(|t| *t <= LAST_ENCODABLE)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Validity,
+                    format!(
+                        "a lifetime of {} seconds ({} days) from {now} ends after {LAST_ENCODABLE}, the last time a certificate can hold",
+                        self.lifetime.as_secs(),
+                        self.lifetime.as_secs() / 86_400
+                    ),
+                )
+            })?;
         let mut clamps = Vec::new();
         if let Some(ca) = issuer {
             if not_before < ca.not_before() {
@@ -215,5 +237,52 @@ impl ResolvedValidity {
         let nb = enc(self.not_before)?;
         let na = enc(self.not_after)?;
         Ok(crate::tlv::wrap(crate::tlv::SEQUENCE, &[&nb, &na]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_lifetime_or_backdate_is_a_validity_error_not_an_overflow() {
+        let now = Timestamp::from_unix(1_800_000_000);
+        for lifetime in [
+            Duration::from_secs(u64::MAX),
+            Duration::from_secs(i64::MAX as u64),
+            Duration::from_secs(LAST_ENCODABLE.unix() as u64),
+        ] {
+            let policy = ValidityPolicy {
+                lifetime,
+                now: Some(now),
+                issuer_window: IssuerWindow::DangerousAllowOutliving,
+                ..ValidityPolicy::default()
+            };
+            let e = policy.resolve(None, None).expect_err("too long");
+            assert_eq!(e.kind(), ErrorKind::Validity, "{e}");
+            assert!(
+                e.to_string().contains(&lifetime.as_secs().to_string()),
+                "{e}"
+            );
+        }
+        let policy = ValidityPolicy {
+            not_before: NotBefore::Backdate(Duration::from_secs(u64::MAX)),
+            now: Some(now),
+            ..ValidityPolicy::default()
+        };
+        let e = policy.resolve(None, None).expect_err("out of range");
+        assert_eq!(e.kind(), ErrorKind::Validity, "{e}");
+        // The last encodable second is still fine.
+        let until_end = (LAST_ENCODABLE.unix() - now.unix()) as u64;
+        let policy = ValidityPolicy {
+            lifetime: Duration::from_secs(until_end),
+            now: Some(now),
+            ..ValidityPolicy::default()
+        };
+        let window = policy
+            .resolve(None, None)
+            .expect("ends at 9999-12-31T23:59:59Z");
+        assert_eq!(window.not_after, LAST_ENCODABLE);
+        assert!(window.to_der().is_ok());
     }
 }

@@ -832,7 +832,11 @@ fn admin_conf_with_references(h: &Hostile, cert: &Path, key: &Path) -> (Vec<u8>,
     let kubeconfig = Kubeconfig::load(&path).expect("admin.conf");
     let user = kubeconfig.client_user().expect("client user");
     let cert_pem = user.client_certificate_data.clone().expect("embedded cert");
-    let key_pem = user.client_key_data.clone().expect("embedded key");
+    let key_pem = user
+        .client_key_data
+        .as_deref()
+        .expect("embedded key")
+        .to_vec();
     let text = fs::read_to_string(&path).expect("read");
     let mut out = String::new();
     let mut replaced = 0;

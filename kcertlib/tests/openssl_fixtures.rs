@@ -115,9 +115,13 @@ fn resigned_leaves_verify_with_openssl_and_cryptography_and_change_only_what_mus
             "signature_algorithm_oid",
         ];
         let had_aki = old.authority_key_id().is_some();
+        let was_v1 = old.x509().tbs_certificate().version() == x509_cert::Version::V1;
         for field in &different {
             if *field == "extension_order" && !had_aki {
                 continue; // the AKI was added, pointing at the CA's SKI
+            }
+            if *field == "version" && was_v1 && new.certificate.authority_key_id().is_some() {
+                continue; // a v1 certificate that gains an AKI must become v3
             }
             assert!(
                 allowed.contains(field),
@@ -127,7 +131,120 @@ fn resigned_leaves_verify_with_openssl_and_cryptography_and_change_only_what_mus
         assert!(different.contains(&"serial"), "{name}: serial must change");
         n += 1;
     }
-    assert!(n >= 7, "re-signed {n} leaves");
+    assert!(n >= 9, "re-signed {n} leaves");
+}
+
+/// Ways of re-signing that may add extensions to a certificate that had none.
+fn resign_variants() -> Vec<(&'static str, ResignOptions)> {
+    vec![
+        ("default", ResignOptions::default()),
+        (
+            "rotated key",
+            ResignOptions {
+                key: KeyPolicy::Rotate,
+                ..Default::default()
+            },
+        ),
+        (
+            "forced profile",
+            ResignOptions {
+                force_profile: Some(Profile::Client),
+                ..Default::default()
+            },
+        ),
+        (
+            "new SANs",
+            ResignOptions {
+                alt_names: Some(AltNames::new(["v1.example.test"], [])),
+                ..Default::default()
+            },
+        ),
+    ]
+}
+
+#[test]
+fn a_v1_leaf_that_gains_extensions_is_resigned_as_v3_and_passes_x509_strict() {
+    let dir = tempfile::tempdir().expect("tmp");
+    assert_eq!(
+        openssl_version_and_extensions(&path("v1-leaf.crt")),
+        (1, false),
+        "the fixture is a v1 certificate"
+    );
+    let ca = cert("ca-rsa2048.crt");
+    let ca_key = key("ca-rsa2048.key");
+    let issuer = Issuer::new(&ca, &ca_key).expect("issuer");
+    for (what, options) in resign_variants() {
+        let new = resign(&cert("v1-leaf.crt"), &issuer, &options)
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+            .certificate;
+        let p = write(dir.path(), &format!("{what}.pem"), &new.to_pem());
+        assert_eq!(
+            openssl_version_and_extensions(&p),
+            (3, true),
+            "{what}: a certificate with extensions must be v3"
+        );
+        assert_eq!(new.authority_key_id(), ca.subject_key_id(), "{what}");
+        openssl_verify_strict(&path("ca-rsa2048.crt"), &p)
+            .unwrap_or_else(|e| panic!("{what}: openssl verify -x509_strict: {e}"));
+        let (ok, verdict) = judge(&[Path::new("verify"), &p, &path("ca-rsa2048.crt")]);
+        assert!(ok, "{what}: cryptography rejects it: {verdict}");
+    }
+}
+
+#[test]
+fn a_v1_leaf_under_a_ca_without_an_ski_stays_v1_unless_it_gains_extensions() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ca_path = path("ca-noski.crt");
+    let ca = cert("ca-noski.crt");
+    assert!(ca.subject_key_id().is_none(), "the fixture CA has no SKI");
+    let ca_key = key("ca-noski.key");
+    let issuer = Issuer::new(&ca, &ca_key).expect("issuer");
+    let old = cert("v1-leaf-of-noski.crt");
+    for (what, options) in resign_variants() {
+        let new = resign(&old, &issuer, &options)
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+            .certificate;
+        let p = write(dir.path(), &format!("{what}.pem"), &new.to_pem());
+        let gains_extensions = options.force_profile.is_some() || options.alt_names.is_some();
+        let expected = if gains_extensions {
+            (3, true)
+        } else {
+            (1, false)
+        };
+        assert_eq!(openssl_version_and_extensions(&p), expected, "{what}");
+        if !gains_extensions {
+            // Nothing but serial, validity and signature may differ from the v1 original.
+            assert_eq!(
+                new.x509().tbs_certificate().version(),
+                x509_cert::Version::V1
+            );
+            assert!(new.extensions().is_empty(), "{what}");
+        }
+        openssl_verify(&ca_path, &p).unwrap_or_else(|e| panic!("{what}: openssl verify: {e}"));
+        // -x509_strict refuses this CA itself (a v3 CA must carry an SKI). About the re-signed
+        // certificate (depth 0) it may only add, for a v3 one, that it has no AKI: there is no
+        // CA SKI to point at. A v1 result must draw no complaint at all.
+        let strict = openssl_verify_strict(&ca_path, &p).expect_err("the CA has no SKI");
+        assert!(
+            strict.contains("at 1 depth lookup: Missing Subject Key Identifier"),
+            "{what}: {strict}"
+        );
+        let leaf_errors: Vec<&str> = strict
+            .lines()
+            .filter(|l| l.contains(" at 0 depth lookup: "))
+            .collect();
+        let allowed: &[&str] = if gains_extensions {
+            &["Missing Authority Key Identifier"]
+        } else {
+            &[]
+        };
+        assert!(
+            leaf_errors
+                .iter()
+                .all(|l| allowed.iter().any(|a| l.ends_with(a))),
+            "{what}: {strict}"
+        );
+    }
 }
 
 #[test]

@@ -140,7 +140,12 @@ static void w1(const char *work, int reps) {
         kcert_result r = kcert_bundle_parse(data, len, &bundle);
         if (r != KCERT_OK) die("kcert_bundle_parse", r);
         size_t n = kcert_bundle_len(bundle);
-        for (size_t j = 0; j < n; j++) add(&sum, kcert_bundle_get(bundle, j), 1);
+        for (size_t j = 0; j < n; j++) {
+            kcert_cert *cert = NULL;
+            if ((r = kcert_bundle_get(bundle, j, &cert)) != KCERT_OK) die("kcert_bundle_get", r);
+            add(&sum, cert, 1);
+            kcert_cert_free(cert);
+        }
         kcert_bundle_free(bundle);
         runs[i] = now_s() - start;
     }
@@ -175,7 +180,10 @@ static void resign(const char *work, const char *ca, int reps) {
         }
         double start = now_s();
         for (size_t j = 0; j < n; j++) {
-            r = kcert_resign(kcert_bundle_get(leaves, j), ca_cert, ca_key, NULL, &out[j], NULL);
+            kcert_cert *leaf = NULL;
+            if ((r = kcert_bundle_get(leaves, j, &leaf)) != KCERT_OK) die("kcert_bundle_get", r);
+            r = kcert_resign(leaf, ca_cert, ca_key, NULL, &out[j], NULL);
+            kcert_cert_free(leaf);
             if (r != KCERT_OK) die("kcert_resign", r);
         }
         runs[i] = now_s() - start;

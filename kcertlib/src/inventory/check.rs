@@ -247,7 +247,10 @@ fn check_key(
     let bytes = match location {
         Location::File(p) | Location::Combined(p) => context.read(p),
         Location::KubeconfigEmbedded { kubeconfig, user } => {
-            embedded(context, kubeconfig, user, |u| u.client_key_data.clone())
+            // A plain copy, moved into `Zeroizing` below as soon as it is returned.
+            embedded(context, kubeconfig, user, |u| {
+                u.client_key_data.as_deref().map(<[u8]>::to_vec)
+            })
         }
     };
     let bytes = match bytes {

@@ -101,16 +101,50 @@ impl RsaKey {
     }
 
     /// RustCrypto's signing key, validated and precomputed on first call.
+    ///
+    /// The `rsa` crate checks the modulus, exponents and primes but computes its own CRT values,
+    /// ignoring the file's; a key whose `exponent1`, `exponent2` or `coefficient` is wrong is
+    /// refused here too, as AWS-LC refuses it, so no backend signs an inconsistent key.
     pub(crate) fn rust_crypto(&self) -> Result<&SigningKey> {
         let built = self.rust_crypto.get_or_init(|| {
-            rsa::PrivateKey::from_pkcs1_der(&self.pkcs1)
-                .map(|key| Box::new(SigningKey::new(key)))
-                .map_err(|e| e.to_string())
+            let key = rsa::PrivateKey::from_pkcs1_der(&self.pkcs1).map_err(|e| e.to_string())?;
+            check_crt_values(&self.pkcs1, &key)?;
+            Ok(Box::new(SigningKey::new(key)))
         });
         built
             .as_deref()
             .map_err(|why| invalid(&format!("invalid RSA private key: {why}")))
     }
+}
+
+/// Compares the CRT values of the PKCS#1 DER `file` with those `key` derives from the same
+/// primes and private exponent.
+fn check_crt_values(file: &[u8], key: &rsa::PrivateKey) -> std::result::Result<(), String> {
+    let derived = key.to_pkcs1_der().map_err(|e| e.to_string())?;
+    let (Ok(file), Ok(derived)) = (
+        RsaPrivateKeyRef::from_der(file),
+        RsaPrivateKeyRef::from_der(derived.as_bytes()),
+    ) else {
+        return Err("cannot re-read its PKCS#1 structure".into());
+    };
+    let fields = [
+        ("exponent1", file.exponent1, derived.exponent1),
+        ("exponent2", file.exponent2, derived.exponent2),
+        ("coefficient", file.coefficient, derived.coefficient),
+    ];
+    for (name, ours, expected) in fields {
+        if !same_secret(ours.as_bytes(), expected.as_bytes()) {
+            return Err(format!(
+                "its CRT value {name} does not belong to its primes and private exponent"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Equality of two secret values without an early exit on the first differing byte.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn rsa_encryption() -> AlgorithmIdentifierOwned {
@@ -198,6 +232,33 @@ mod tests {
         assert_eq!(
             direct.rust_crypto().err().map(|e| e.kind()),
             Some(ErrorKind::InvalidKey)
+        );
+    }
+
+    /// The `rsa` crate ignores a file's CRT values; a wrong coefficient must still be refused.
+    #[test]
+    fn a_wrong_crt_value_is_refused_by_rust_crypto() {
+        let der = generated().to_der().expect("der");
+        let good = RsaPrivateKeyRef::from_der(&der).expect("parse");
+        let mut coefficient = good.coefficient.as_bytes().to_vec();
+        if let Some(last) = coefficient.last_mut() {
+            *last ^= 1;
+        }
+        let bad = RsaPrivateKey {
+            coefficient: der::asn1::UintRef::new(&coefficient).expect("uint"),
+            ..good
+        }
+        .to_der()
+        .expect("encode");
+        let key = RsaKey::from_pkcs1_der(&bad).expect("structure and public half load");
+        let err = key.rust_crypto().map(|_| ()).expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::InvalidKey);
+        assert!(err.to_string().contains("coefficient"), "{err}");
+        assert!(
+            RsaKey::from_pkcs1_der(&der)
+                .expect("load")
+                .rust_crypto()
+                .is_ok()
         );
     }
 

@@ -7,6 +7,7 @@
 //! required, no stray symbols, canonical trailing bits.
 
 use base64ct::{Base64, Encoding};
+use zeroize::Zeroize;
 
 /// Labels whose bodies are public and may be decoded in variable time.
 const PUBLIC_LABELS: [&str; 6] = [
@@ -40,10 +41,26 @@ pub(crate) fn append(
             .decode_append(text, out)
             .map_err(|_| invalid(text, "invalid Base64 encoding"))
     } else {
+        // Decoded in place into `out` (grown without leaving a copy behind), never into a
+        // temporary `Vec` that would be freed unwiped: these are key bytes.
         let ascii = std::str::from_utf8(text).map_err(|_| not_ascii())?;
-        let der = Base64::decode_vec(ascii).map_err(|e| invalid(text, &e.to_string()))?;
-        out.extend_from_slice(&der);
-        Ok(())
+        let start = out.len();
+        let room = ascii.len() / 4 * 3 + 3;
+        super::splitter::reserve_wiping(out, room);
+        out.resize(start + room, 0);
+        match Base64::decode(ascii, &mut out[start..]) {
+            Ok(decoded) => {
+                let end = start + decoded.len();
+                out[end..].zeroize();
+                out.truncate(end);
+                Ok(())
+            }
+            Err(e) => {
+                out[start..].zeroize();
+                out.truncate(start);
+                Err(invalid(text, &e.to_string()))
+            }
+        }
     }
 }
 

@@ -4,15 +4,17 @@
 
 use zeroize::Zeroize;
 
-use super::PemBlock;
 use super::decode;
+use super::{MAX_BLOCK_TEXT, PemBlock};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Outside a block a line longer than this is text, never a `BEGIN` line: a real one is short,
 /// and `Reader` keeps no more of such a line, so both read the same blocks.
 pub(crate) const MAX_TEXT_LINE: usize = 64 * 1024;
 
-/// Splits PEM text fed line by line. Memory is bounded by the largest block.
+/// Splits PEM text fed line by line. Memory is bounded by `MAX_BLOCK_TEXT`: no block may hold
+/// more text than that, so neither an endless block nor one huge line inside a block can grow
+/// the buffers further. Dropping it wipes both buffers (they may hold a key's text or DER).
 #[derive(Debug, Default)]
 pub(crate) struct Splitter {
     /// Lines fed so far (the number of the last line).
@@ -34,6 +36,9 @@ struct Open {
     label: String,
     line: usize,
     public: bool,
+    /// Bytes of the block's lines so far (headers and body, as fed: whitespace and `\r`
+    /// included, `\n` not), checked against `MAX_BLOCK_TEXT`.
+    size: usize,
 }
 
 /// A finished block, borrowed from the splitter until the next line is fed.
@@ -50,14 +55,15 @@ impl Splitter {
     /// give until the next call.
     ///
     /// # Errors
-    /// `Pem` for a mismatched `END`, a `BEGIN` inside a block, or a body that is not base64.
+    /// `Pem` for a mismatched `END`, a `BEGIN` inside a block, a body that is not base64, or a
+    /// block with more than `MAX_BLOCK_TEXT` bytes of text.
     pub fn feed(&mut self, raw: &[u8]) -> Result<bool> {
         self.line_no += 1;
         if self.finished.take().is_some() {
             self.der.clear();
         }
         let line = raw.trim_ascii();
-        let Some(open) = &self.open else {
+        let Some(open) = &mut self.open else {
             if raw.len() <= MAX_TEXT_LINE
                 && let Some(label) = boundary(line, b"BEGIN ")
             {
@@ -82,17 +88,32 @@ impl Splitter {
                 open.label, open.line, self.line_no
             )));
         }
+        open.size = open.size.saturating_add(raw.len());
+        if open.size > MAX_BLOCK_TEXT {
+            let message = format!(
+                "PEM block {:?} at line {} is larger than {} KiB (the limit of one block) at line {}: is its END line missing?",
+                open.label,
+                open.line,
+                MAX_BLOCK_TEXT / 1024,
+                self.line_no
+            );
+            self.abandon();
+            return Err(pem_error(message));
+        }
         if self.text.is_empty() && line.contains(&b':') {
             let text = String::from_utf8_lossy(line);
             if let Some((k, v)) = text.split_once(':') {
                 self.headers
                     .push((k.trim().to_string(), v.trim().to_string()));
             }
-        } else if has_whitespace(line) {
-            self.text
-                .extend(line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
         } else {
-            self.text.extend_from_slice(line);
+            reserve_wiping(&mut self.text, line.len());
+            if has_whitespace(line) {
+                self.text
+                    .extend(line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+            } else {
+                self.text.extend_from_slice(line);
+            }
         }
         Ok(false)
     }
@@ -112,6 +133,13 @@ impl Splitter {
             }
             None => Ok(()),
         }
+    }
+
+    /// Drops the open block after an error, wiping what it gathered.
+    fn abandon(&mut self) {
+        self.open = None;
+        self.text.zeroize();
+        self.headers.clear();
     }
 
     /// Whether a block is open (its lines are body or headers, not free text).
@@ -157,6 +185,7 @@ impl Splitter {
             public: decode::is_public_label(&label),
             label,
             line: self.line_no,
+            size: 0,
         });
     }
 
@@ -181,6 +210,27 @@ impl Splitter {
         self.finished = Some((open.label, open.line));
         Ok(())
     }
+}
+
+impl Drop for Splitter {
+    fn drop(&mut self) {
+        self.text.zeroize();
+        self.der.zeroize();
+    }
+}
+
+/// Makes room for `additional` more bytes in `buf`. When it must grow, the bytes move to a new
+/// allocation and the old one is wiped first: a plain `Vec` growth would free the old buffer,
+/// with whatever key text it held, without wiping it.
+pub(crate) fn reserve_wiping(buf: &mut Vec<u8>, additional: usize) {
+    if buf.capacity() - buf.len() >= additional {
+        return;
+    }
+    let wanted = buf.len().saturating_add(additional);
+    let mut bigger = Vec::with_capacity(wanted.max(buf.capacity().saturating_mul(2)));
+    bigger.extend_from_slice(buf);
+    buf.zeroize();
+    *buf = bigger;
 }
 
 fn pem_error(message: String) -> Error {

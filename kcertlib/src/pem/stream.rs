@@ -1,16 +1,20 @@
 //! `Reader`: PEM blocks streamed from any `BufRead`, line by line through one reused buffer, so
-//! memory is bounded by the largest block rather than by the input.
+//! memory is bounded by one block (`MAX_BLOCK_TEXT`) rather than by the input.
 
 use std::io::BufRead;
 
 use zeroize::Zeroize;
 
-use super::PemBlock;
-use super::splitter::{MAX_TEXT_LINE, Splitter, find_newline};
+use super::splitter::{MAX_TEXT_LINE, Splitter, find_newline, reserve_wiping};
+use super::{MAX_BLOCK_TEXT, PemBlock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::view::CertificateView;
 
 /// An iterator of the PEM blocks of a byte stream, with `pem::blocks`' tolerance and errors.
+///
+/// Memory stays bounded whatever the input: a line outside blocks is kept only up to 64 KiB, and
+/// a block whose text passes `MAX_BLOCK_TEXT` ends the stream with a `Pem` error naming the line
+/// of its `BEGIN`, after reading no more than that (one endless line included).
 ///
 /// ```
 /// # fn main() -> kcertlib::Result<()> {
@@ -109,12 +113,15 @@ impl<R: BufRead> Reader<R> {
     }
 
     /// Reads the next line (without `\n`) into `self.line`; `false` at the end of the input.
+    ///
+    /// Inside a block a line is cut after `MAX_BLOCK_TEXT + 1` bytes without reading the rest:
+    /// the splitter then refuses the block as too large, so an endless line is never read to
+    /// its end. Outside a block a long line is kept to `MAX_TEXT_LINE` bytes and read through.
     fn read_line(&mut self) -> Result<bool> {
         self.line.clear();
-        // Outside a block a huge line of text must not grow the buffer: keep what the splitter
-        // looks at.
-        let cap = if self.splitter.in_block() {
-            usize::MAX
+        let in_block = self.splitter.in_block();
+        let cap = if in_block {
+            MAX_BLOCK_TEXT + 1
         } else {
             MAX_TEXT_LINE
         };
@@ -140,10 +147,18 @@ impl<R: BufRead> Reader<R> {
             };
             let room = cap.saturating_sub(self.line.len());
             if chunk.len() <= room {
+                reserve_wiping(&mut self.line, chunk.len());
                 self.line.extend_from_slice(chunk);
+            } else if in_block {
+                // Over the block limit: stop here; feeding this line fails the block.
+                reserve_wiping(&mut self.line, room);
+                self.line.extend_from_slice(&chunk[..room]);
+                self.input.consume(room);
+                return Ok(true);
             } else if !truncated {
                 // Too long to be a boundary: keep a prefix and end it with a byte that is
                 // neither whitespace nor a dash, so it can never read as one.
+                reserve_wiping(&mut self.line, room + 1);
                 self.line.extend_from_slice(&chunk[..room]);
                 self.line.push(0);
                 truncated = true;

@@ -248,7 +248,8 @@ fn user_data(text: &str, path: &Path, user: &str, field: Field) -> Result<String
     })?;
     let data = match field {
         Field::Certificate => found.client_certificate_data.clone(),
-        Field::Key => found.client_key_data.clone(),
+        // A plain copy: the caller moves the text into `Zeroizing` at once.
+        Field::Key => found.client_key_data.as_deref().map(<[u8]>::to_vec),
     };
     let data = data.ok_or_else(|| {
         Error::new(

@@ -1,5 +1,11 @@
 //! Replacing PEM blocks inside a text while keeping every other byte: the chain after a leaf in
 //! a k3s file, the key after the certificates in kubelet's pem, comments, line endings.
+//!
+//! Key material read or written here is wiped when dropped: decoded bodies (`Span::der`), the
+//! replacement blocks, and every intermediate text. The texts passed in and the text returned
+//! belong to the caller.
+
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::pem;
@@ -13,8 +19,8 @@ pub(super) struct Span {
     pub end: usize,
     /// The label (`CERTIFICATE`, `EC PRIVATE KEY`, ...).
     pub label: String,
-    /// The decoded body.
-    pub der: Vec<u8>,
+    /// The decoded body (wiped when dropped: it may be a key).
+    pub der: Zeroizing<Vec<u8>>,
     /// The block's lines end in CRLF (as its BEGIN line does).
     crlf: bool,
     /// The END line had no line ending (end of text).
@@ -32,13 +38,19 @@ impl Span {
         self.label.ends_with("PRIVATE KEY")
     }
 
-    /// `replacement` (a PEM block ending in `\n`) adapted to this block's line endings.
-    fn adapt(&self, replacement: &str) -> String {
-        let mut text = if self.crlf {
-            replacement.replace("\r\n", "\n").replace('\n', "\r\n")
-        } else {
-            replacement.to_string()
-        };
+    /// `replacement` (a PEM block ending in `\n`) adapted to this block's line endings, written
+    /// once into a buffer large enough for it (no reallocation leaves a copy of a key behind).
+    fn adapt(&self, replacement: &str) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(String::with_capacity(2 * replacement.len()));
+        for line in replacement.split_inclusive('\n') {
+            match line.strip_suffix('\n') {
+                Some(body) if self.crlf => {
+                    text.push_str(body.strip_suffix('\r').unwrap_or(body));
+                    text.push_str("\r\n");
+                }
+                _ => text.push_str(line),
+            }
+        }
         if self.unterminated {
             let trimmed = text.trim_end_matches(['\r', '\n']).len();
             text.truncate(trimmed);
@@ -71,7 +83,7 @@ pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
                     let der = pem::blocks(block.as_bytes())?
                         .into_iter()
                         .next()
-                        .map(|b| b.der)
+                        .map(|b| Zeroizing::new(b.into_der()))
                         .ok_or_else(|| {
                             Error::new(ErrorKind::Pem, format!("PEM block {label:?} is empty"))
                         })?;
@@ -101,7 +113,7 @@ pub(super) fn spans(text: &str) -> Result<Vec<Span>> {
 pub(super) fn contains_certificate(text: &str, der: &[u8]) -> Result<bool> {
     Ok(spans(text)?
         .iter()
-        .any(|s| s.is_certificate() && s.der == der))
+        .any(|s| s.is_certificate() && s.der.as_slice() == der))
 }
 
 /// Replaces every certificate block holding `old_der` by `new_der`; returns the new text and
@@ -117,7 +129,7 @@ pub(super) fn replace_certificate(
     let new_block = pem::encode("CERTIFICATE", new_der);
     let targets: Vec<Span> = spans(text)?
         .into_iter()
-        .filter(|s| s.is_certificate() && s.der == old_der)
+        .filter(|s| s.is_certificate() && s.der.as_slice() == old_der)
         .collect();
     Ok((
         splice(text, &targets, |s| s.adapt(&new_block)),
@@ -125,7 +137,8 @@ pub(super) fn replace_certificate(
     ))
 }
 
-/// Replaces the first private key block by `new_key_pem`.
+/// Replaces the first private key block by `new_key_pem`. The text returned holds the new key:
+/// wiping it is the caller's business.
 ///
 /// # Errors
 /// `Pem` when the text's PEM is malformed; `InvalidKey` when it holds no private key block.
@@ -139,13 +152,21 @@ pub(super) fn replace_private_key(text: &str, new_key_pem: &str) -> Result<Strin
     }))
 }
 
-/// The text with each span (in order, not overlapping) replaced.
-fn splice(text: &str, targets: &[Span], replacement: impl Fn(&Span) -> String) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
+/// The text with each span (in order, not overlapping) replaced, built in one allocation of
+/// the final size.
+fn splice(
+    text: &str,
+    targets: &[Span],
+    replacement: impl Fn(&Span) -> Zeroizing<String>,
+) -> String {
+    let replacements: Vec<Zeroizing<String>> = targets.iter().map(replacement).collect();
+    let removed: usize = targets.iter().map(|s| s.end - s.start).sum();
+    let added: usize = replacements.iter().map(|r| r.len()).sum();
+    let mut out = String::with_capacity(text.len() - removed + added);
     let mut at = 0;
-    for span in targets {
+    for (span, new) in targets.iter().zip(&replacements) {
         out.push_str(&text[at..span.start]);
-        out.push_str(&replacement(span));
+        out.push_str(new);
         at = span.end;
     }
     out.push_str(&text[at..]);

@@ -3,13 +3,20 @@
 //! `ECDSA_P256_SHA256_ASN1_SIGNING`, P-384 with `ECDSA_P384_SHA384_ASN1_SIGNING`, exactly the
 //! algorithms the RustCrypto backend uses, so the AlgorithmIdentifier is shared.
 //!
+//! AWS-LC signs RSA keys of 2048 to 8192 bits only. Whether a key is one it takes is decided
+//! from the key's algorithm and modulus size before AWS-LC sees it (`supports`); only a key it
+//! does not take for its size signs with RustCrypto instead. A key of a supported size that
+//! AWS-LC refuses anyway (an inconsistent private half, such as a wrong CRT coefficient) is an
+//! `InvalidKey` error at every signature, never a reason to try another backend.
+//!
 //! The key pair is parsed once from the key's own DER (PKCS#1, PKCS#8 or SEC1) and cached in the
-//! `PrivateKey`. Its secret then also lives in AWS-LC's memory, which keeps the key's
+//! `PrivateKey`, or the reason AWS-LC refused it. Its secret then also lives in AWS-LC's memory, which keeps the key's
 //! zeroize-on-drop guarantee: dropping the last clone frees the `EVP_PKEY`, and AWS-LC's
 //! `OPENSSL_free` cleanses every allocation it frees (`OPENSSL_cleanse`), the RSA bignums and the
 //! EC scalar included. The DER handed over is `Zeroizing`.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
@@ -22,7 +29,10 @@ use spki::SubjectPublicKeyInfoRef;
 
 use super::{Signer, algorithm_der, signing_failed};
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::{KeyFormat, KeyMaterial, PrivateKey};
+use crate::key::{KeyAlgorithm, KeyFormat, KeyMaterial, PrivateKey};
+
+/// The RSA modulus sizes AWS-LC signs with (aws-lc-rs refuses others as too small or too large).
+const RSA_BITS: RangeInclusive<u32> = 2048..=8192;
 
 /// Signs with aws-lc-rs: `AwsLc::new(&key)?` is a [`Signer`]. Shares the key pair cached in the
 /// `PrivateKey`, so making one is cheap after the first.
@@ -35,15 +45,25 @@ impl<'a> AwsLc<'a> {
     /// The aws-lc signer of `key`.
     ///
     /// # Errors
-    /// `UnsupportedAlgorithm` when AWS-LC refuses the key (an RSA modulus outside 2048..=8192
-    /// bits); `Crypto` when AWS-LC derives a different public key than RustCrypto (not expected).
+    /// `UnsupportedAlgorithm` for an RSA modulus outside 2048..=8192 bits; `InvalidKey` when
+    /// AWS-LC refuses a key of a supported size (an inconsistent private key); `Crypto` when
+    /// AWS-LC derives a different public key than RustCrypto (not expected).
     pub fn new(key: &'a PrivateKey) -> Result<AwsLc<'a>> {
-        match cached(key) {
-            Some(pair) => Ok(AwsLc { key, pair }),
-            // Build again only to report why: the cache keeps no error.
-            None => KeyPair::from_key(key)
-                .and(Err(Error::new(ErrorKind::Crypto, "aws-lc refused the key"))),
+        if !supports(key) {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "aws-lc signs RSA keys of {} to {} bits only, not a {} key",
+                    RSA_BITS.start(),
+                    RSA_BITS.end(),
+                    key.algorithm()
+                ),
+            ));
         }
+        Ok(AwsLc {
+            key,
+            pair: cached(key)?,
+        })
     }
 }
 
@@ -97,8 +117,11 @@ impl KeyPair {
         }
         .map_err(|e| {
             Error::new(
-                ErrorKind::UnsupportedAlgorithm,
-                format!("aws-lc refuses the {} key: {e}", key.algorithm()),
+                ErrorKind::InvalidKey,
+                format!(
+                    "invalid {} private key: aws-lc refuses it ({e}); its private half is inconsistent, so it cannot sign",
+                    key.algorithm()
+                ),
             )
         })?;
         let spki = key.public_key_der()?;
@@ -143,11 +166,27 @@ impl KeyPair {
     }
 }
 
-/// The key pair cached in `key`, built on first use; `None` when AWS-LC refuses the key (the
-/// caller then signs with RustCrypto).
-pub(super) fn cached(key: &PrivateKey) -> Option<&KeyPair> {
+/// Whether AWS-LC takes `key`, from its algorithm and size alone: every P-256 and P-384 key, and
+/// RSA keys of 2048 to 8192 bits. Only keys it does not take sign with RustCrypto.
+pub(super) fn supports(key: &PrivateKey) -> bool {
+    match key.algorithm() {
+        KeyAlgorithm::Rsa(bits) => RSA_BITS.contains(&bits),
+        KeyAlgorithm::P256 | KeyAlgorithm::P384 | KeyAlgorithm::Other(_) => true,
+    }
+}
+
+/// The key pair cached in `key`, built on first use, for a key `supports` accepts.
+///
+/// # Errors
+/// As `KeyPair::from_key`, the first time and every time after (the reason is cached too).
+pub(super) fn cached(key: &PrivateKey) -> Result<&KeyPair> {
     key.fast
         .pair
-        .get_or_init(|| KeyPair::from_key(key).ok().map(Arc::new))
+        .get_or_init(|| {
+            KeyPair::from_key(key)
+                .map(Arc::new)
+                .map_err(|e| (e.kind(), e.message().to_string()))
+        })
         .as_deref()
+        .map_err(|(kind, message)| Error::new(*kind, message.clone()))
 }

@@ -126,3 +126,47 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).expect("write");
     p
 }
+
+/// `openssl verify -x509_strict -CAfile CA LEAF`: `Ok` when it verifies, else openssl's output
+/// (which names the failing certificate's depth: `error N at D depth lookup: ...`).
+pub fn openssl_verify_strict(ca: &Path, leaf: &Path) -> Result<(), String> {
+    let out = Command::new("openssl")
+        .args(["verify", "-x509_strict", "-CAfile"])
+        .arg(ca)
+        .arg(leaf)
+        .output()
+        .expect("openssl runs");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// What `openssl x509 -text` says of a certificate file: its `Version:` line's number and
+/// whether it lists an `X509v3 extensions:` section.
+pub fn openssl_version_and_extensions(cert: &Path) -> (u32, bool) {
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(cert)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl x509 -text {}: {}",
+        cert.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Version: "))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Version line in:\n{text}"));
+    (version, text.contains("X509v3 extensions:"))
+}

@@ -167,7 +167,7 @@ pub fn certificate_ders(bytes: &[u8]) -> Vec<Vec<u8>> {
                 blocks
                     .into_iter()
                     .filter(|b| b.label == "CERTIFICATE")
-                    .map(|b| b.der)
+                    .map(kcertlib::pem::PemBlock::into_der)
                     .collect()
             })
             .unwrap_or_default()
