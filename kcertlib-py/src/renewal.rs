@@ -74,7 +74,6 @@ pub(crate) fn renew(
         backup_dir,
         warn_within: duration_or(warn_within, DEFAULT_WARN_WITHIN)?,
         threads: kcertlib::Threads::from_count(threads),
-        ..RenewOptions::default()
     };
     let report = without_gil(py, move || kcertlib::renew::renew(&root, &options))?;
     Ok(PyRenewalReport {

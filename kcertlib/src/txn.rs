@@ -162,6 +162,14 @@ pub struct TxnOptions {
     pub hooks: crate::testing::TestHooks,
 }
 
+impl TxnOptions {
+    /// Options that back the originals up into `dir` (which must not exist or be empty).
+    pub fn with_backup_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.backup_dir = Some(dir.into());
+        self
+    }
+}
+
 /// A staged file, as shown to the verify callback before anything is replaced.
 #[derive(Clone, Copy, Debug)]
 pub struct StagedFile<'a> {

@@ -370,10 +370,7 @@ fn rollback_restores_a_committed_transaction() {
 fn explicit_backup_dir_must_be_fresh() {
     let (dir, root) = node_tree();
     let backups = dir.path().join("elsewhere/backup");
-    let options = TxnOptions {
-        backup_dir: Some(backups.clone()),
-        ..TxnOptions::default()
-    };
+    let options = TxnOptions::default().with_backup_dir(&backups);
     let outcome =
         apply_locked(&root, &renewal_changes(&root), &options, accept_all).expect("apply");
     assert_eq!(outcome.manifest, backups.join("manifest.json"));
