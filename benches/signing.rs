@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kcertlib::signer::Backend;
-use kcertlib::verify::verify_signature_with;
+use kcertlib::verify_signature_with;
 use kcertlib::*;
 
 /// A CA of `algorithm` and an apiserver leaf it issued, shaped like kubeadm's: 12 DNS names,

@@ -40,9 +40,9 @@ cargo test -p kcertlib --release --features test-hooks \
 
 step "Fault injection: ENOSPC, EIO and SIGKILL at a sample of a real renewal's system calls"
 # The full sweep (every point, about 7 minutes) is `testing/fault-injection/run.py --full`.
-python3 testing/fault-injection/run.py --sample 40 --kcert "$repo/target/release/examples/kcert"
+python3 testing/fault-injection/run.py --sample 40 --kcert "$repo/target/release/kcert"
 python3 testing/fault-injection/run.py --sample 12 --target recover \
-  --kcert "$repo/target/release/examples/kcert"
+  --kcert "$repo/target/release/kcert"
 
 step "Streaming 1 GiB of PEM keeps peak RSS under 64 MiB"
 # --workspace: the same feature set as the run above, so nothing is rebuilt.

@@ -10,7 +10,7 @@ use std::io::BufReader;
 use std::time::Duration;
 
 use kcertlib::pem::{self, PemBlock, Reader};
-use kcertlib::txn::Journal;
+use kcertlib::testing::Journal;
 use kcertlib::view::CertificateView;
 use kcertlib::{Certificate, Kubeconfig, PrivateKey, Timestamp};
 

@@ -24,10 +24,7 @@ pub struct kcert_renew_options {
 
 impl kcert_renew_options {
     fn core(&self) -> RenewOptions {
-        RenewOptions {
-            validity: self.validity.policy(),
-            ..self.core.clone()
-        }
+        self.core.clone().with_validity(self.validity.policy())
     }
 }
 

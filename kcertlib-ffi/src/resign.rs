@@ -23,15 +23,13 @@ pub struct kcert_resign_options {
 
 impl kcert_resign_options {
     fn core(&self) -> ResignOptions {
-        ResignOptions {
-            validity: self.validity.policy(),
-            key: if self.rotate_key {
+        ResignOptions::default()
+            .with_validity(self.validity.policy())
+            .with_key(if self.rotate_key {
                 KeyPolicy::Rotate
             } else {
                 KeyPolicy::Keep
-            },
-            ..ResignOptions::default()
-        }
+            })
     }
 }
 

@@ -92,21 +92,21 @@ impl ValiditySettings {
     }
 
     pub(crate) fn policy(&self) -> ValidityPolicy {
-        ValidityPolicy {
-            lifetime: Duration::from_secs(u64::from(self.days) * 86_400),
-            not_before: match self.mode {
+        let mut policy = ValidityPolicy::default()
+            .with_lifetime(Duration::from_secs(u64::from(self.days) * 86_400))
+            .with_not_before(match self.mode {
                 Mode::Backdate => NotBefore::Backdate(self.backdate),
                 Mode::CaNotBefore => NotBefore::CaNotBefore,
                 Mode::KeepOriginal => NotBefore::KeepOriginal,
                 Mode::At(t) => NotBefore::At(t),
-            },
-            issuer_window: if self.allow_outliving_ca {
+            })
+            .with_issuer_window(if self.allow_outliving_ca {
                 IssuerWindow::DangerousAllowOutliving
             } else {
                 IssuerWindow::Clamp
-            },
-            now: self.now,
-        }
+            });
+        policy.now = self.now;
+        policy
     }
 }
 

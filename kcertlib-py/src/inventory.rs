@@ -40,11 +40,9 @@ pub(crate) fn scan(
     threads: usize,
 ) -> PyResult<PyInventory> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
-    let options = ScanOptions {
-        warn_within: duration_or(warn_within, DEFAULT_WARN_WITHIN)?,
-        threads: kcertlib::Threads::from_count(threads),
-        ..ScanOptions::default()
-    };
+    let options = ScanOptions::default()
+        .with_warn_within(duration_or(warn_within, DEFAULT_WARN_WITHIN)?)
+        .with_threads(kcertlib::Threads::from_count(threads));
     let inventory = without_gil(py, move || kcertlib::scan(&root, &options))?;
     Ok(PyInventory {
         inner: Arc::new(inventory),

@@ -8,7 +8,6 @@ mod boundary;
 mod certificate;
 mod datetime;
 mod errors;
-mod fixture;
 mod inventory;
 mod kubeconfig_certs;
 mod private_key;
@@ -38,7 +37,6 @@ fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<renewal::PyRollbackReport>()?;
     m.add_function(wrap_pyfunction!(renewal::renew, m)?)?;
     m.add_function(wrap_pyfunction!(renewal::rollback, m)?)?;
-    m.add_function(wrap_pyfunction!(fixture::_build_fixture, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_raise_error, m)?)?;
     Ok(())

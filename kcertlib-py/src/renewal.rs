@@ -64,17 +64,16 @@ pub(crate) fn renew(
     threads: usize,
 ) -> PyResult<PyRenewalReport> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
-    let options = RenewOptions {
-        validity: validity_policy(days, backdate, None)?,
-        only: names(only)?,
-        expiring_within: optional_duration(expiring_within)?,
-        rotate_keys,
-        include_ca,
-        dry_run,
-        backup_dir,
-        warn_within: duration_or(warn_within, DEFAULT_WARN_WITHIN)?,
-        threads: kcertlib::Threads::from_count(threads),
-    };
+    let mut options = RenewOptions::default()
+        .with_validity(validity_policy(days, backdate, None)?)
+        .with_only(names(only)?)
+        .with_rotate_keys(rotate_keys)
+        .with_include_ca(include_ca)
+        .with_dry_run(dry_run)
+        .with_warn_within(duration_or(warn_within, DEFAULT_WARN_WITHIN)?)
+        .with_threads(kcertlib::Threads::from_count(threads));
+    options.expiring_within = optional_duration(expiring_within)?;
+    options.backup_dir = backup_dir;
     let report = without_gil(py, move || kcertlib::renew::renew(&root, &options))?;
     Ok(PyRenewalReport {
         inner: Arc::new(report),

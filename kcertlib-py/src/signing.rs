@@ -33,15 +33,13 @@ pub(crate) fn resign<'py>(
     not_before: Option<&Bound<'py, PyAny>>,
     rotate_key: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let options = ResignOptions {
-        validity: validity_policy(days, backdate, not_before)?,
-        key: if rotate_key {
+    let options = ResignOptions::default()
+        .with_validity(validity_policy(days, backdate, not_before)?)
+        .with_key(if rotate_key {
             KeyPolicy::Rotate
         } else {
             KeyPolicy::Keep
-        },
-        ..ResignOptions::default()
-    };
+        });
     let (cert, ca_cert, ca_key) = (cert.core(), ca_cert.core(), ca_key.core());
     let signed = without_gil(py, move || {
         let issuer = Issuer::new(&ca_cert, ca_key.as_ref())?;
@@ -82,12 +80,9 @@ pub(crate) fn issue<'py>(
         .iter()
         .map(parse_ip)
         .collect::<PyResult<Vec<_>>>()?;
-    let request = IssueRequest {
-        subject,
-        profile,
-        alt_names: AltNames::new(dns_names.unwrap_or_default(), ips),
-        validity: validity_policy(days, backdate, not_before)?,
-    };
+    let request = IssueRequest::new(subject, profile)
+        .with_alt_names(AltNames::new(dns_names.unwrap_or_default(), ips))
+        .with_validity(validity_policy(days, backdate, not_before)?);
     let (key, ca_cert, ca_key) = (key.core(), ca_cert.core(), ca_key.core());
     let cert = without_gil(py, move || {
         let issuer = Issuer::new(&ca_cert, ca_key.as_ref())?;

@@ -35,10 +35,7 @@ pub(crate) fn validity_policy(
         (_, Some(b)) if !b.is_none() => backdate_rule(b)?,
         _ => NotBefore::Backdate(DEFAULT_BACKDATE),
     };
-    Ok(ValidityPolicy {
-        not_before: rule,
-        ..ValidityPolicy::days(days)
-    })
+    Ok(ValidityPolicy::days(days).with_not_before(rule))
 }
 
 fn backdate_rule(value: &Bound<'_, PyAny>) -> PyResult<NotBefore> {

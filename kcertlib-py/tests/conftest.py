@@ -7,13 +7,42 @@ nothing here trusts kcert to check kcert.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Union
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def kcert_binary() -> str:
+    """The `kcert` command that builds cluster trees: $KCERT_BIN, else `kcert` on PATH, else
+    the workspace's release build. The Python module itself ships no tree generator."""
+    for candidate in (os.environ.get("KCERT_BIN"), shutil.which("kcert"), REPO / "target/release/kcert"):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    raise RuntimeError("no kcert binary: set KCERT_BIN, put kcert on PATH or cargo build --release -p kcert")
+
+
+def build_tree(
+    root: Union[str, Path],
+    layout: str,
+    *,
+    expired: bool = True,
+    etcd_hosts: int = 3,
+    reuse_leaf_keys: bool = False,
+) -> Dict[str, Any]:
+    """A generated `layout` node tree under `root` (`kcert fixture`); returns its summary."""
+    args = [kcert_binary(), "fixture", layout, str(root), "--etcd-hosts", str(etcd_hosts)]
+    if not expired:
+        args.append("--valid")
+    if reuse_leaf_keys:
+        args.append("--reuse-keys")
+    out = subprocess.run(args, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout)
 
 
 class Fixtures:

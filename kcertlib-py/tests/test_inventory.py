@@ -11,9 +11,8 @@ import pytest
 from cryptography import x509
 
 import kcert
-from kcert import _kcert
 
-from conftest import REPO
+from conftest import REPO, build_tree
 
 UTC = timezone.utc
 
@@ -21,7 +20,7 @@ UTC = timezone.utc
 @pytest.fixture(scope="module")
 def kubeadm_tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("kubeadm")
-    summary = json.loads(_kcert._build_fixture(root, "kubeadm", expired=True))
+    summary = build_tree(root, "kubeadm", expired=True)
     return root, summary
 
 
@@ -85,7 +84,7 @@ def test_reports(kubeadm_tree):
 
 
 def test_warn_within(tmp_path):
-    _kcert._build_fixture(tmp_path, "k3s", expired=False)
+    build_tree(tmp_path, "k3s", expired=False)
     assert {e.status for e in kcert.scan(tmp_path).leaves()} == {"ok"}
     warned = kcert.scan(tmp_path, warn_within=timedelta(days=400))
     assert {e.status for e in warned.leaves()} == {"warning"}
@@ -94,14 +93,14 @@ def test_warn_within(tmp_path):
 
 @pytest.mark.parametrize("layout", ["kubespray", "rke1", "rke2"])
 def test_other_layouts_are_detected(tmp_path, layout):
-    _kcert._build_fixture(tmp_path, layout, etcd_hosts=1, reuse_leaf_keys=True)
+    build_tree(tmp_path, layout, etcd_hosts=1, reuse_leaf_keys=True)
     inventory = kcert.scan(tmp_path)
     assert layout in inventory.distributions
     assert all(e.distribution in ("kubeadm", "kubespray", "rke1", "rke2", "k3s") for e in inventory)
 
 
 def test_problems_are_reported_per_entry(tmp_path):
-    _kcert._build_fixture(tmp_path, "kubeadm")
+    build_tree(tmp_path, "kubeadm")
     (tmp_path / "etc/kubernetes/pki/front-proxy-ca.key").unlink()
     (tmp_path / "etc/kubernetes/pki/apiserver.crt").write_text("not a certificate\n")
     inventory = kcert.scan(tmp_path)

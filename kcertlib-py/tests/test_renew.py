@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import kcert
-from kcert import _kcert
+from conftest import build_tree
 
 UTC = timezone.utc
 
@@ -33,7 +33,7 @@ def tree_digest(root: Path) -> dict:
 
 @pytest.fixture
 def expired_kubeadm(tmp_path: Path) -> Path:
-    _kcert._build_fixture(tmp_path, "kubeadm", expired=True)
+    build_tree(tmp_path, "kubeadm", expired=True)
     return tmp_path
 
 

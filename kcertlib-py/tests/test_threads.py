@@ -19,7 +19,7 @@ from typing import Callable
 import pytest
 
 import kcert
-from kcert import _kcert
+from conftest import build_tree
 
 ATTEMPTS = 5
 
@@ -74,7 +74,7 @@ def test_bundle_parsing_releases_the_gil(fx):
 
 
 def test_scan_releases_the_gil(tmp_path: Path):
-    _kcert._build_fixture(tmp_path, "kubespray", etcd_hosts=40, reuse_leaf_keys=True)
+    build_tree(tmp_path, "kubespray", etcd_hosts=40, reuse_leaf_keys=True)
     kcert.scan(tmp_path)  # warm up imports
     run_until_progress(lambda _: lambda: kcert.scan(tmp_path))
 
@@ -83,7 +83,7 @@ def test_renew_releases_the_gil(tmp_path: Path):
     roots = []
     for attempt in range(ATTEMPTS + 1):
         root = tmp_path / f"tree{attempt}"
-        _kcert._build_fixture(root, "kubeadm", expired=True)
+        build_tree(root, "kubeadm", expired=True)
         roots.append(root)
     kcert.renew(roots[-1])  # warm up imports
     run_until_progress(lambda attempt: lambda: kcert.renew(roots[attempt]))

@@ -117,6 +117,7 @@ impl Serialize for FixtureLayout {
 
 /// How to build a tree.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct FixtureOptions {
     /// Leaves expired a year ago (`true`, the default) or valid for another 364 days. CAs are
     /// valid either way.
@@ -154,6 +155,44 @@ impl Default for FixtureOptions {
             leaf_key: KeyAlgorithm::RSA_2048,
             reuse_leaf_keys: false,
         }
+    }
+}
+
+impl FixtureOptions {
+    /// The same options with expired leaves (`true`) or valid ones.
+    pub fn with_expired(mut self, expired: bool) -> FixtureOptions {
+        self.expired = expired;
+        self
+    }
+
+    /// The same options computing every date from `now`.
+    pub fn at(mut self, now: Timestamp) -> FixtureOptions {
+        self.now = now;
+        self
+    }
+
+    /// The same options for a node called `name`.
+    pub fn with_node_name(mut self, name: impl Into<String>) -> FixtureOptions {
+        self.node_name = name.into();
+        self
+    }
+
+    /// The same options with `hosts` etcd hosts.
+    pub fn with_etcd_hosts(mut self, hosts: usize) -> FixtureOptions {
+        self.etcd_hosts = hosts;
+        self
+    }
+
+    /// The same options with kubeadm's leaf keys of this algorithm.
+    pub fn with_leaf_key(mut self, algorithm: KeyAlgorithm) -> FixtureOptions {
+        self.leaf_key = algorithm;
+        self
+    }
+
+    /// The same options sharing a small pool of leaf keys (fast) or not.
+    pub fn with_reuse_leaf_keys(mut self, reuse: bool) -> FixtureOptions {
+        self.reuse_leaf_keys = reuse;
+        self
     }
 }
 

@@ -7,10 +7,10 @@ mod file;
 mod private_dir;
 mod root;
 
-pub use file::{MAX_FILE_SIZE, Ownership, Presence, is_not_found, link_sha256};
+pub use file::{MAX_FILE_SIZE, Presence, is_not_found, link_sha256};
 pub use private_dir::{
-    PRIVATE_DIR_MODE, check_owned, create_fresh_dir, create_owned_file, effective_uid,
-    ensure_external_dir, ensure_private_dir, open_external_dir, open_owned_file, open_private_dir,
+    check_owned, create_fresh_dir, create_owned_file, ensure_external_dir, ensure_private_dir,
+    open_external_dir, open_owned_file, open_private_dir,
 };
 pub use root::{Follow, InRoot, RootDir};
 

@@ -17,11 +17,13 @@ use crate::cert::{Certificate, Status};
 use crate::error::Result;
 use crate::fsx::RootDir;
 use crate::layout;
+pub use crate::model::{Distribution, EntryKind, Location};
 use crate::parallel::Threads;
 use crate::time::Timestamp;
 
 /// Options of `scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScanOptions {
     /// An entry expiring within this window has status `Warning`. Default 30 days.
     pub warn_within: Duration,
@@ -34,122 +36,30 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
-            warn_within: Duration::from_secs(30 * 86_400),
+            warn_within: crate::defaults::WARN_WITHIN,
             now: None,
             threads: Threads::AllCores,
         }
     }
 }
 
-/// A Kubernetes distribution, recognised by how it lays its PKI out on disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Distribution {
-    /// kubeadm: `/etc/kubernetes/pki`, `/etc/kubernetes/*.conf`.
-    Kubeadm,
-    /// kubespray: the kubeadm tree in `/etc/kubernetes/ssl`, host-mode etcd in `/etc/ssl/etcd/ssl`.
-    Kubespray,
-    /// Rancher RKE1: `/etc/kubernetes/ssl/kube-*.pem`.
-    Rke1,
-    /// RKE2: `/var/lib/rancher/rke2`.
-    Rke2,
-    /// k3s: `/var/lib/rancher/k3s`.
-    K3s,
-}
-
-impl Distribution {
-    /// `kubeadm`, `kubespray`, `rke1`, `rke2` or `k3s`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Distribution::Kubeadm => "kubeadm",
-            Distribution::Kubespray => "kubespray",
-            Distribution::Rke1 => "rke1",
-            Distribution::Rke2 => "rke2",
-            Distribution::K3s => "k3s",
-        }
+impl ScanOptions {
+    /// The same options with this warning window.
+    pub fn with_warn_within(mut self, warn_within: Duration) -> ScanOptions {
+        self.warn_within = warn_within;
+        self
     }
-}
 
-impl fmt::Display for Distribution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+    /// The same options judging every certificate as of `now` (planning ahead, tests).
+    pub fn at(mut self, now: Timestamp) -> ScanOptions {
+        self.now = Some(now);
+        self
     }
-}
 
-/// Whether an entry is a leaf or a certificate authority.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryKind {
-    /// An end-entity certificate (server, client, peer).
-    Leaf,
-    /// A certificate authority.
-    Ca,
-}
-
-/// Where an entry's certificate or key lives. Paths are absolute and under the scanned root.
-///
-/// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}` or
-/// `{"type": "kubeconfig-embedded", "kubeconfig": ..., "user": ...}`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Location {
-    /// A PEM file: the first certificate is the entry, the following ones its chain.
-    File(PathBuf),
-    /// Base64 `client-certificate-data` / `client-key-data` of `user` in a kubeconfig.
-    KubeconfigEmbedded {
-        /// The kubeconfig file.
-        kubeconfig: PathBuf,
-        /// The name of the user entry.
-        user: String,
-    },
-    /// One file holding certificate(s) then the key, such as kubelet's
-    /// `kubelet-client-current.pem` (often a symlink to a dated file).
-    Combined(PathBuf),
-}
-
-impl Location {
-    /// The file that holds the data (the kubeconfig for embedded data).
-    pub fn path(&self) -> &Path {
-        match self {
-            Location::File(p) | Location::Combined(p) => p,
-            Location::KubeconfigEmbedded { kubeconfig, .. } => kubeconfig,
-        }
-    }
-}
-
-impl Serialize for Location {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(match self {
-            Location::KubeconfigEmbedded { .. } => 3,
-            _ => 2,
-        }))?;
-        match self {
-            Location::File(p) => {
-                map.serialize_entry("type", "file")?;
-                map.serialize_entry("path", p)?;
-            }
-            Location::Combined(p) => {
-                map.serialize_entry("type", "combined")?;
-                map.serialize_entry("path", p)?;
-            }
-            Location::KubeconfigEmbedded { kubeconfig, user } => {
-                map.serialize_entry("type", "kubeconfig-embedded")?;
-                map.serialize_entry("kubeconfig", kubeconfig)?;
-                map.serialize_entry("user", user)?;
-            }
-        }
-        map.end()
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Location::File(p) | Location::Combined(p) => write!(f, "{}", p.display()),
-            Location::KubeconfigEmbedded { kubeconfig, user } => {
-                write!(f, "{} (user {user:?})", kubeconfig.display())
-            }
-        }
+    /// The same options with this many threads.
+    pub fn with_threads(mut self, threads: Threads) -> ScanOptions {
+        self.threads = threads;
+        self
     }
 }
 

@@ -1,42 +1,51 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod cert;
-pub mod csr;
+// Concepts a user works with directly, re-exported at the root.
+mod cert;
+mod csr;
+mod extensions;
+mod key;
+mod model;
+mod parallel;
+mod profile;
+mod report;
+mod sign;
+mod summary;
+mod validity;
+mod verify;
+
+// Namespaces of their own: each is one concept with several items.
+pub mod defaults;
 pub mod error;
-pub mod extensions;
+#[cfg(feature = "fixture")]
 pub mod fixture;
-pub mod fsx;
 pub mod inventory;
-pub mod key;
 pub mod kubeconfig;
-pub mod layout;
-pub mod parallel;
 pub mod pem;
-pub mod profile;
 pub mod renew;
-pub mod report;
-pub mod sign;
 pub mod signer;
-pub mod summary;
 #[cfg(feature = "test-hooks")]
 pub mod testing;
 pub mod time;
-mod tlv;
-pub mod txn;
-pub mod validity;
-pub mod verify;
 pub mod view;
+
+// Internals: tested where they live, or through the public API.
+mod fsx;
+mod layout;
+mod tlv;
+mod txn;
 
 pub use cert::{Certificate, NameAttribute, SignatureAlgorithm, Status};
 pub use csr::CertificateRequest;
 pub use error::{Error, ErrorKind, Result};
-pub use extensions::{AltNames, BasicConstraints, ExtendedKeyUsage, KeyUsageBit};
+pub use extensions::{AltNames, BasicConstraints, ExtendedKeyUsage, KeyUsageBit, RawExtensionView};
 pub use inventory::{
     Distribution, Entry, EntryKind, EntryStatus, Inventory, Location, ScanOptions, scan,
 };
-pub use key::{KeyAlgorithm, KeyFormat, PrivateKey};
-pub use kubeconfig::{Kubeconfig, KubeconfigCluster, KubeconfigUser};
+pub use key::{KeyAlgorithm, KeyFormat, PrivateKey, SecretBytes, SecretString};
+pub use kubeconfig::Kubeconfig;
 pub use parallel::Threads;
 pub use profile::Profile;
 pub use sign::{
@@ -46,5 +55,5 @@ pub use sign::{
 pub use signer::{Backend, Signer};
 pub use summary::CertificateSummary;
 pub use time::Timestamp;
-pub use validity::{Clamp, IssuerWindow, NotBefore, ValidityPolicy};
+pub use validity::{Clamp, IssuerWindow, NotBefore, ResolvedValidity, ValidityPolicy};
 pub use verify::{verify_chain, verify_signature, verify_signature_with};

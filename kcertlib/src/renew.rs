@@ -34,6 +34,7 @@ use crate::fsx::{Follow, RootDir};
 use crate::inventory::EntryKind;
 use crate::parallel::Threads;
 use crate::time::{Timestamp, short_human_duration};
+pub use crate::txn::Recovery;
 use crate::txn::{self, RootLock, TxnOptions};
 use crate::validity::ValidityPolicy;
 
@@ -41,6 +42,7 @@ pub use select::Plan;
 
 /// What to renew and how.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RenewOptions {
     /// Lifetime and `notBefore` rule of the new certificates (default 365 days, backdated one
     /// hour). `validity.now` pins "now" for the whole run.
@@ -80,11 +82,70 @@ impl Default for RenewOptions {
             include_ca: false,
             dry_run: false,
             backup_dir: None,
-            warn_within: Duration::from_secs(30 * 86_400),
+            warn_within: crate::defaults::WARN_WITHIN,
             threads: Threads::AllCores,
             #[cfg(feature = "test-hooks")]
             hooks: crate::testing::TestHooks::default(),
         }
+    }
+}
+
+impl RenewOptions {
+    /// The same options with this validity policy for the new certificates.
+    pub fn with_validity(mut self, validity: ValidityPolicy) -> RenewOptions {
+        self.validity = validity;
+        self
+    }
+
+    /// The same options renewing only these entries (inventory names).
+    pub fn with_only<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> RenewOptions {
+        self.only = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The same options renewing only what expires within `window` (expired included).
+    pub fn with_expiring_within(mut self, window: Duration) -> RenewOptions {
+        self.expiring_within = Some(window);
+        self
+    }
+
+    /// The same options giving each renewed leaf a new key (or not).
+    pub fn with_rotate_keys(mut self, rotate: bool) -> RenewOptions {
+        self.rotate_keys = rotate;
+        self
+    }
+
+    /// The same options renewing CAs too (or not).
+    pub fn with_include_ca(mut self, include: bool) -> RenewOptions {
+        self.include_ca = include;
+        self
+    }
+
+    /// The same options planning and signing in memory only (or not).
+    pub fn with_dry_run(mut self, dry_run: bool) -> RenewOptions {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// The same options backing the originals up into `dir` (absent or empty).
+    pub fn with_backup_dir(mut self, dir: impl Into<PathBuf>) -> RenewOptions {
+        self.backup_dir = Some(dir.into());
+        self
+    }
+
+    /// The same options with this warning window for the scan behind the plan.
+    pub fn with_warn_within(mut self, warn_within: Duration) -> RenewOptions {
+        self.warn_within = warn_within;
+        self
+    }
+
+    /// The same options with this many threads.
+    pub fn with_threads(mut self, threads: Threads) -> RenewOptions {
+        self.threads = threads;
+        self
     }
 }
 
@@ -281,6 +342,17 @@ fn plan_and_sign(
     }
     let now = plan.now;
     Ok((report, Some((written, now))))
+}
+
+/// Finds a renewal of `root` that was interrupted (killed, power lost) and rolls it back, as the
+/// next `renew` would before anything else; `Ok(None)` when there is none. Takes the root's lock.
+///
+/// # Errors
+/// `Locked` when a renewal runs; `Untrusted` when the journal in the tree is not kcert's own;
+/// `Transaction` when it is malformed or points outside the root, or a file cannot be put back
+/// (the journal then stays, and the next run tries again).
+pub fn recover(root: &Path) -> Result<Option<Recovery>> {
+    txn::recover(root)
 }
 
 /// Restores the files a renewal replaced, from its manifest, as one transaction (all files or

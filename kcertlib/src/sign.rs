@@ -92,6 +92,7 @@ pub enum KeyPolicy {
 
 /// Options of `resign`.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct ResignOptions {
     /// Lifetime and notBefore rule.
     pub validity: ValidityPolicy,
@@ -102,6 +103,44 @@ pub struct ResignOptions {
     pub force_profile: Option<Profile>,
     /// Replace the subjectAltName (only when given).
     pub alt_names: Option<AltNames>,
+}
+
+impl ResignOptions {
+    /// The same options with this validity policy.
+    pub fn with_validity(mut self, validity: ValidityPolicy) -> ResignOptions {
+        self.validity = validity;
+        self
+    }
+
+    /// The same options with this `notBefore` rule (the rest of the validity policy kept).
+    pub fn with_not_before(mut self, not_before: crate::validity::NotBefore) -> ResignOptions {
+        self.validity.not_before = not_before;
+        self
+    }
+
+    /// The same options with this lifetime (the rest of the validity policy kept).
+    pub fn with_lifetime(mut self, lifetime: std::time::Duration) -> ResignOptions {
+        self.validity.lifetime = lifetime;
+        self
+    }
+
+    /// The same options keeping or rotating the subject key.
+    pub fn with_key(mut self, key: KeyPolicy) -> ResignOptions {
+        self.key = key;
+        self
+    }
+
+    /// The same options replacing keyUsage/extendedKeyUsage by `profile`'s.
+    pub fn with_forced_profile(mut self, profile: Profile) -> ResignOptions {
+        self.force_profile = Some(profile);
+        self
+    }
+
+    /// The same options replacing the subjectAltName by `alt_names`.
+    pub fn with_alt_names(mut self, alt_names: AltNames) -> ResignOptions {
+        self.alt_names = Some(alt_names);
+        self
+    }
 }
 
 /// A freshly signed certificate, with the new key when one was made.
@@ -289,6 +328,7 @@ fn random_serial() -> Result<Vec<u8>> {
 
 /// What a new certificate should say.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct IssueRequest {
     /// Subject as RFC 4514 text, e.g. `CN=system:node:node1,O=system:nodes`.
     pub subject: String,
@@ -309,6 +349,18 @@ impl IssueRequest {
             alt_names: AltNames::default(),
             validity: ValidityPolicy::default(),
         }
+    }
+
+    /// The same request with these SANs.
+    pub fn with_alt_names(mut self, alt_names: AltNames) -> IssueRequest {
+        self.alt_names = alt_names;
+        self
+    }
+
+    /// The same request with this validity policy.
+    pub fn with_validity(mut self, validity: ValidityPolicy) -> IssueRequest {
+        self.validity = validity;
+        self
     }
 }
 

@@ -83,3 +83,6 @@ impl TestHooks {
 pub fn hooks(options: &mut RenewOptions) -> &mut TestHooks {
     &mut options.hooks
 }
+
+/// The transaction journal (and manifest) type, for the fuzz target of its parser.
+pub use crate::txn::Journal;

@@ -28,10 +28,16 @@
 //! rolls the interrupted transaction back (see `restore` for why back and not forward).
 
 mod backup;
+#[cfg(test)]
+mod crash_tests;
 mod journal;
 mod lock;
 mod restore;
 mod rollback;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -41,9 +47,9 @@ use zeroize::Zeroizing;
 pub use journal::{
     FileKind, JOURNAL_FORMAT, Journal, JournalFile, MANIFEST_FILE, OldFile, TxnState,
 };
-pub use lock::{LOCK_FILE, RootLock, STATE_DIR};
+pub use lock::{RootLock, STATE_DIR};
 pub use restore::{Recovery, recover, recover_locked};
-pub use rollback::{Rollback, rollback, rollback_locked};
+pub use rollback::{Rollback, rollback};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsx::{self, Follow, InRoot, Presence, RootDir};
@@ -126,12 +132,6 @@ impl FileChange {
         }
     }
 
-    /// The same change with the mode a newly created file gets.
-    pub fn with_mode(mut self, mode: u32) -> Self {
-        self.mode = Some(mode);
-        self
-    }
-
     /// The same change, refused unless the path still holds what `expect` says.
     pub fn expecting(mut self, expect: Expect) -> Self {
         self.expect = expect;
@@ -162,19 +162,9 @@ pub struct TxnOptions {
     pub hooks: crate::testing::TestHooks,
 }
 
-impl TxnOptions {
-    /// Options that back the originals up into `dir` (which must not exist or be empty).
-    pub fn with_backup_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.backup_dir = Some(dir.into());
-        self
-    }
-}
-
 /// A staged file, as shown to the verify callback before anything is replaced.
 #[derive(Clone, Copy, Debug)]
 pub struct StagedFile<'a> {
-    /// The change's entry.
-    pub entry: &'a str,
     /// The real path that will be replaced.
     pub path: &'a Path,
     /// The staged sibling holding the new content (read it to check what will land on disk).
@@ -188,14 +178,10 @@ pub struct StagedFile<'a> {
 pub struct TxnOutcome {
     /// The manifest, for `rollback`.
     pub manifest: PathBuf,
-    /// The backup directory.
-    pub backup_dir: PathBuf,
     /// The backup copies written (one per replaced regular file).
     pub backups: Vec<PathBuf>,
     /// The real paths replaced or created, in order.
     pub replaced: Vec<PathBuf>,
-    /// An interrupted earlier transaction that was rolled back first.
-    pub recovered: Option<Recovery>,
 }
 
 /// Replaces every file of `changes` under the locked root, or none (see the module docs).
@@ -221,7 +207,8 @@ pub fn apply(
         ));
     }
     let root = lock.root();
-    let recovered = restore::recover_locked(lock).map_err(|e| {
+    // Callers recover before they plan; this catches one that did not.
+    restore::recover_locked(lock).map_err(|e| {
         failed(
             "recovering an interrupted transaction",
             e,
@@ -257,14 +244,12 @@ pub fn apply(
     }
     Ok(TxnOutcome {
         manifest: run.backups.dir.path().join(MANIFEST_FILE),
-        backup_dir: run.backups.dir.path().to_path_buf(),
         backups: run.backup_paths,
         replaced: run
             .planned
             .iter()
             .map(|p| p.place.path().to_path_buf())
             .collect(),
-        recovered,
     })
 }
 
@@ -305,7 +290,6 @@ impl Run<'_> {
         .map_err(|e| ("staging", e))?;
         for p in &self.planned {
             let staged = StagedFile {
-                entry: &p.change.entry,
                 path: p.place.path(),
                 staged: &p.staged,
                 content: &p.change.content,

@@ -38,6 +38,7 @@ pub enum IssuerWindow {
 
 /// Lifetime and `notBefore` rule for certificates kcertlib signs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValidityPolicy {
     /// `notAfter = now + lifetime`. Default 365 days.
     pub lifetime: Duration,
@@ -52,8 +53,8 @@ pub struct ValidityPolicy {
 impl Default for ValidityPolicy {
     fn default() -> Self {
         ValidityPolicy {
-            lifetime: Duration::from_secs(365 * 86_400),
-            not_before: NotBefore::Backdate(Duration::from_secs(3600)),
+            lifetime: crate::defaults::LIFETIME,
+            not_before: NotBefore::Backdate(crate::defaults::BACKDATE),
             issuer_window: IssuerWindow::Clamp,
             now: None,
         }
@@ -117,6 +118,30 @@ impl ValidityPolicy {
             lifetime: Duration::from_secs(days.saturating_mul(86_400)),
             ..ValidityPolicy::default()
         }
+    }
+
+    /// The same policy with `notAfter = now + lifetime`.
+    pub fn with_lifetime(mut self, lifetime: Duration) -> ValidityPolicy {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The same policy with this `notBefore` rule.
+    pub fn with_not_before(mut self, not_before: NotBefore) -> ValidityPolicy {
+        self.not_before = not_before;
+        self
+    }
+
+    /// The same policy with this rule for the CA's own window.
+    pub fn with_issuer_window(mut self, issuer_window: IssuerWindow) -> ValidityPolicy {
+        self.issuer_window = issuer_window;
+        self
+    }
+
+    /// The same policy with "now" pinned to `now` (tests, demos, planning ahead).
+    pub fn at(mut self, now: Timestamp) -> ValidityPolicy {
+        self.now = Some(now);
+        self
     }
 
     /// The time this policy takes as "now".

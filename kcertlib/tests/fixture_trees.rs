@@ -243,11 +243,9 @@ fn judge_modes(summary: &FixtureSummary) {
 }
 
 fn options(expired: bool, reuse: bool) -> FixtureOptions {
-    FixtureOptions {
-        expired,
-        reuse_leaf_keys: reuse,
-        ..FixtureOptions::default()
-    }
+    FixtureOptions::default()
+        .with_expired(expired)
+        .with_reuse_leaf_keys(reuse)
 }
 
 /// The PEM label of an entry's private key (`RSA PRIVATE KEY`, `EC PRIVATE KEY`, ...).
@@ -403,10 +401,7 @@ fn kubeadm_expired_tree() {
 fn kubeadm_valid_tree_has_valid_leaves_and_pinned_dates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let now = Timestamp::now();
-    let opts = FixtureOptions {
-        now,
-        ..options(false, true)
-    };
+    let opts = options(false, true).at(now);
     let summary = build_in(dir.path(), FixtureLayout::Kubeadm, &opts);
     let work = tempfile::tempdir().expect("tempdir");
     judge_tree(&summary, work.path());
@@ -493,10 +488,7 @@ fn kubespray_expired_tree() {
 #[test]
 fn kubespray_valid_tree_has_century_etcd_certs() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let opts = FixtureOptions {
-        etcd_hosts: 1,
-        ..options(false, true)
-    };
+    let opts = options(false, true).with_etcd_hosts(1);
     let summary = build_in(dir.path(), FixtureLayout::Kubespray, &opts);
     let work = tempfile::tempdir().expect("tempdir");
     judge_tree(&summary, work.path());
@@ -712,10 +704,7 @@ fn rke2_valid_tree() {
 #[test]
 fn big_kubespray_tree_reuses_a_small_key_pool() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let opts = FixtureOptions {
-        etcd_hosts: 40,
-        ..options(true, true)
-    };
+    let opts = options(true, true).with_etcd_hosts(40);
     let summary = build(&dir.path().join("root"), FixtureLayout::Kubespray, &opts).expect("build");
     let leaves = summary
         .entries

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 
 use hostile_support::*;
 use kcertlib::renew::{self, RenewOptions};
-use kcertlib::txn::RootLock;
 use kcertlib::{KeyAlgorithm, PrivateKey};
 
 /// Not a case: the body of the child process `Runner::Child` spawns.
@@ -44,10 +43,14 @@ fn changed_before_commit(rel: &str, change: impl Fn(&Path) + Send + Sync + 'stat
         let (root, victim, seen) = (h.root.clone(), victim.clone(), seen.clone());
         kcertlib::testing::hooks(&mut options).set_before_commit(move || {
             change(&victim);
-            let lock = match RootLock::acquire(&root) {
-                Ok(_) => "free".to_string(),
-                Err(e) => e.kind().name().to_string(),
-            };
+            // What another renewal would find: the lock file held (flock) or free.
+            let file = fs::File::open(root.join("var/lib/kcert/renew.lock"));
+            let lock = match file.map(|f| f.try_lock()) {
+                Ok(Ok(())) => "free",
+                Ok(Err(fs::TryLockError::WouldBlock)) => "locked",
+                Ok(Err(fs::TryLockError::Error(_))) | Err(_) => "unreadable",
+            }
+            .to_string();
             let mut tree = snapshot_tree(&root);
             tree.retain(|p, _| !p.to_string_lossy().contains(".kcert-"));
             let mut seen = seen.lock().expect("seen");

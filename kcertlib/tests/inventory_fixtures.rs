@@ -8,22 +8,13 @@ use kcertlib::*;
 fn check(layout: FixtureLayout, expected: &[Distribution]) {
     let dir = tempfile::tempdir().expect("tempdir");
     let now = Timestamp::from_unix(1_780_000_000);
-    let options = FixtureOptions {
-        now,
-        etcd_hosts: 2,
-        reuse_leaf_keys: true,
-        leaf_key: KeyAlgorithm::P256,
-        ..FixtureOptions::default()
-    };
+    let options = FixtureOptions::default()
+        .at(now)
+        .with_etcd_hosts(2)
+        .with_reuse_leaf_keys(true)
+        .with_leaf_key(KeyAlgorithm::P256);
     let summary = build(dir.path(), layout, &options).expect("fixture");
-    let inv = scan(
-        dir.path(),
-        &ScanOptions {
-            now: Some(now),
-            ..ScanOptions::default()
-        },
-    )
-    .expect("scan");
+    let inv = scan(dir.path(), &ScanOptions::default().at(now)).expect("scan");
     assert_eq!(inv.distributions, expected, "{layout}");
     for f in &summary.entries {
         let e = inv.get(&f.name).unwrap_or_else(|| {
@@ -100,11 +91,9 @@ fn k3s_fixture() {
 #[ignore]
 fn thousand_etcd_hosts_scan_completely() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = FixtureOptions {
-        etcd_hosts: 1000,
-        reuse_leaf_keys: true,
-        ..FixtureOptions::default()
-    };
+    let options = FixtureOptions::default()
+        .with_etcd_hosts(1000)
+        .with_reuse_leaf_keys(true);
     build(dir.path(), FixtureLayout::Kubespray, &options).expect("fixture");
     let started = std::time::Instant::now();
     let inv = scan(dir.path(), &ScanOptions::default()).expect("scan");
@@ -135,20 +124,14 @@ fn thousand_etcd_hosts_scan_completely() {
 fn threads_do_not_change_the_inventory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let now = Timestamp::from_unix(1_780_000_000);
-    let options = FixtureOptions {
-        now,
-        etcd_hosts: 40,
-        reuse_leaf_keys: true,
-        leaf_key: KeyAlgorithm::P256,
-        ..FixtureOptions::default()
-    };
+    let options = FixtureOptions::default()
+        .at(now)
+        .with_etcd_hosts(40)
+        .with_reuse_leaf_keys(true)
+        .with_leaf_key(KeyAlgorithm::P256);
     build(dir.path(), FixtureLayout::Kubespray, &options).expect("fixture");
     let scan_with = |threads| {
-        let options = ScanOptions {
-            now: Some(now),
-            threads,
-            ..ScanOptions::default()
-        };
+        let options = ScanOptions::default().at(now).with_threads(threads);
         scan(dir.path(), &options).expect("scan")
     };
     let one = scan_with(Threads::ONE);

@@ -121,18 +121,14 @@ fn statuses_follow_the_warning_window() {
     let inv = tree.scan();
     // Issued a day before NOW for 365 days: 364 days left, outside the default 30 days.
     assert_eq!(entry(&inv, "apiserver").status, EntryStatus::Ok);
-    let wide = ScanOptions {
-        warn_within: std::time::Duration::from_secs(400 * 86_400),
-        now: Some(now()),
-        threads: Threads::ONE,
-    };
+    let wide = ScanOptions::default()
+        .with_warn_within(std::time::Duration::from_secs(400 * 86_400))
+        .at(now())
+        .with_threads(Threads::ONE);
     let inv = scan(&tree.root, &wide).expect("scan");
     assert_eq!(entry(&inv, "apiserver").status, EntryStatus::Warning);
     assert_eq!(entry(&inv, "ca").status, EntryStatus::Ok);
-    let early = ScanOptions {
-        now: Some(now().minus(std::time::Duration::from_secs(10 * 86_400))),
-        ..ScanOptions::default()
-    };
+    let early = ScanOptions::default().at(now().minus(std::time::Duration::from_secs(10 * 86_400)));
     let inv = scan(&tree.root, &early).expect("scan");
     assert_eq!(entry(&inv, "apiserver").status, EntryStatus::NotYetValid);
 }

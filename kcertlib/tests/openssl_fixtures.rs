@@ -140,24 +140,15 @@ fn resign_variants() -> Vec<(&'static str, ResignOptions)> {
         ("default", ResignOptions::default()),
         (
             "rotated key",
-            ResignOptions {
-                key: KeyPolicy::Rotate,
-                ..Default::default()
-            },
+            ResignOptions::default().with_key(KeyPolicy::Rotate),
         ),
         (
             "forced profile",
-            ResignOptions {
-                force_profile: Some(Profile::Client),
-                ..Default::default()
-            },
+            ResignOptions::default().with_forced_profile(Profile::Client),
         ),
         (
             "new SANs",
-            ResignOptions {
-                alt_names: Some(AltNames::new(["v1.example.test"], [])),
-                ..Default::default()
-            },
+            ResignOptions::default().with_alt_names(AltNames::new(["v1.example.test"], [])),
         ),
     ]
 }
@@ -341,10 +332,7 @@ fn century_lifetime_uses_generalized_time_and_openssl_reads_the_year() {
     let ca = self_resign_ca(
         &cert("ca-p256.crt"),
         &ca_key,
-        &ResignOptions {
-            validity,
-            ..Default::default()
-        },
+        &ResignOptions::default().with_validity(validity),
     )
     .expect("CA extended")
     .certificate;
@@ -352,10 +340,7 @@ fn century_lifetime_uses_generalized_time_and_openssl_reads_the_year() {
     let r = resign(
         &cert("century.crt"),
         &issuer,
-        &ResignOptions {
-            validity,
-            ..Default::default()
-        },
+        &ResignOptions::default().with_validity(validity),
     )
     .expect("resign");
     let year = 1970 + r.certificate.not_after().unix() / (365.2425 * 86_400.0) as i64;
@@ -395,10 +380,7 @@ fn key_rotation_replaces_spki_and_ski_and_still_verifies() {
         let r = resign(
             &old,
             &issuer,
-            &ResignOptions {
-                key: policy.clone(),
-                ..Default::default()
-            },
+            &ResignOptions::default().with_key(policy.clone()),
         )
         .expect("resign");
         let new_key = r.key.expect("new key");
@@ -423,10 +405,7 @@ fn a_self_resigned_ca_keeps_its_leaves_valid() {
     let extended = self_resign_ca(
         &ca,
         &ca_key,
-        &ResignOptions {
-            validity: ValidityPolicy::days(3650),
-            ..Default::default()
-        },
+        &ResignOptions::default().with_validity(ValidityPolicy::days(3650)),
     )
     .expect("extends")
     .certificate;
@@ -440,10 +419,7 @@ fn a_self_resigned_ca_keeps_its_leaves_valid() {
         self_resign_ca(
             &ca,
             &ca_key,
-            &ResignOptions {
-                key: KeyPolicy::Rotate,
-                ..Default::default()
-            }
+            &ResignOptions::default().with_key(KeyPolicy::Rotate)
         )
         .is_err()
     );
@@ -458,10 +434,7 @@ fn forcing_a_profile_repairs_usages_and_keeps_the_rest() {
     let r = resign(
         &client,
         &issuer,
-        &ResignOptions {
-            force_profile: Some(Profile::ApiProxyClient),
-            ..Default::default()
-        },
+        &ResignOptions::default().with_forced_profile(Profile::ApiProxyClient),
     )
     .expect("resign");
     let eku = r.certificate.extended_key_usage().expect("eku");

@@ -13,7 +13,6 @@ use std::time::Duration;
 use kcertlib::fixture::FixtureLayout;
 use kcertlib::inventory::{self, EntryStatus, ScanOptions};
 use kcertlib::renew::{self, RenewOptions};
-use kcertlib::txn::RootLock;
 use kcertlib::{ErrorKind, KeyAlgorithm, PrivateKey, ValidityPolicy};
 use renew_support::*;
 use txn_support::*;
@@ -21,20 +20,14 @@ use txn_support::*;
 #[test]
 fn a_held_lock_refuses_a_renewal_but_not_a_dry_run() {
     let (_dir, root, _) = tree(FixtureLayout::Rke1);
-    let lock = RootLock::acquire(&root).expect("lock");
+    let lock = hold_lock(&root);
     let before = fingerprint(&root);
     let err = renew::renew(&root, &RenewOptions::default()).expect_err("locked");
     assert_eq!(err.kind(), ErrorKind::Locked);
     assert!(err.to_string().contains("renew.lock"), "{err}");
     assert!(err.to_string().contains("another renewal"), "{err}");
-    let dry = renew::renew(
-        &root,
-        &RenewOptions {
-            dry_run: true,
-            ..RenewOptions::default()
-        },
-    )
-    .expect("a dry run takes no lock");
+    let dry = renew::renew(&root, &RenewOptions::default().with_dry_run(true))
+        .expect("a dry run takes no lock");
     assert!(!dry.renewed.is_empty());
     drop(lock);
     assert_eq!(fingerprint(&root), before);
@@ -127,17 +120,12 @@ fn an_expired_ca_blocks_its_leaves_unless_renewed_too() {
         .map(|c| c.not_after())
         .expect("ca");
     let later = ca_end.plus(Duration::from_secs(86_400));
-    let at_later = ValidityPolicy {
-        now: Some(later),
-        ..ValidityPolicy::default()
-    };
+    let at_later = ValidityPolicy::default().at(later);
     let blocked = renew::renew(
         &root,
-        &RenewOptions {
-            validity: at_later,
-            dry_run: true,
-            ..RenewOptions::default()
-        },
+        &RenewOptions::default()
+            .with_validity(at_later)
+            .with_dry_run(true),
     )
     .expect("dry run");
     let reason = blocked
@@ -153,12 +141,10 @@ fn an_expired_ca_blocks_its_leaves_unless_renewed_too() {
 
     let with_ca = renew::renew(
         &root,
-        &RenewOptions {
-            validity: at_later,
-            include_ca: true,
-            dry_run: true,
-            ..RenewOptions::default()
-        },
+        &RenewOptions::default()
+            .with_validity(at_later)
+            .with_include_ca(true)
+            .with_dry_run(true),
     )
     .expect("dry run with CAs");
     let apiserver = with_ca
@@ -185,13 +171,7 @@ fn a_path_escaping_the_root_is_never_written() {
     std::fs::remove_file(&crt).expect("rm");
     std::os::unix::fs::symlink(&escape, &crt).expect("symlink");
     let before = std::fs::read(&outside).expect("outside");
-    let result = renew::renew(
-        &root,
-        &RenewOptions {
-            only: vec!["apiserver".into()],
-            ..RenewOptions::default()
-        },
-    );
+    let result = renew::renew(&root, &RenewOptions::default().with_only(["apiserver"]));
     // The scan never reads outside the root, so the entry is unreadable and skipped.
     let report = result.expect("renew");
     assert!(

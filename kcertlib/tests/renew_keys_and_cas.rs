@@ -20,11 +20,7 @@ fn scan(root: &Path) -> Inventory {
 }
 
 fn real(root: &Path, path: &Path) -> PathBuf {
-    let dir = kcertlib::fsx::RootDir::open(root).expect("open root");
-    let place = dir
-        .resolve(path, kcertlib::fsx::Follow::Last)
-        .expect("inside root");
-    place.path().to_path_buf()
+    txn_support::real_in_root(root, path).expect("inside root")
 }
 
 #[test]
@@ -32,10 +28,7 @@ fn rotated_keys_keep_their_format_and_mode_and_match() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = std::fs::canonicalize(dir.path()).expect("canon");
     // P-256 leaves: key generation stays fast in debug builds; RSA CAs sign them.
-    let options = FixtureOptions {
-        leaf_key: KeyAlgorithm::P256,
-        ..FixtureOptions::default()
-    };
+    let options = FixtureOptions::default().with_leaf_key(KeyAlgorithm::P256);
     fixture::build(&root, FixtureLayout::Kubeadm, &options).expect("fixture");
     let before = scan(&root);
     let key_label = |path: &Path| {
@@ -50,14 +43,8 @@ fn rotated_keys_keep_their_format_and_mode_and_match() {
             _ => None,
         })
         .collect();
-    let report = renew::renew(
-        &root,
-        &RenewOptions {
-            rotate_keys: true,
-            ..RenewOptions::default()
-        },
-    )
-    .expect("renew");
+    let report =
+        renew::renew(&root, &RenewOptions::default().with_rotate_keys(true)).expect("renew");
     let after = scan(&root);
     let python = judge_python();
     for r in &report.renewed {
@@ -200,14 +187,8 @@ fn renew_cas(layout: FixtureLayout) {
         .map(|c| (c.name.clone(), c.certificate.clone().expect("ca")))
         .collect();
     let holdings_before = every_certificate(&root);
-    let report = renew::renew(
-        &root,
-        &RenewOptions {
-            include_ca: true,
-            ..RenewOptions::default()
-        },
-    )
-    .expect("renew");
+    let report =
+        renew::renew(&root, &RenewOptions::default().with_include_ca(true)).expect("renew");
     let after = scan(&root);
     for (name, old) in &old_cas {
         let entry = after.get(name).expect("ca");

@@ -17,10 +17,7 @@ use txn_support::*;
 fn dry_run_writes_nothing_at_all() {
     let (_dir, root, _) = tree(FixtureLayout::Kubeadm);
     let before = fingerprint_all(&root);
-    let options = RenewOptions {
-        dry_run: true,
-        ..RenewOptions::default()
-    };
+    let options = RenewOptions::default().with_dry_run(true);
     let report = renew::renew(&root, &options).expect("dry run");
     assert!(report.dry_run && !report.changed);
     assert!(report.manifest.is_none() && report.backups.is_empty());
@@ -49,10 +46,7 @@ fn a_second_renewal_within_the_window_is_a_no_op() {
     let first = renew::renew(&root, &RenewOptions::default()).expect("renew");
     assert!(first.changed);
     let after_first = fingerprint_all(&root);
-    let options = RenewOptions {
-        expiring_within: Some(Duration::from_secs(30 * 86_400)),
-        ..RenewOptions::default()
-    };
+    let options = RenewOptions::default().with_expiring_within(Duration::from_secs(30 * 86_400));
     let second = renew::renew(&root, &options).expect("second renew");
     assert!(!second.changed);
     assert!(second.renewed.is_empty(), "{:?}", second.renewed);
@@ -69,10 +63,7 @@ fn a_second_renewal_within_the_window_is_a_no_op() {
 #[test]
 fn only_selects_entries_and_refuses_unknown_names() {
     let (_dir, root, _) = tree(FixtureLayout::Kubeadm);
-    let options = RenewOptions {
-        only: vec!["apiserver".into(), "admin.conf".into(), "ca".into()],
-        ..RenewOptions::default()
-    };
+    let options = RenewOptions::default().with_only(["apiserver", "admin.conf", "ca"]);
     let report = renew::renew(&root, &options).expect("renew");
     let mut names: Vec<&str> = report.renewed.iter().map(|r| r.name.as_str()).collect();
     names.sort();
@@ -95,14 +86,8 @@ fn only_selects_entries_and_refuses_unknown_names() {
         );
     }
 
-    let err = renew::plan(
-        &root,
-        &RenewOptions {
-            only: vec!["apiserverr".into()],
-            ..RenewOptions::default()
-        },
-    )
-    .expect_err("unknown name");
+    let err = renew::plan(&root, &RenewOptions::default().with_only(["apiserverr"]))
+        .expect_err("unknown name");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("apiserverr"), "{err}");
 }
@@ -110,10 +95,7 @@ fn only_selects_entries_and_refuses_unknown_names() {
 #[test]
 fn naming_a_copy_renews_the_original_and_every_copy() {
     let (_dir, root, _) = tree(FixtureLayout::K3s);
-    let options = RenewOptions {
-        only: vec!["k3s.yaml".into()],
-        ..RenewOptions::default()
-    };
+    let options = RenewOptions::default().with_only(["k3s.yaml"]);
     let report = renew::renew(&root, &options).expect("renew");
     let names: Vec<&str> = report.renewed.iter().map(|r| r.name.as_str()).collect();
     assert!(
@@ -142,11 +124,9 @@ fn naming_a_copy_renews_the_original_and_every_copy() {
 #[test]
 fn validity_beyond_the_ca_is_clamped_and_reported() {
     let (_dir, root, _) = tree(FixtureLayout::Kubeadm);
-    let options = RenewOptions {
-        validity: ValidityPolicy::days(100 * 365),
-        only: vec!["apiserver".into()],
-        ..RenewOptions::default()
-    };
+    let options = RenewOptions::default()
+        .with_validity(ValidityPolicy::days(100 * 365))
+        .with_only(["apiserver"]);
     let plan = renew::plan(&root, &options).expect("plan");
     assert!(
         plan.warnings.iter().any(|w| w.contains("CA ca expires")),
@@ -206,17 +186,12 @@ fn rollback_restores_a_renewal() {
 #[test]
 fn threads_do_not_change_what_is_renewed() {
     let (_dir, root, _) = tree(FixtureLayout::Kubespray);
-    let validity = ValidityPolicy {
-        now: Some(kcertlib::Timestamp::now()),
-        ..ValidityPolicy::default()
-    };
+    let validity = ValidityPolicy::default().at(kcertlib::Timestamp::now());
     let renew_with = |threads| {
-        let options = RenewOptions {
-            dry_run: true,
-            threads,
-            validity,
-            ..RenewOptions::default()
-        };
+        let options = RenewOptions::default()
+            .with_dry_run(true)
+            .with_threads(threads)
+            .with_validity(validity);
         let report = renew::renew(&root, &options).expect("dry run");
         report
             .renewed

@@ -9,7 +9,7 @@ mod openssl_support;
 use std::process::Command;
 
 use kcertlib::signer::{Backend, Signer};
-use kcertlib::verify::verify_signature_with;
+use kcertlib::verify_signature_with;
 use kcertlib::*;
 use openssl_support::*;
 

@@ -1,4 +1,4 @@
-//! Failures injected at chosen points of a real transaction (feature `test-hooks`): a failure
+//! Failures injected at chosen points of a real renewal (feature `test-hooks`): a failure
 //! between renames restores every original; a file changed by someone else between the plan
 //! and the commit stops the renewal with a conflict and nothing replaced.
 
@@ -6,55 +6,14 @@ mod renew_support;
 mod txn_support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kcertlib::fixture::FixtureLayout;
 use kcertlib::inventory::{self, EntryStatus, ScanOptions};
 use kcertlib::renew::{self, RenewOptions};
-use kcertlib::txn::{FileChange, TxnOptions};
 use kcertlib::{ErrorKind, testing};
 use renew_support::*;
 use txn_support::*;
-
-const FILES: [&str; 4] = [
-    "etc/kubernetes/pki/apiserver.crt",
-    "etc/kubernetes/pki/apiserver.key",
-    "etc/kubernetes/admin.conf",
-    "var/lib/kubelet/pki/kubelet.crt",
-];
-
-fn small_tree() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = fs::canonicalize(dir.path()).expect("canon");
-    for rel in FILES {
-        write(&root.join(rel), format!("old {rel}\n").as_bytes(), 0o600);
-    }
-    (dir, root)
-}
-
-fn changes(root: &Path) -> Vec<FileChange> {
-    FILES
-        .iter()
-        .map(|rel| FileChange::bytes(*rel, root.join(rel), format!("new {rel}\n").into_bytes()))
-        .collect()
-}
-
-#[test]
-fn injected_failure_between_renames_restores_every_original() {
-    for after in 0..=FILES.len() {
-        let (_dir, root) = small_tree();
-        let before = fingerprint(&root);
-        let mut options = TxnOptions::default();
-        options.hooks.set_fail_after_renames(after);
-        let err = apply_locked(&root, &changes(&root), &options, |_| Ok(())).expect_err("injected");
-        assert_eq!(err.kind(), ErrorKind::Transaction);
-        assert!(err.to_string().contains("`renaming`"), "{err}");
-        assert!(err.to_string().contains("were restored"), "{err}");
-        assert_eq!(fingerprint(&root), before, "after {after} renames");
-        assert!(staged_leftovers(&root).is_empty());
-        assert!(!root.join("var/lib/kcert/journal.json").exists());
-    }
-}
 
 #[test]
 fn a_failure_between_renames_restores_the_whole_tree() {

@@ -63,12 +63,10 @@ fn every_generated_cluster_certificate_reads_the_same_through_the_view() {
     for layout in FixtureLayout::ALL {
         for (expired, leaf_key) in [(true, KeyAlgorithm::RSA_2048), (false, KeyAlgorithm::P256)] {
             let dir = tempfile::tempdir().expect("tmp");
-            let options = FixtureOptions {
-                expired,
-                leaf_key,
-                reuse_leaf_keys: true,
-                ..FixtureOptions::default()
-            };
+            let options = FixtureOptions::default()
+                .with_expired(expired)
+                .with_leaf_key(leaf_key)
+                .with_reuse_leaf_keys(true);
             let summary = build(dir.path(), layout, &options).expect("builds");
             for file in &summary.files {
                 let Ok(bytes) = std::fs::read(file) else {

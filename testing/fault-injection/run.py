@@ -41,7 +41,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-DEFAULT_KCERT = REPO / "target" / "release" / "examples" / "kcert"
+DEFAULT_KCERT = REPO / "target" / "release" / "kcert"
 
 STATE_DIR = "var/lib/kcert"
 JOURNAL = STATE_DIR + "/journal.json"
@@ -1243,7 +1243,7 @@ def main() -> int:
     if not os.access(kcert, os.X_OK):
         print(
             f"fault-injection: no kcert binary at {kcert}; build it with "
-            "`cargo build --release --example kcert` or pass --kcert",
+            "`cargo build --release -p kcert` or pass --kcert",
             file=sys.stderr,
         )
         return 2

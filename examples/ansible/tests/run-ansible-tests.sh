@@ -53,9 +53,11 @@ check() { # check DESCRIPTION COMMAND...: one test outcome
     fi
 }
 
-# A generated node tree (kcertlib's fixture builder) with expired leaves.
+# A generated node tree with expired leaves, built by the kcert command ($KCERT_BIN, `kcert` on
+# PATH, or the workspace's release build).
+kcert_bin="${KCERT_BIN:-$(command -v kcert || echo "$repo/target/release/kcert")}"
 make_tree() { # make_tree DIR LAYOUT
-    "$py" -c 'import sys; from kcert import _kcert; _kcert._build_fixture(sys.argv[1], sys.argv[2], expired=True)' "$1" "$2"
+    "$kcert_bin" fixture "$2" "$1" >/dev/null
 }
 
 # A hash of every file, link and mode under a tree.

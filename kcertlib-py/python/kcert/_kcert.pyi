@@ -41,7 +41,6 @@ __all__ = [
     "RollbackReport",
     "renew",
     "rollback",
-    "_build_fixture",
     "_error_kinds",
     "_raise_error",
 ]
@@ -478,19 +477,6 @@ def rollback(
     outside its default place (a renewal made with ``backup_dir``). Raises
     :class:`ConflictError` when a file changed since the renewal (nothing is restored then).
     Runs with the GIL released."""
-
-def _build_fixture(
-    root: Union[str, "os.PathLike[str]"],
-    layout: str,
-    expired: bool = True,
-    *,
-    node_name: str = "node1",
-    etcd_hosts: int = 3,
-    reuse_leaf_keys: bool = False,
-    now: Optional[datetime] = None,
-) -> str:
-    """Test helper: builds a generated ``layout`` node tree under ``root`` and returns the
-    build summary as JSON text. Not part of the public API."""
 
 def _error_kinds() -> List[Tuple[int, str]]:
     """Every core error kind as ``(code, name)``, for the binding's table test."""

@@ -313,11 +313,6 @@ impl InRoot {
         &self.relative
     }
 
-    /// The file name.
-    pub fn name(&self) -> &OsStr {
-        &self.name
-    }
-
     /// The last symlink followed to get here and its target, if any.
     pub fn via(&self) -> Option<(&Path, &Path)> {
         self.via.as_ref().map(|(l, t)| (l.as_path(), t.as_path()))

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use super::{Context, EntrySpec, Expect, Presence, file_spec, kubeconfig_spec, kubespray};
-use crate::inventory::{Distribution, EntryKind};
+use crate::model::{Distribution, EntryKind};
 
 /// Static pods that read the cluster CA (and the kubelet, which trusts it for clients).
 const CA_RESTART: &[&str] = &[

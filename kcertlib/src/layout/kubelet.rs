@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 
 use super::{CaRule, Context, EntrySpec, Expect, Presence};
-use crate::inventory::{Distribution, EntryKind, Location};
+use crate::model::{Distribution, EntryKind, Location};
 
 /// The kubelet directory of a node whose other files belong to `distribution`.
 #[derive(Clone, Debug)]

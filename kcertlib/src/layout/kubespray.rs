@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::kubeadm::{self, Kubeadm};
 use super::{Context, EntrySpec, Expect, file_spec};
-use crate::inventory::{Distribution, EntryKind};
+use crate::model::{Distribution, EntryKind};
 
 /// The host-mode etcd roles and what uses each: `member` is etcd's server and peer cert,
 /// `node` is kube-apiserver's (and calico's) etcd client cert, `admin` is for etcdctl.

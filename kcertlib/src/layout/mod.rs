@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use crate::extensions::ExtendedKeyUsage;
 use crate::fsx::RootDir;
-use crate::inventory::{Distribution, EntryKind, Location};
 use crate::kubeconfig::Kubeconfig;
+use crate::model::{Distribution, EntryKind, Location};
 
 /// What a model says about one entry, before anything is read.
 #[derive(Clone, Debug)]
@@ -253,11 +253,6 @@ impl Context {
     /// `root` joined with a root-relative path such as `etc/kubernetes/pki`.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
-    }
-
-    /// Whether a regular file is at `path` (following symlinks inside the root).
-    pub fn is_file(&self, path: &Path) -> bool {
-        rooted::is_file(&self.dir, path)
     }
 
     /// Whether a directory is at `path` (following symlinks inside the root).

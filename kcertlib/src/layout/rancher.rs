@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 
 use super::{Context, EntrySpec, Expect, Presence, file_spec, kubeconfig_spec};
-use crate::inventory::{Distribution, EntryKind, Location};
+use crate::model::{Distribution, EntryKind, Location};
 
 /// Which of the two products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::{CaRule, Context, EntrySpec, Expect, Presence, file_spec, kubeconfig_spec};
-use crate::inventory::{Distribution, EntryKind};
+use crate::model::{Distribution, EntryKind};
 
 const KUBE_CA: &str = "kube-ca";
 const REQUESTHEADER_CA: &str = "kube-apiserver-requestheader-ca";

@@ -40,11 +40,6 @@ pub fn exists(root: &RootDir, path: &Path) -> bool {
     kind(root, path, Follow::NotLast).is_some()
 }
 
-/// Whether `path` resolves to a regular file inside the root.
-pub fn is_file(root: &RootDir, path: &Path) -> bool {
-    kind(root, path, Follow::Last) == Some(FileType::RegularFile)
-}
-
 /// Whether `path` resolves to a directory inside the root.
 pub fn is_dir(root: &RootDir, path: &Path) -> bool {
     kind(root, path, Follow::Last) == Some(FileType::Directory)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{CaRule, Context, EntrySpec, kubelet, rooted};
 use crate::cert::Certificate;
-use crate::inventory::{Distribution, EntryKind, Location};
+use crate::model::{Distribution, EntryKind, Location};
 
 /// Specs for the unclaimed `.crt` / `.pem` certificate files in `dirs` (not recursive). Files
 /// that hold no certificate (keys, CSRs) are skipped; unreadable ones become error entries.

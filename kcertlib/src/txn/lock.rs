@@ -10,7 +10,7 @@
 
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsx::{self, RootDir};
@@ -101,11 +101,6 @@ impl RootLock {
     /// The state directory (`<root>/var/lib/kcert`), checked.
     pub fn state_dir(&self) -> &RootDir {
         &self.state
-    }
-
-    /// The lock file.
-    pub fn path(&self) -> PathBuf {
-        self.state.path().join(LOCK_FILE)
     }
 }
 

@@ -53,11 +53,8 @@ pub fn rollback(manifest: &Path, root: Option<&Path>) -> Result<Rollback> {
     rollback_locked(&lock, &manifest)
 }
 
-/// `rollback` for a caller that holds the root's lock.
-///
-/// # Errors
-/// As `rollback`.
-pub fn rollback_locked(lock: &RootLock, manifest: &Path) -> Result<Rollback> {
+/// `rollback` under the root's lock.
+fn rollback_locked(lock: &RootLock, manifest: &Path) -> Result<Rollback> {
     let root = lock.root();
     let recovered = recover_locked(lock)?;
     let (dir, name) = match (manifest.parent(), manifest.file_name()) {

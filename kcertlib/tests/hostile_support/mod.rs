@@ -270,7 +270,7 @@ pub enum Op {
     Scan,
     /// `renew::renew`.
     Renew(RenewSpec),
-    /// `txn::recover`.
+    /// `renew::recover`.
     Recover,
     /// `renew::rollback` of this manifest.
     Rollback(PathBuf),
@@ -393,12 +393,10 @@ pub fn perform(root: &Path, op: &Op) -> Outcome {
             Err(e) => out.fail(&e),
         },
         Op::Renew(spec) => {
-            let options = RenewOptions {
-                dry_run: spec.dry_run,
-                rotate_keys: spec.rotate_keys,
-                backup_dir: spec.backup_dir.clone(),
-                ..RenewOptions::default()
-            };
+            let mut options = RenewOptions::default()
+                .with_dry_run(spec.dry_run)
+                .with_rotate_keys(spec.rotate_keys);
+            options.backup_dir = spec.backup_dir.clone();
             match renew::renew(root, &options) {
                 Ok(r) => {
                     out.changed = r.changed;
@@ -415,7 +413,7 @@ pub fn perform(root: &Path, op: &Op) -> Outcome {
                 Err(e) => out.fail(&e),
             }
         }
-        Op::Recover => match kcertlib::txn::recover(root) {
+        Op::Recover => match kcertlib::renew::recover(root) {
             Ok(r) => {
                 out.changed = r.is_some();
                 if let Some(r) = r {
@@ -881,11 +879,9 @@ impl Hostile {
         let tmp = fs::canonicalize(dir.path()).expect("canonical tmp");
         let root = tmp.join("root");
         let canary = tmp.join("canary");
-        let options = FixtureOptions {
-            reuse_leaf_keys: true,
-            etcd_hosts: 2,
-            ..FixtureOptions::default()
-        };
+        let options = FixtureOptions::default()
+            .with_reuse_leaf_keys(true)
+            .with_etcd_hosts(2);
         fixture::build(&root, layout, &options).expect("fixture tree");
         make_canary(&canary);
         let mut h = Hostile {

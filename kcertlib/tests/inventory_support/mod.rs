@@ -18,10 +18,7 @@ pub fn now() -> Timestamp {
 }
 
 pub fn options() -> ScanOptions {
-    ScanOptions {
-        now: Some(now()),
-        ..ScanOptions::default()
-    }
+    ScanOptions::default().at(now())
 }
 
 /// A CA: certificate and key.
@@ -168,10 +165,8 @@ fn kubeconfig_text(user: &str, ca_line: &str, user_lines: &str) -> String {
 /// A P-256 CA created three years before `NOW`, valid ten years.
 pub fn new_ca(cn: &str) -> Ca {
     let key = PrivateKey::generate(&KeyAlgorithm::P256).expect("ca key");
-    let validity = ValidityPolicy {
-        now: Some(now().minus(Duration::from_secs(3 * 365 * 86_400))),
-        ..ValidityPolicy::days(3650)
-    };
+    let validity =
+        ValidityPolicy::days(3650).at(now().minus(Duration::from_secs(3 * 365 * 86_400)));
     let cert = self_signed_ca(&format!("CN={cn}"), &key, &validity).expect("ca");
     Ca { cert, key }
 }
@@ -186,10 +181,7 @@ pub fn new_leaf(ca: &Ca, subject: &str, profile: Profile, expired: bool) -> Leaf
         now().minus(Duration::from_secs(86_400))
     };
     let mut request = IssueRequest::new(subject, profile);
-    request.validity = ValidityPolicy {
-        now: Some(issued),
-        ..ValidityPolicy::days(365)
-    };
+    request.validity = ValidityPolicy::days(365).at(issued);
     if profile.has_alt_names() {
         request.alt_names = AltNames::new(["localhost"], ["127.0.0.1".parse().expect("ip")]);
     }

@@ -18,11 +18,9 @@ use crate::txn_support::*;
 pub fn tree(layout: FixtureLayout) -> (tempfile::TempDir, PathBuf, FixtureSummary) {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = std::fs::canonicalize(dir.path()).expect("canon");
-    let options = FixtureOptions {
-        reuse_leaf_keys: true,
-        etcd_hosts: 2,
-        ..FixtureOptions::default()
-    };
+    let options = FixtureOptions::default()
+        .with_reuse_leaf_keys(true)
+        .with_etcd_hosts(2);
     let summary = fixture::build(&root, layout, &options).expect("fixture");
     (dir, root, summary)
 }
@@ -155,13 +153,11 @@ pub fn scan(root: &Path) -> Inventory {
 /// Every file the inventory names (certificates, keys, kubeconfigs), by real path, with its text.
 pub fn texts(root: &Path, inventory: &Inventory) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
-    let dir = kcertlib::fsx::RootDir::open(root).expect("open root");
     for entry in &inventory.entries {
         for location in std::iter::once(&entry.cert).chain(entry.key.as_ref()) {
-            let Ok(place) = dir.resolve(location.path(), kcertlib::fsx::Follow::Last) else {
+            let Some(real) = real_in_root(root, location.path()) else {
                 continue;
             };
-            let real = place.path().to_path_buf();
             if let Ok(text) = std::fs::read_to_string(&real) {
                 out.insert(real, text);
             }

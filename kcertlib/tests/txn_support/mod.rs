@@ -55,12 +55,51 @@ fn walk(root: &Path, dir: &Path, out: &mut TreeFingerprint, skip_state: bool) {
             walk(root, &path, out, skip_state);
         } else {
             let bytes = fs::read(&path).expect("read");
-            out.insert(
-                rel,
-                format!("file {who} sha256={}", kcertlib::fsx::sha256_hex(&bytes)),
-            );
+            out.insert(rel, format!("file {who} sha256={}", sha256_hex(&bytes)));
         }
     }
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Where `path` (under `root`) really is, following symlinks the way the node sees them: an
+/// absolute target is taken under the root. `None` when it leaves the root or is missing.
+pub fn real_in_root(root: &Path, path: &Path) -> Option<PathBuf> {
+    let mut rel = path.strip_prefix(root).ok()?.to_path_buf();
+    for _ in 0..40 {
+        let mut done = PathBuf::new();
+        let mut followed = false;
+        let parts: Vec<_> = rel.components().collect();
+        for (i, part) in parts.iter().enumerate() {
+            let here = done.join(part);
+            match fs::read_link(root.join(&here)) {
+                Ok(target) => {
+                    let rest: PathBuf = parts[i + 1..].iter().collect();
+                    let base = if target.is_absolute() {
+                        target.strip_prefix("/").ok()?.to_path_buf()
+                    } else {
+                        done.join(&target)
+                    };
+                    rel = base.join(rest);
+                    followed = true;
+                    break;
+                }
+                Err(_) => done = here,
+            }
+        }
+        if !followed {
+            let real = root.join(&done);
+            return real.exists().then_some(real);
+        }
+    }
+    None
 }
 
 /// Files whose name marks them as kcertlib staging leftovers.
@@ -118,19 +157,30 @@ pub fn can_write_in(dir: &Path) -> bool {
     ok
 }
 
-/// A transaction under the root's lock, as a renewal runs one.
-pub fn apply_locked(
-    root: &Path,
-    changes: &[kcertlib::txn::FileChange],
-    options: &kcertlib::txn::TxnOptions,
-    verify: impl FnMut(&kcertlib::txn::StagedFile<'_>) -> kcertlib::Result<()>,
-) -> kcertlib::Result<kcertlib::txn::TxnOutcome> {
-    let lock = kcertlib::txn::RootLock::acquire(root)?;
-    kcertlib::txn::apply(&lock, changes, &[], options, verify)
+/// Holds the root's renewal lock (as a running `kcert renew` would) until dropped: the state
+/// directory and lock file are made as kcert makes them, and the file is locked with `flock`.
+pub fn hold_lock(root: &Path) -> fs::File {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let state = root.join("var/lib/kcert");
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&state)
+        .expect("state dir");
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(state.join("renew.lock"))
+        .expect("lock file");
+    file.lock().expect("flock");
+    file
 }
 
-/// A journal or manifest read from disk.
-pub fn load_journal(path: &Path) -> kcertlib::txn::Journal {
+/// A journal or manifest read from disk, as JSON.
+pub fn load_journal(path: &Path) -> serde_json::Value {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    kcertlib::txn::Journal::from_json(&bytes).expect("journal parses")
+    serde_json::from_slice(&bytes).expect("journal parses")
 }

@@ -3,7 +3,7 @@
 # one entry anyway (a half-renewed tree behind exit 2) and drops a stray temporary, as a
 # non-atomic library would. The real binary is $KCERT_REAL.
 #
-#   KCERT_REAL=target/release/examples/kcert \
+#   KCERT_REAL=target/release/kcert \
 #     testing/fault-injection/run.py --kcert testing/fault-injection/broken/nonatomic-renew.sh \
 #     --sample 8 --kinds EIO          # must exit 1, every point failing
 real=${KCERT_REAL:?set KCERT_REAL to the real kcert binary}

@@ -60,10 +60,7 @@ struct Planned {
 pub fn generate(work: &Path, sizes: Sizes) -> Result<()> {
     fs::create_dir_all(work.join("files")).map_err(|e| io_error(work, e))?;
     let now = Timestamp::now();
-    let ca_policy = ValidityPolicy {
-        now: Some(now.minus(Duration::from_secs(86_400))),
-        ..ValidityPolicy::days(3650)
-    };
+    let ca_policy = ValidityPolicy::days(3650).at(now.minus(Duration::from_secs(86_400)));
     let rsa_key = PrivateKey::generate(&KeyAlgorithm::RSA_2048)?;
     let rsa_ca = self_signed_ca("CN=kubernetes,O=kcert-bench", &rsa_key, &ca_policy)?;
     let p256_key = PrivateKey::generate(&KeyAlgorithm::P256)?;
@@ -111,12 +108,10 @@ pub fn generate(work: &Path, sizes: Sizes) -> Result<()> {
     write_file(&work.join("resign.pem"), resign.as_bytes())?;
 
     let tree = work.join("w5").join("template");
-    let options = FixtureOptions {
-        etcd_hosts: sizes.etcd_hosts,
-        reuse_leaf_keys: true,
-        expired: true,
-        ..FixtureOptions::default()
-    };
+    let options = FixtureOptions::default()
+        .with_etcd_hosts(sizes.etcd_hosts)
+        .with_reuse_leaf_keys(true)
+        .with_expired(true);
     let summary = fixture::build(&tree, FixtureLayout::Kubespray, &options)?;
 
     let expected = json!({
@@ -193,10 +188,7 @@ fn leaf(i: usize, now: Timestamp, pool: &[Vec<u8>], issuers: &[Issuer<'_>; 2]) -
     let sans = dns.len() + ips.len();
     let mut request = IssueRequest::new(subject, profile);
     request.alt_names = AltNames::new(dns, ips);
-    request.validity = ValidityPolicy {
-        now: Some(now),
-        ..ValidityPolicy::days(365 + (i % 997) as u64)
-    };
+    request.validity = ValidityPolicy::days(365 + (i % 997) as u64).at(now);
     let cert = issue(&request, key, issuer)?;
     Ok(Planned { cert, sans, cn_len })
 }

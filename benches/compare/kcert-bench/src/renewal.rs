@@ -37,24 +37,12 @@ pub fn run(work: &Path, reps: usize, threads: usize) -> Result<()> {
     for _ in 0..reps.max(1) {
         fresh_copy(&template, &tree)?;
         let start = Instant::now();
-        let inventory = scan(
-            &tree,
-            &ScanOptions {
-                threads: threads_option,
-                ..ScanOptions::default()
-            },
-        )?;
+        let inventory = scan(&tree, &ScanOptions::default().with_threads(threads_option))?;
         scan_s.push(start.elapsed().as_secs_f64());
         entries = inventory.entries.len();
 
         let start = Instant::now();
-        let report = renew(
-            &tree,
-            &RenewOptions {
-                threads: threads_option,
-                ..RenewOptions::default()
-            },
-        )?;
+        let report = renew(&tree, &RenewOptions::default().with_threads(threads_option))?;
         renew_s.push(start.elapsed().as_secs_f64());
         renewed = report.renewed.len();
 

@@ -132,7 +132,7 @@ pub fn run_recover(args: Args) -> Result<i32, Failure> {
         )
         .map_err(Failure::usage)?;
     crate::args::no_positionals("recover", &positionals)?;
-    match kcertlib::txn::recover(&root)? {
+    match kcertlib::renew::recover(&root)? {
         Some(r) => emit(&format!(
             "rolled back an interrupted renewal (manifest {}): {} files restored, {} leftovers removed\n{}",
             r.manifest.display(),

@@ -1,5 +1,4 @@
-//! The `kcert` example binary (`target/<profile>/examples/kcert`, built by `cargo test` and
-//! `cargo build --examples`): a closed or broken stdout or stderr never makes it panic, and an
+//! The `kcert` binary: a closed or broken stdout or stderr never makes it panic, and an
 //! out-of-range `--days` or duration is a usage error (exit 64) naming the value. Every renew
 //! runs with `--root` inside a temporary directory.
 
@@ -13,21 +12,9 @@ const EXIT_USAGE: i32 = 64;
 /// The status of a Rust program that panicked.
 const EXIT_PANIC: i32 = 101;
 
-/// The example binary next to this test's own directory (`target/<profile>/deps/..`).
+/// The binary cargo built for this package's tests.
 fn kcert() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let bin = profile_dir.join("examples/kcert");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it first (cargo build --release --example kcert, or run the \
-         whole test suite, which builds examples)",
-        bin.display()
-    );
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_kcert"))
 }
 
 /// A writer whose reader is already gone: every write to it fails with EPIPE.

@@ -1,15 +1,13 @@
 //! The file transaction on real trees: commit, verify rejection, injected and real mid-apply
 //! failures, an unwritable directory, the lock, rollback, path escapes, modes and owners.
 
-mod txn_support;
-
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use kcertlib::txn::{self, FileChange, RootLock, TxnOptions, TxnState};
-use kcertlib::{Error, ErrorKind};
-use txn_support::*;
+use super::test_support::*;
+use crate::txn::{self, FileChange, RootLock, TxnOptions, TxnState};
+use crate::{Error, ErrorKind};
 
 const OLD_DATED: &str = "var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem";
 const NEW_DATED: &str = "var/lib/kubelet/pki/kubelet-client-2026-02-03-04-05-06.pem";
@@ -71,7 +69,7 @@ fn renewal_changes(root: &Path) -> Vec<FileChange> {
     ]
 }
 
-fn accept_all(_: &txn::StagedFile<'_>) -> kcertlib::Result<()> {
+fn accept_all(_: &txn::StagedFile<'_>) -> crate::Result<()> {
     Ok(())
 }
 
@@ -125,7 +123,7 @@ fn commit_replaces_every_file_and_keeps_a_manifest() {
     assert_eq!(manifest.files.len(), 5);
     assert!(
         outcome
-            .backup_dir
+            .manifest
             .starts_with(root.join("var/lib/kcert/backups"))
     );
     assert!(!root.join("var/lib/kcert/journal.json").exists());
@@ -136,12 +134,12 @@ fn commit_replaces_every_file_and_keeps_a_manifest() {
     );
     for backup in &outcome.backups {
         let rel = backup
-            .strip_prefix(outcome.backup_dir.join("files"))
+            .strip_prefix(outcome.manifest.parent().expect("backup dir").join("files"))
             .expect("mirrors the tree");
         let original = before.get(rel).expect("was in the tree");
         let bytes = fs::read(backup).expect("backup");
         assert!(
-            original.ends_with(&kcertlib::fsx::sha256_hex(&bytes)),
+            original.ends_with(&crate::fsx::sha256_hex(&bytes)),
             "{}: backup bytes are the original's",
             rel.display()
         );
@@ -152,7 +150,10 @@ fn commit_replaces_every_file_and_keeps_a_manifest() {
         );
     }
     assert_eq!(
-        fs::metadata(&outcome.backup_dir).expect("meta").mode() & 0o777,
+        fs::metadata(outcome.manifest.parent().expect("backup dir"))
+            .expect("meta")
+            .mode()
+            & 0o777,
         0o700
     );
     assert!(staged_leftovers(&root).is_empty());
@@ -314,7 +315,7 @@ fn a_second_transaction_is_refused_while_the_lock_is_held() {
     assert_eq!(err.kind(), ErrorKind::Locked);
     let text = err.to_string();
     assert!(
-        text.contains(&lock.path().display().to_string()),
+        text.contains(&root.join("var/lib/kcert/renew.lock").display().to_string()),
         "names the lock file: {text}"
     );
     assert!(
@@ -370,7 +371,10 @@ fn rollback_restores_a_committed_transaction() {
 fn explicit_backup_dir_must_be_fresh() {
     let (dir, root) = node_tree();
     let backups = dir.path().join("elsewhere/backup");
-    let options = TxnOptions::default().with_backup_dir(&backups);
+    let options = TxnOptions {
+        backup_dir: Some(backups.clone()),
+        ..TxnOptions::default()
+    };
     let outcome =
         apply_locked(&root, &renewal_changes(&root), &options, accept_all).expect("apply");
     assert_eq!(outcome.manifest, backups.join("manifest.json"));
@@ -481,4 +485,45 @@ fn directories_and_duplicates_are_refused() {
     .expect_err("duplicate");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("twice"), "{err}");
+}
+
+const FILES: [&str; 4] = [
+    "etc/kubernetes/pki/apiserver.crt",
+    "etc/kubernetes/pki/apiserver.key",
+    "etc/kubernetes/admin.conf",
+    "var/lib/kubelet/pki/kubelet.crt",
+];
+
+fn small_tree() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(dir.path()).expect("canon");
+    for rel in FILES {
+        write(&root.join(rel), format!("old {rel}\n").as_bytes(), 0o600);
+    }
+    (dir, root)
+}
+
+fn small_changes(root: &Path) -> Vec<FileChange> {
+    FILES
+        .iter()
+        .map(|rel| FileChange::bytes(*rel, root.join(rel), format!("new {rel}\n").into_bytes()))
+        .collect()
+}
+
+#[test]
+fn injected_failure_between_renames_restores_every_original() {
+    for after in 0..=FILES.len() {
+        let (_dir, root) = small_tree();
+        let before = fingerprint(&root);
+        let mut options = TxnOptions::default();
+        options.hooks.set_fail_after_renames(after);
+        let err =
+            apply_locked(&root, &small_changes(&root), &options, |_| Ok(())).expect_err("injected");
+        assert_eq!(err.kind(), ErrorKind::Transaction);
+        assert!(err.to_string().contains("`renaming`"), "{err}");
+        assert!(err.to_string().contains("were restored"), "{err}");
+        assert_eq!(fingerprint(&root), before, "after {after} renames");
+        assert!(staged_leftovers(&root).is_empty());
+        assert!(!root.join("var/lib/kcert/journal.json").exists());
+    }
 }
