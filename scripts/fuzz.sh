@@ -45,8 +45,10 @@ for target in "${targets[@]}"; do
   echo "==> $target for ${seconds}s (log: fuzz/$log)"
   marker="artifacts/$target/.started"
   touch "$marker"
+  started=$SECONDS
   nice -n 19 cargo +nightly fuzz run "$target" "corpus/$target" -- "${flags[@]}" >"$log" 2>&1
   rc=$?
+  elapsed=$((SECONDS - started))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   if [ -z "$execs" ]; then
     # libFuzzer prints no final stats when it dies on a crash: take its last status line.
@@ -60,7 +62,7 @@ for target in "${targets[@]}"; do
     verdict="CRASHED (exit $rc): ${found:-see the log}"
     failed=1
   fi
-  line="$target: ${execs:-?} executions in ${seconds}s, corpus $(find "corpus/$target" -type f | wc -l) files, $verdict"
+  line="$target: ${execs:-?} executions in ${elapsed}s, corpus $(find "corpus/$target" -type f | wc -l) files, $verdict"
   echo "$line"
   summary+=("$line")
 done

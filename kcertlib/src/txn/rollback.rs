@@ -45,6 +45,8 @@ pub struct Rollback {
 /// rolled back then); `Locked` when a transaction runs.
 pub fn rollback(manifest: &Path, root: Option<&Path>) -> Result<Rollback> {
     let manifest = backup::absolute(manifest)?;
+    std::fs::symlink_metadata(&manifest)
+        .map_err(|e| Error::io("reading manifest", &manifest, e))?;
     let root = match root {
         Some(root) => root.to_path_buf(),
         None => root_of(&manifest)?,
