@@ -247,7 +247,44 @@ pub fn journal(data: &[u8]) {
         json,
         "journal round trip"
     );
+    // Validated against a real tree as recovery would: it accepts a journal only when every
+    // path it names resolves, inside the root, to itself.
+    let root = journal_root();
+    if let Ok(valid) = kcertlib::testing::check_journal(data, root) {
+        for record in &valid.files {
+            assert!(
+                record.path.is_relative()
+                    && record
+                        .path
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_))),
+                "accepted a record that is not a plain relative path: {:?}",
+                record.path
+            );
+        }
+    }
 }
+
+/// The tree journals are validated against: a kubeadm node built once at a fixed path, so the
+/// corpus's journals (made for that path) reach the record checks. `JOURNAL_ROOT` names it.
+fn journal_root() -> &'static std::path::Path {
+    static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root = std::path::PathBuf::from(JOURNAL_ROOT);
+        if !root.join("etc/kubernetes/pki/ca.crt").exists() {
+            let _ = std::fs::remove_dir_all(&root);
+            let options = kcertlib::fixture::FixtureOptions::default()
+                .with_reuse_leaf_keys(true)
+                .with_etcd_hosts(1);
+            kcertlib::fixture::build(&root, kcertlib::fixture::FixtureLayout::Kubeadm, &options)
+                .expect("the journal target's tree");
+        }
+        root
+    })
+}
+
+/// Where `journal_root` builds its tree; the corpus's journals name this root.
+pub const JOURNAL_ROOT: &str = "/tmp/kcert-fuzz-journal-root";
 
 /// Calls every accessor of a parsed certificate and checks its round trips.
 fn exercise_certificate(cert: &Certificate) {

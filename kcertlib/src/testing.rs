@@ -86,3 +86,15 @@ pub fn hooks(options: &mut RenewOptions) -> &mut TestHooks {
 
 /// The transaction journal (and manifest) type, for the fuzz target of its parser.
 pub use crate::txn::Journal;
+
+/// Parses a journal and validates it against `root` as recovery and rollback do (for the fuzz
+/// target of the journal: whatever the bytes, this must not panic and must refuse any record
+/// that leads outside `root`).
+///
+/// # Errors
+/// As `Journal::from_json` and `Journal::validate`.
+pub fn check_journal(bytes: &[u8], root: &std::path::Path) -> Result<Journal> {
+    let journal = Journal::from_json(bytes)?;
+    journal.validate(&crate::fsx::RootDir::open(root)?)?;
+    Ok(journal)
+}
