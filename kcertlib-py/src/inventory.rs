@@ -317,20 +317,7 @@ impl PyEntry {
 
     /// This entry as an item of `Inventory.to_dict()` (kubeadm's field names plus kcert's).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        // Serialise through the report itself so an entry and the whole document never differ.
-        let alone = Inventory {
-            root: self.inventory.root.clone(),
-            distributions: Vec::new(),
-            entries: vec![self.core().clone()],
-            scanned_at: self.inventory.scanned_at,
-        };
-        let document = json_loads(py, &alone.to_json())?;
-        let list = if self.core().is_ca() {
-            "certificateAuthorities"
-        } else {
-            "certificates"
-        };
-        document.get_item(list)?.get_item(0)
+        json_loads(py, &self.core().to_json())
     }
 
     fn __repr__(&self) -> String {

@@ -122,21 +122,6 @@ fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     JSON_LOADS.import(py, "json", "loads")?.call1((text,))
 }
 
-/// A report holding only `renewed`/`skipped`, serialised by the core, so that items and the
-/// whole report share one JSON shape.
-fn alone(renewed: Vec<Renewed>, skipped: Vec<Skipped>) -> RenewReport {
-    RenewReport {
-        dry_run: false,
-        changed: false,
-        renewed,
-        skipped,
-        backups: Vec::new(),
-        manifest: None,
-        restart: Vec::new(),
-        warnings: Vec::new(),
-    }
-}
-
 #[pymethods]
 impl PyRenewalReport {
     /// Nothing was written because a dry run was asked for.
@@ -277,10 +262,7 @@ impl PyRenewed {
 
     /// This item as in `RenewalReport.to_dict()["renewed"]`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let report = alone(vec![self.inner.clone()], Vec::new());
-        json_loads(py, &report.to_json())?
-            .get_item("renewed")?
-            .get_item(0)
+        json_loads(py, &self.inner.to_json())
     }
 
     fn __repr__(&self) -> String {
@@ -307,10 +289,7 @@ impl PySkipped {
 
     /// This item as in `RenewalReport.to_dict()["skipped"]`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let report = alone(Vec::new(), vec![self.inner.clone()]);
-        json_loads(py, &report.to_json())?
-            .get_item("skipped")?
-            .get_item(0)
+        json_loads(py, &self.inner.to_json())
     }
 
     fn __repr__(&self) -> String {

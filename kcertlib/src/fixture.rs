@@ -198,6 +198,7 @@ impl FixtureOptions {
 
 /// What `build` wrote.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct FixtureSummary {
     /// The root, made absolute.
     pub root: PathBuf,
@@ -232,6 +233,7 @@ impl FixtureSummary {
 
 /// One certificate written into the tree.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct FixtureEntry {
     /// The role name: kubeadm's (`apiserver`, `etcd-peer`, `admin.conf`, `ca`, `etcd-ca`,
     /// `kubelet-client-current`, `kubelet-serving`), RKE1's file base name (`kube-apiserver`,

@@ -114,6 +114,7 @@ impl fmt::Display for EntryStatus {
 
 /// One certificate of the node, as its distribution names it.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Entry {
     /// Unique within the inventory: kubeadm's names (`apiserver`, `etcd-peer`, `admin.conf`,
     /// `ca`, `etcd-ca`, ...), RKE1's (`kube-apiserver`, `kube-etcd-10-0-0-5`), kubespray's etcd
@@ -172,6 +173,7 @@ impl Entry {
 
 /// Every certificate found under a root.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Inventory {
     /// The root that was scanned (canonical).
     pub root: PathBuf,

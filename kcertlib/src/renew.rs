@@ -151,6 +151,7 @@ impl RenewOptions {
 
 /// One entry the plan renews.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Action {
     /// The inventory name.
     pub name: String,
@@ -174,6 +175,7 @@ pub struct Action {
 
 /// An entry left alone, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The inventory name.
     pub name: String,
@@ -183,6 +185,7 @@ pub struct Skipped {
 
 /// One certificate renewed (or, in a dry run, that would be).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Renewed {
     /// The inventory name.
     pub name: String,
@@ -206,6 +209,7 @@ pub struct Renewed {
 
 /// What `renew` did.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RenewReport {
     /// Nothing was written because the options asked for a dry run.
     pub dry_run: bool,
@@ -227,6 +231,7 @@ pub struct RenewReport {
 
 /// What `rollback` restored.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RollbackReport {
     /// Paths put back (or removed, when the renewal had created them).
     pub restored: Vec<PathBuf>,
@@ -394,23 +399,7 @@ fn rollback_report(rolled: txn::Rollback) -> Result<RollbackReport> {
 impl RenewReport {
     /// The report as pretty JSON (camelCase keys, times RFC 3339).
     pub fn to_json(&self) -> String {
-        let renewed: Vec<_> = self
-            .renewed
-            .iter()
-            .map(|r| {
-                json!({
-                    "name": r.name,
-                    "paths": r.paths,
-                    "oldSerial": r.old_serial,
-                    "newSerial": r.new_serial,
-                    "oldNotBefore": r.old_not_before.to_rfc3339(),
-                    "oldNotAfter": r.old_not_after.to_rfc3339(),
-                    "newNotBefore": r.new_not_before.to_rfc3339(),
-                    "newNotAfter": r.new_not_after.to_rfc3339(),
-                    "keyRotated": r.key_rotated,
-                })
-            })
-            .collect();
+        let renewed: Vec<_> = self.renewed.iter().map(Renewed::json_value).collect();
         let value = json!({
             "dryRun": self.dry_run,
             "changed": self.changed,
@@ -515,10 +504,39 @@ impl Plan {
 }
 
 fn skipped_json(skipped: &[Skipped]) -> Vec<serde_json::Value> {
-    skipped
-        .iter()
-        .map(|s| json!({ "name": s.name, "reason": s.reason }))
-        .collect()
+    skipped.iter().map(Skipped::json_value).collect()
+}
+
+impl Renewed {
+    /// This item as it appears in `RenewReport::to_json`'s `renewed` list.
+    pub fn to_json(&self) -> String {
+        pretty(&self.json_value())
+    }
+
+    fn json_value(&self) -> serde_json::Value {
+        json!({
+            "name": self.name,
+            "paths": self.paths,
+            "oldSerial": self.old_serial,
+            "newSerial": self.new_serial,
+            "oldNotBefore": self.old_not_before.to_rfc3339(),
+            "oldNotAfter": self.old_not_after.to_rfc3339(),
+            "newNotBefore": self.new_not_before.to_rfc3339(),
+            "newNotAfter": self.new_not_after.to_rfc3339(),
+            "keyRotated": self.key_rotated,
+        })
+    }
+}
+
+impl Skipped {
+    /// This item as it appears in the reports' `skipped` lists.
+    pub fn to_json(&self) -> String {
+        pretty(&self.json_value())
+    }
+
+    fn json_value(&self) -> serde_json::Value {
+        json!({ "name": self.name, "reason": self.reason })
+    }
 }
 
 fn pretty(value: &serde_json::Value) -> String {

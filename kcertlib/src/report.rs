@@ -175,6 +175,16 @@ struct JsonReport {
     certificate_authorities: Vec<JsonEntry>,
 }
 
+impl Entry {
+    /// This entry as an item of `Inventory::to_json`'s `certificates` or
+    /// `certificateAuthorities` list (kubeadm's field names plus kcertlib's).
+    pub fn to_json(&self) -> String {
+        // Serializing plain strings, numbers and options cannot fail.
+        serde_json::to_string_pretty(&JsonEntry::from(self))
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsonEntry {

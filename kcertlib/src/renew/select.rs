@@ -17,6 +17,7 @@ use crate::validity::ValidityPolicy;
 /// What a renewal will do: the actions, the skips with reasons, warnings and restart hints.
 /// `Plan::to_text()` is the dry run's output.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Plan {
     /// The canonical root.
     pub root: PathBuf,

@@ -22,6 +22,7 @@ use crate::fsx::{self, Follow, RootDir};
 
 /// What `recover` did with an interrupted transaction.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct Recovery {
     /// The journal that was found.
     pub journal: PathBuf,
