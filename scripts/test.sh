@@ -21,7 +21,9 @@ if [ "${KCERT_SKIP_LINT:-0}" != 1 ]; then
   cargo clippy --workspace --all-targets --release -- -D warnings
 fi
 
-step "building the workspace once (release)"
+step "building the workspace for its tests (release)"
+# kcertlib's own tests enable its fixture and test-hooks features (a self dev-dependency), so
+# this build is the test build; the products are built below, each alone, as users build them.
 cargo build --workspace --release --all-targets
 
 step "the C library and the Python module are built with the aws-lc backend"
@@ -30,13 +32,27 @@ for crate in kcertlib-ffi kcertlib-py; do
     { echo "$crate is not built with kcertlib's aws-lc feature" >&2; exit 1; }
 done
 
-step "Rust tests"
+step "Rust tests (with the hostile-tree, crash, conflict and fuzz-corpus suites, and doctests)"
 cargo test --workspace --release
 
-step "Transaction suites driven by test hooks (crash, conflict, injected failure; feature test-hooks)"
-# The hooks exist only with this feature, never in the shipped library, wheel or binary.
-cargo test -p kcertlib --release --features test-hooks \
-  --test txn_hooks --test txn_crash --test renew_crash --test hostile_races
+step "public API listing, docs and packages"
+python3 scripts/public-api.py --check
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p kcertlib --features fixture
+cargo package -p kcertlib -p kcert --allow-dirty --quiet
+
+step "the products, each built alone: no test code in libkcert or the kcert binary"
+product_builds() {
+  cargo build --release -p kcertlib-ffi
+  cargo build --release -p kcert
+  if nm -C target/release/libkcert.so | grep -qE 'kcertlib::(fixture|testing)::'; then
+    echo "libkcert.so carries the fixture generator or test hooks" >&2; exit 1
+  fi
+  if nm -C target/release/kcert | grep -qE 'kcertlib::testing::'; then
+    echo "the kcert binary carries test hooks" >&2; exit 1
+  fi
+}
+product_builds
+export KCERT_BIN="$repo/target/release/kcert"
 
 step "Fault injection: ENOSPC, EIO and SIGKILL at a sample of a real renewal's system calls"
 # The full sweep (every point, about 7 minutes) is `testing/fault-injection/run.py --full`.
@@ -56,6 +72,8 @@ if [ "${KCERT_SKIP_LINT:-0}" != 1 ]; then
 fi
 cargo test -p kcertlib --no-default-features --release --lib \
   --test smoke --test openssl_fixtures --test signing_backends --test view_equivalence
+# Those builds were test builds again: back to the products for the C, Python and Ansible suites.
+product_builds
 
 step "C tests (header drift, ASan, valgrind)"
 kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
