@@ -1,4 +1,5 @@
-//! Helpers shared by the transaction and renewal tests: small trees on disk, a fingerprint of a
+//! Helpers shared by the transaction and renewal tests (the transaction's unit tests include
+//! this file too): small trees on disk, a fingerprint of a
 //! whole tree (content, mode, owner, link targets) to prove "byte-identical", and a guard that
 //! makes a path immutable with `chattr +i` (root ignores permission bits, so only that makes a
 //! write fail for real).
