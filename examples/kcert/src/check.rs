@@ -12,7 +12,7 @@ use kcertlib::{Threads, Timestamp};
 
 use crate::attention::{describe, needs_person, require_something};
 use crate::exit::{EXIT_ATTENTION, EXIT_OK, Failure, emit, warn};
-use crate::output::{CheckFormat, Format, yaml};
+use crate::output::{CheckFormat, yaml};
 use crate::values;
 
 /// `kcert check` options.
@@ -49,7 +49,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<i32, Failure> {
     require_something(&inventory, &args.root)?;
     let text = match args.output {
         CheckFormat::Table => inventory.to_table(),
-        CheckFormat::Json => crate::output::render(Format::Json, &inventory.to_json(), String::new),
+        CheckFormat::Json => inventory.to_json() + "\n",
         CheckFormat::Yaml => yaml(&inventory.to_json()),
         CheckFormat::Prometheus => inventory.to_prometheus(),
     };

@@ -100,7 +100,11 @@ pub fn run(args: &RenewArgs, quiet: bool) -> Result<i32, Failure> {
     let attention = in_scope(needs_person(&after, &fixed), &after, &args.only);
     let format = if args.json { Format::Json } else { args.output };
     emit(&render(format, &json(&report, &attention), || {
-        table(&report, &attention)
+        table(
+            &report,
+            &attention,
+            args.backup_dir.is_some().then_some(root),
+        )
     }));
     if attention.is_empty() {
         return Ok(EXIT_OK);
@@ -164,8 +168,16 @@ fn json(report: &RenewReport, attention: &[Attention]) -> String {
     serde_json::to_string_pretty(&value).unwrap_or_default()
 }
 
-fn table(report: &RenewReport, attention: &[Attention]) -> String {
+/// `root`: set when the backups went to --backup-dir, so the undo hint names the tree too.
+fn table(report: &RenewReport, attention: &[Attention], root: Option<&PathBuf>) -> String {
     let mut out = describe(report);
+    if let (Some(root), Some(manifest)) = (root, &report.manifest) {
+        out.push_str(&format!(
+            "(the backups are outside the tree: kcert rollback {} --root {})\n",
+            manifest.display(),
+            root.display()
+        ));
+    }
     if !attention.is_empty() {
         out.push_str("\nstill needs a person:\n");
         for a in attention {

@@ -134,6 +134,8 @@ fn check_outputs_parse_back_and_agree() {
     let root = fixture(dir.path(), "kubeadm", &["--valid"]);
     let root = root.to_str().expect("utf-8");
     let out = expect(&["check", "--root", root, "-o", "json"], EXIT_OK);
+    // Nothing on a stderr that is not a terminal: no progress bar, no noise.
+    assert_eq!(stderr(&out), "");
     let doc = json(&out);
     assert_eq!(doc["kind"], "CertificateExpirationInfo");
     assert!(
