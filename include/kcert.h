@@ -20,6 +20,17 @@
 // What `kcert_cert_not_before`/`kcert_cert_not_after` return for a NULL certificate.
 #define KCERT_INVALID_TIME INT64_MIN
 
+// The major version of the header, `0` while the ABI is 0.x (the SONAME is
+// `libkcert.so.<major>`). Equal to the first number of `kcert_version()` for the library the
+// header came with.
+#define KCERT_VERSION_MAJOR 0
+
+// The minor version of the header (`kcert_version()`'s second number).
+#define KCERT_VERSION_MINOR 1
+
+// The patch version of the header (`kcert_version()`'s third number).
+#define KCERT_VERSION_PATCH 0
+
 // An ordered list of certificates, each with where it was found (opaque). Made by
 // `kcert_bundle_parse` or `kcert_bundle_load`, freed with `kcert_bundle_free`.
 // `kcert_bundle_get` hands out copies, so nothing outlives it by pointing into it.
@@ -670,7 +681,9 @@ const char *kcert_result_name(kcert_result result);
 // allocator (malloc, strdup) must not be passed.
 void kcert_string_free(char *s);
 
-// The version of libkcert, e.g. `"0.1.0"`. Never NULL; static, do not free.
+// The version of libkcert, e.g. `"0.1.0"`: `KCERT_VERSION_MAJOR.MINOR.PATCH` of the library
+// that is loaded, which may be newer than the header a program was compiled with. Never NULL;
+// static, do not free.
 const char *kcert_version(void);
 
 #ifdef __cplusplus

@@ -78,6 +78,9 @@ product_builds
 step "C tests (header drift, ASan, valgrind)"
 kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
 
+step "The C library as users install it (install-c.sh into a prefix, pkg-config only)"
+kcertlib-ffi/tests/run-install-test.sh "$repo/target/release"
+
 step "Python tests (module built once by maturin into .venv, pytest, stubs)"
 VIRTUAL_ENV="$repo/.venv" maturin develop --release -m kcertlib-py/Cargo.toml
 python -m pytest -q kcertlib-py/tests
