@@ -257,16 +257,18 @@ def main() -> int:
             runs = times[label]
             wall_ratio = statistics.median(s[0] / k[0] for s, k in zip(script_runs, runs))
             cpu_ratio = statistics.median(s[1] / k[1] for s, k in zip(script_runs, runs))
+            # The measure: the script as the operator waits for it ÷ kcert's CPU time.
+            mixed_ratio = statistics.median(s[0] / k[1] for s, k in zip(script_runs, runs))
             emit("kcert", f"{layout} node, {label}", "W7", signed, [w for w, _ in runs], {"count": signed},
                  {"cpu_s": [c for _, c in runs], "layout": layout, "wall_ratio": wall_ratio,
-                  "cpu_ratio": cpu_ratio})
+                  "cpu_ratio": cpu_ratio, "script_wall_to_kcert_cpu": mixed_ratio})
             rows.append({
                 "layout": layout, "variant": label, "certs": signed,
                 "kcert_wall_ms": 1000 * statistics.median(w for w, _ in runs),
                 "kcert_cpu_ms": 1000 * statistics.median(c for _, c in runs),
                 "script_wall_ms": 1000 * statistics.median(w for w, _ in script_runs),
                 "script_cpu_ms": 1000 * statistics.median(c for _, c in script_runs),
-                "wall_ratio": wall_ratio, "cpu_ratio": cpu_ratio,
+                "wall_ratio": wall_ratio, "cpu_ratio": cpu_ratio, "mixed_ratio": mixed_ratio,
             })
     if args.markdown:
         args.markdown.write_text(markdown(rows, args.rounds))
@@ -284,14 +286,26 @@ def markdown(rows: List[Dict[str, Any]], rounds: int) -> str:
         "ratios are the median over rounds of (script ÷ kcert) within the round.",
         "",
         "| node | kcert build | certs | kcert wall ms | kcert CPU ms | script wall ms | script CPU ms "
-        "| ratio (wall) | ratio (CPU) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall ÷ wall | CPU ÷ CPU | script wall ÷ kcert CPU |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         out.append(
             f"| {r['layout']} | {r['variant']} | {r['certs']} | {r['kcert_wall_ms']:.1f} | {r['kcert_cpu_ms']:.1f} "
-            f"| {r['script_wall_ms']:.0f} | {r['script_cpu_ms']:.0f} | {r['wall_ratio']:.0f} × | {r['cpu_ratio']:.0f} × |"
+            f"| {r['script_wall_ms']:.0f} | {r['script_cpu_ms']:.0f} | {r['wall_ratio']:.0f} × | {r['cpu_ratio']:.0f} × "
+            f"| {r['mixed_ratio']:.0f} × |"
         )
+    out += [
+        "",
+        "- wall ÷ wall: what the operator waits for. kcert's wall time is mostly the transaction's "
+        "durable file work (staged files and backups created and fsynced, journal, manifest, directory "
+        "fsyncs), which the script does not do; CPU ÷ CPU compares the work of both (the script's CPU is "
+        "that of bash and every openssl, faketime and base64 process it runs, from `wait4`).",
+        "- script wall ÷ kcert CPU is the measure of the issue's figure (4.4 s against 73 ms of CPU, 52 ×); "
+        "the issue's target of 150 × is stated on it.",
+        "- A `no-jitter` build is `AWS_LC_SYS_NO_JITTER_ENTROPY=1` (SECURITY.md, \"Entropy\"): it saves "
+        "AWS-LC's one-time CPU-jitter seeding. The default build keeps it.",
+    ]
     return "\n".join(out) + "\n"
 
 
