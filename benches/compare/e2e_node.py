@@ -180,15 +180,16 @@ def write_script(layout: str, root: Path, check: Dict[str, Any], plan: Dict[str,
     return signed
 
 
-def timed(cmd: List[str]) -> Tuple[float, float]:
-    """Wall-clock and CPU (user+system of the process and its children) seconds of `cmd`."""
+def timed(cmd: List[str], ok: Tuple[int, ...] = (0,)) -> Tuple[float, float]:
+    """Wall-clock and CPU (user+system of the process and its children) seconds of `cmd`, which
+    must exit with a status in `ok`."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read() if proc.stderr else ""
-    if proc.returncode not in (0,):
+    if proc.returncode not in ok:
         raise SystemExit(f"e2e_node: {' '.join(cmd)} exited {proc.returncode}: {err[-2000:]}")
     return wall, usage.ru_utime + usage.ru_stime
 
@@ -242,7 +243,8 @@ def main() -> int:
         for _ in range(max(1, args.rounds)):
             for label, binary in variants:
                 fresh(template, copy)
-                times[label].append(timed([binary, "renew", "--root", str(copy)]))
+                # Exit 1: an entry was left alone (kubelet's self-signed serving certificate).
+                times[label].append(timed([binary, "renew", "--root", str(copy)], ok=(0, 1)))
                 judge(args.kcert, copy, names, f"kcert renew ({label})")
             fresh(template, copy)
             times["openssl"].append(timed(["bash", str(script), str(copy)]))
@@ -255,16 +257,18 @@ def main() -> int:
             runs = times[label]
             wall_ratio = statistics.median(s[0] / k[0] for s, k in zip(script_runs, runs))
             cpu_ratio = statistics.median(s[1] / k[1] for s, k in zip(script_runs, runs))
+            # The issue's measure: the script as the operator waits for it ÷ kcert's CPU time.
+            mixed_ratio = statistics.median(s[0] / k[1] for s, k in zip(script_runs, runs))
             emit("kcert", f"{layout} node, {label}", "W7", signed, [w for w, _ in runs], {"count": signed},
                  {"cpu_s": [c for _, c in runs], "layout": layout, "wall_ratio": wall_ratio,
-                  "cpu_ratio": cpu_ratio})
+                  "cpu_ratio": cpu_ratio, "script_wall_to_kcert_cpu": mixed_ratio})
             rows.append({
                 "layout": layout, "variant": label, "certs": signed,
                 "kcert_wall_ms": 1000 * statistics.median(w for w, _ in runs),
                 "kcert_cpu_ms": 1000 * statistics.median(c for _, c in runs),
                 "script_wall_ms": 1000 * statistics.median(w for w, _ in script_runs),
                 "script_cpu_ms": 1000 * statistics.median(c for _, c in script_runs),
-                "wall_ratio": wall_ratio, "cpu_ratio": cpu_ratio,
+                "wall_ratio": wall_ratio, "cpu_ratio": cpu_ratio, "mixed_ratio": mixed_ratio,
             })
     if args.markdown:
         args.markdown.write_text(markdown(rows, args.rounds))
@@ -282,14 +286,26 @@ def markdown(rows: List[Dict[str, Any]], rounds: int) -> str:
         "ratios are the median over rounds of (script ÷ kcert) within the round.",
         "",
         "| node | kcert build | certs | kcert wall ms | kcert CPU ms | script wall ms | script CPU ms "
-        "| ratio (wall) | ratio (CPU) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall ÷ wall | CPU ÷ CPU | script wall ÷ kcert CPU |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         out.append(
             f"| {r['layout']} | {r['variant']} | {r['certs']} | {r['kcert_wall_ms']:.1f} | {r['kcert_cpu_ms']:.1f} "
-            f"| {r['script_wall_ms']:.0f} | {r['script_cpu_ms']:.0f} | {r['wall_ratio']:.0f} × | {r['cpu_ratio']:.0f} × |"
+            f"| {r['script_wall_ms']:.0f} | {r['script_cpu_ms']:.0f} | {r['wall_ratio']:.0f} × | {r['cpu_ratio']:.0f} × "
+            f"| {r['mixed_ratio']:.0f} × |"
         )
+    out += [
+        "",
+        "- wall ÷ wall: what the operator waits for. kcert's wall time is mostly the transaction's "
+        "durable file work (staged files and backups created and fsynced, journal, manifest, directory "
+        "fsyncs), which the script does not do; CPU ÷ CPU compares the work of both (the script's CPU is "
+        "that of bash and every openssl, faketime and base64 process it runs, from `wait4`).",
+        "- script wall ÷ kcert CPU is the measure of the issue's figure (4.4 s against 73 ms of CPU, 52 ×); "
+        "the issue's target of 150 × is stated on it.",
+        "- A `no-jitter` build is `AWS_LC_SYS_NO_JITTER_ENTROPY=1` (SECURITY.md, \"Entropy\"): it saves "
+        "AWS-LC's one-time CPU-jitter seeding. The default build keeps it.",
+    ]
     return "\n".join(out) + "\n"
 
 

@@ -5,6 +5,9 @@
 #   benches/compare/run.sh            full run (100,000-cert bundle, 1 GiB stream; long)
 #   benches/compare/run.sh --quick    small sizes, a couple of minutes (checks the scripts)
 #
+# KCERT_VARIANTS="LABEL=BIN ..." adds other kcert binaries (another revision, a build with
+# AWS_LC_SYS_NO_JITTER_ENTROPY=1) to W7 and W8, measured in the same rounds as this build's.
+#
 # Results: benches/compare/results/{results.json,results.md,plot.svg,raw.jsonl} for a full run,
 # target/compare-work-quick/results/ for --quick (so a quick run never overwrites the committed
 # results). Exits non-zero when a tool fails or the tools' checksums disagree.
@@ -26,11 +29,11 @@ done
 
 if [ "$QUICK" -eq 1 ]; then
     WORK="$REPO/target/compare-work-quick"; OUT="$WORK/results"
-    COUNT=2000 FILES=500 RESIGN=300 SAMPLE=40 ETCD=20
+    COUNT=2000 FILES=500 RESIGN=300 SAMPLE=40 ETCD=20 W7_ROUNDS=1 W8_HOSTS=50
     ROUNDS=2 SIGN_ROUNDS=2 REPS_PARSE=2 REPS_SIGN=1 REPS_W5=1 STREAM_BYTES=$((32 << 20)) SPEED_SECONDS=1
 else
     WORK="$REPO/target/compare-work"; OUT="$HERE/results"
-    COUNT=100000 FILES=10000 RESIGN=10000 SAMPLE=500 ETCD=1000
+    COUNT=100000 FILES=10000 RESIGN=10000 SAMPLE=500 ETCD=1000 W7_ROUNDS=5 W8_HOSTS=1000
     ROUNDS=3 SIGN_ROUNDS=5 REPS_PARSE=2 REPS_SIGN=1 REPS_W5=3 STREAM_BYTES=$((1 << 30)) SPEED_SECONDS=3
 fi
 PY="$REPO/.venv/bin/python"
@@ -38,7 +41,7 @@ BIN="$REPO/target/release"
 say() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)" >&2; }
 
 say "build"
-cargo build --release -q -p kcert-bench -p kcertlib-ffi
+cargo build --release -q -p kcert-bench -p kcertlib-ffi -p kcert
 cargo build --release -q --manifest-path "$HERE/x509-parser-bench/Cargo.toml" --target-dir "$REPO/target"
 VIRTUAL_ENV="$REPO/.venv" "$REPO/.venv/bin/maturin" develop --release -q -m kcertlib-py/Cargo.toml >/dev/null 2>&1 \
     || VIRTUAL_ENV="$REPO/.venv" "$REPO/.venv/bin/maturin" develop --release -m kcertlib-py/Cargo.toml
@@ -117,6 +120,15 @@ for path in view certificate; do
     echo "{\"tool\":\"time-v\",\"workload\":\"W6\",\"variant\":\"$path\",\"n\":0,\"runs_s\":[],\"certs_per_s\":0,\"checksum\":{},\"extra\":{\"max_rss_kib\":$MAXRSS_KIB,\"copies\":$COPIES}}" \
         | tee -a "$RAW" >&2
 done
+
+VARIANTS=(--variant "this build=$BIN/kcert")
+for v in ${KCERT_VARIANTS:-}; do VARIANTS+=(--variant "$v"); done
+say "W7: a real node per layout, whole process: kcert renew against the openssl + faketime script"
+run "$PY" "$HERE/e2e_node.py" --kcert "$BIN/kcert" "${VARIANTS[@]}" --work "$WORK/w7" \
+    --rounds "$W7_ROUNDS" --markdown "$OUT/e2e-node.md"
+say "W8: peak RSS of renewing a kubespray node with $W8_HOSTS etcd hosts"
+run "$PY" "$HERE/renew_memory.py" --kcert "$BIN/kcert" "${VARIANTS[@]}" --work "$WORK/w8" \
+    --etcd-hosts "$W8_HOSTS" --rounds 3 --markdown "$OUT/renew-memory.md"
 
 say "report"
 "$PY" "$HERE/report.py" --raw "$RAW" --expected "$DATA/expected.json" --out "$OUT" \

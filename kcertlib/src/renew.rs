@@ -266,7 +266,7 @@ pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
 pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     if options.dry_run {
         let dir = RootDir::open(root)?;
-        let plan = select::plan(&dir, options)?;
+        let plan = plan_warming_signer(&dir, options)?;
         let mut report = plan_and_sign(&plan, options, None)?.0;
         let journal = dir.path().join(txn::STATE_DIR).join(txn::JOURNAL_FILE);
         if dir
@@ -284,7 +284,7 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     let lock = RootLock::acquire(root)?;
     let recovered = txn::recover_locked(&lock)?;
     // The plan outlives the transaction: the staged-file checks borrow its old certificates.
-    let plan = select::plan(lock.root(), options)?;
+    let plan = plan_warming_signer(lock.root(), options)?;
     let (mut report, written) = plan_and_sign(&plan, options, recovered.as_ref())?;
     let Some(written) = written else {
         return Ok(report);
@@ -306,6 +306,19 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     report.backups = outcome.backups;
     report.manifest = Some(outcome.manifest);
     Ok(report)
+}
+
+/// `select::plan`, with the signer warmed up on a second thread meanwhile when the options allow
+/// more than one: the one-time seeding of AWS-LC's random number generator (`signer::warm_up`)
+/// then overlaps the scan's file reads instead of delaying the first signature.
+fn plan_warming_signer(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
+    if options.threads.count() < 2 {
+        return select::plan(root, options);
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(crate::signer::warm_up);
+        select::plan(root, options)
+    })
 }
 
 /// The plan, signed, as a report and (unless nothing is to be renewed or it is a dry run) the

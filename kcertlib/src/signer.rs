@@ -158,6 +158,16 @@ impl Signer for PrivateKey {
     }
 }
 
+/// Gets the signing backend ready for its first signature. AWS-LC seeds its random number
+/// generator (used for RSA blinding and ECDSA nonces) on the first random bytes a process asks
+/// for, and with its CPU-jitter entropy source that seeding costs tens of milliseconds of CPU,
+/// more than the signatures of a whole kubeadm node (SECURITY.md, "Entropy"). A caller with a
+/// core to spare runs this on another thread while it reads files. Nothing without `aws-lc`.
+pub(crate) fn warm_up() {
+    #[cfg(feature = "aws-lc")]
+    aws_lc::warm_up();
+}
+
 /// The per-key cache of the fast backend's key pair (or of the kind and message of the error
 /// it refused the key with), held in `PrivateKey`; empty without the `aws-lc` feature. Cloning
 /// a key shares the cache.

@@ -34,6 +34,12 @@ use crate::key::{KeyAlgorithm, KeyFormat, KeyMaterial, PrivateKey};
 /// The RSA modulus sizes AWS-LC signs with (aws-lc-rs refuses others as too small or too large).
 const RSA_BITS: RangeInclusive<u32> = 2048..=8192;
 
+/// Draws one random byte, which seeds AWS-LC's process-wide random number generator (see
+/// `signer::warm_up`); a failure here would fail the first signature again, where it is reported.
+pub(super) fn warm_up() {
+    let _ = aws_lc_rs::rand::fill(&mut [0u8; 1]);
+}
+
 /// Signs with aws-lc-rs: `AwsLc::new(&key)?` is a [`Signer`]. Shares the key pair cached in the
 /// `PrivateKey`, so making one is cheap after the first.
 pub struct AwsLc<'a> {
