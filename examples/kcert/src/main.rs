@@ -22,7 +22,7 @@ usage:
   kcert check [--root DIR] [--output table|json|prometheus] [--warn-within DUR] [--threads N]
       every certificate of a node, kubeadm-style; exit 1 when something is expired
   kcert renew [--root DIR] [--only NAME,...] [--expiring-within DUR] [--days N]
-              [--backdate DUR|ca] [--rotate-keys] [--include-ca] [--dry-run]
+              [--backdate DUR|ca|keep] [--rotate-keys] [--include-ca] [--dry-run]
               [--backup-dir DIR] [--threads N] [--json]
       renew as one transaction (backup, atomic renames, rollback on failure)
   kcert rollback MANIFEST [--root DIR]

@@ -31,11 +31,8 @@ pub fn run(args: Args) -> Result<i32, Failure> {
                     "expiring-within" => options.expiring_within = Some(dur(&v)?),
                     "days" => options.validity.lifetime = crate::args::days(&v)?,
                     "backdate" => {
-                        options.validity.not_before = if v == "ca" {
-                            NotBefore::CaNotBefore
-                        } else {
-                            NotBefore::Backdate(dur(&v)?)
-                        }
+                        options.validity.not_before =
+                            v.parse::<NotBefore>().map_err(|e| e.to_string())?
                     }
                     "rotate-keys" => options.rotate_keys = true,
                     "include-ca" => options.include_ca = true,
