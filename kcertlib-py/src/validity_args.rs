@@ -9,6 +9,11 @@ use pyo3::types::PyString;
 use crate::datetime::{from_datetime, from_duration};
 use crate::errors::{invalid_argument, to_py_err};
 
+// The `days=365` default of `resign`, `issue` and `renew` is written as a literal in their pyo3
+// signatures: Python shows a default (and mypy.stubtest compares it with the stubs) only when
+// it is a literal. This check keeps that literal equal to the core's default lifetime.
+const _: () = assert!(defaults::LIFETIME_DAYS == 365);
+
 /// Builds the policy: `days` of lifetime; `not_before` (an aware datetime) wins over
 /// `backdate`, which is a `timedelta` or text the core's `NotBefore` parser reads (a duration
 /// such as `1h` or `365d`, `"ca"` for the CA's own notBefore as kubeadm < 1.31 and RKE do,

@@ -1,8 +1,6 @@
 //! `kcert inspect FILE...`: every certificate in each file (PEM bundle, DER, kubeconfig-free),
 //! as text or `--json`. The successor of the `shcert` script.
 
-use std::time::Duration;
-
 use kcertlib::{Certificate, CertificateSummary, Status, Timestamp};
 
 use crate::args::Args;
@@ -12,7 +10,7 @@ use crate::exit::{EXIT_EXPIRED, EXIT_OK, Failure, emit, warn};
 
 pub fn run(args: Args) -> Result<i32, Failure> {
     let mut json = false;
-    let mut warn_within = Duration::from_secs(30 * 86_400);
+    let mut warn_within = kcertlib::defaults::WARN_WITHIN;
     let files = args
         .parse(
             |name, value| {
