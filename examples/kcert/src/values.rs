@@ -19,18 +19,15 @@ pub fn days(value: &str) -> Result<Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{value:?} is not a whole number of days from 1 to 365000"))?;
-    if days == 0 {
-        return Err("--days 0: a certificate must live at least one day".into());
-    }
     kcertlib::time::days(days).map_err(|e| e.message().to_string())
 }
 
-/// `--backdate DUR|ca`: how far before now the new `notBefore` lies, or the CA's `notBefore`.
+/// `--backdate DUR|ca|keep|TIME`: the new `notBefore` rule, read by the core
+/// (`NotBefore::from_str`) as the C and Python bindings read it.
 pub fn backdate(value: &str) -> Result<kcertlib::NotBefore, String> {
-    if value == "ca" {
-        return Ok(kcertlib::NotBefore::CaNotBefore);
-    }
-    duration(value).map(kcertlib::NotBefore::Backdate)
+    value
+        .parse::<kcertlib::NotBefore>()
+        .map_err(|e| e.message().to_string())
 }
 
 /// `--threads N`: N threads, 0 for one per core.
