@@ -20,6 +20,7 @@
 mod check;
 mod edits;
 mod files;
+mod kubelet_serving;
 mod pem_text;
 mod select;
 mod sign;
@@ -30,6 +31,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::error::Result;
+use crate::extensions::AltNames;
 use crate::fsx::{Follow, RootDir};
 use crate::inventory::EntryKind;
 use crate::parallel::Threads;
@@ -66,6 +68,10 @@ pub struct RenewOptions {
     /// Threads that scan and sign (default: one per core). Staged files and backups are
     /// written by a fixed pool of eight, since their cost is fsync latency, not CPU.
     pub threads: Threads,
+    /// Names added to the subjectAltName of every renewed certificate (names already there
+    /// are not repeated; nothing else changes). Only serving certificates take them: the plan
+    /// is refused when it renews a CA or a certificate without serverAuth.
+    pub add_sans: AltNames,
     /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
@@ -84,6 +90,7 @@ impl Default for RenewOptions {
             backup_dir: None,
             warn_within: crate::defaults::WARN_WITHIN,
             threads: Threads::AllCores,
+            add_sans: AltNames::default(),
             #[cfg(feature = "test-hooks")]
             hooks: crate::testing::TestHooks::default(),
         }
@@ -145,6 +152,13 @@ impl RenewOptions {
     /// The same options with this many threads.
     pub fn with_threads(mut self, threads: Threads) -> RenewOptions {
         self.threads = threads;
+        self
+    }
+
+    /// The same options adding these names to the subjectAltName of what is renewed (see
+    /// `add_sans`; `AltNames::parse` reads `DNS:lb.example.com,IP:10.0.0.10`).
+    pub fn with_add_sans(mut self, names: AltNames) -> RenewOptions {
+        self.add_sans = names;
         self
     }
 }
