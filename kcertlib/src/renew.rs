@@ -20,6 +20,7 @@
 mod check;
 mod edits;
 mod files;
+mod kube_copies;
 mod kubelet_serving;
 mod pem_text;
 mod select;
@@ -72,6 +73,11 @@ pub struct RenewOptions {
     /// are not repeated; nothing else changes). Only serving certificates take them: the plan
     /// is refused when it renews a CA or a certificate without serverAuth.
     pub add_sans: AltNames,
+    /// Also refresh users' copies of the node's client credentials: kubeconfigs in
+    /// `root/.kube/` and `home/*/.kube/` under the root whose embedded client certificate has
+    /// the key of a renewed certificate (default on). They are renewed with it, in the same
+    /// transaction, and reported as its copies.
+    pub user_kubeconfigs: bool,
     /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
@@ -91,6 +97,7 @@ impl Default for RenewOptions {
             warn_within: crate::defaults::WARN_WITHIN,
             threads: Threads::AllCores,
             add_sans: AltNames::default(),
+            user_kubeconfigs: true,
             #[cfg(feature = "test-hooks")]
             hooks: crate::testing::TestHooks::default(),
         }
@@ -159,6 +166,13 @@ impl RenewOptions {
     /// `add_sans`; `AltNames::parse` reads `DNS:lb.example.com,IP:10.0.0.10`).
     pub fn with_add_sans(mut self, names: AltNames) -> RenewOptions {
         self.add_sans = names;
+        self
+    }
+
+    /// The same options refreshing users' kubeconfig copies of the node's credentials (or not;
+    /// see `user_kubeconfigs`).
+    pub fn with_user_kubeconfigs(mut self, refresh: bool) -> RenewOptions {
+        self.user_kubeconfigs = refresh;
         self
     }
 }

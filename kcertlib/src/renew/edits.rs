@@ -148,7 +148,12 @@ impl<'p> Editor<'p> {
         signed: &Arc<SignedCert<'p>>,
         spki: &Arc<[u8]>,
     ) -> Result<()> {
-        let old_der = s.old.as_der();
+        // A copy holds the old certificate, or (a user's kubeconfig copy made before an
+        // earlier renewal) an older one with the same key.
+        let old_der = holder
+            .certificate
+            .as_ref()
+            .map_or_else(|| s.old.as_der(), Certificate::as_der);
         let (source, place) = match &holder.cert {
             Location::File(path) | Location::Combined(path) => {
                 let source = self.edit(path, &holder.name, |text| {

@@ -1,8 +1,9 @@
 //! Copies of a node's client credentials in users' kubeconfigs: `root/.kube/*` and
 //! `home/<user>/.kube/*` inside the root (`cp /etc/kubernetes/admin.conf ~/.kube/config`, as
 //! kubeadm's own init output tells every user to do). A user there whose embedded
-//! `client-certificate-data` has the public key of a leaf of the inventory holds a copy of that
-//! leaf's credentials, possibly a stale one from before an earlier renewal: it becomes an entry
+//! `client-certificate-data` has the public key (and subject, when several leaves share that key)
+//! of a leaf of the inventory holds a copy of that leaf's credentials, possibly a stale one from
+//! before an earlier renewal: it becomes an entry
 //! of the plan's inventory marked `copy_of` that leaf, so renewing the leaf refreshes it in the
 //! same transaction (and writes the new key into its `client-key-data` when keys rotate). The
 //! kubeconfig keeps its owner and mode, as every file the transaction replaces.
@@ -67,8 +68,7 @@ pub(super) fn find(
             let Ok(spki) = cert.spki_der() else {
                 continue;
             };
-            let Some((original, _)) = leaves.iter().find(|(_, s)| same_public_key(s, spki))
-            else {
+            let Some(original) = original_of(&leaves, &cert, spki) else {
                 continue;
             };
             let location = |kubeconfig: &Path| Location::KubeconfigEmbedded {
@@ -110,6 +110,27 @@ pub(super) fn find(
         }
     }
     out
+}
+
+/// The leaf whose credentials `cert` (with public key `spki`) copies: one with the same key and
+/// subject, else the only one with the same key (an older copy whose subject a kubeadm upgrade
+/// changed). Several leaves sharing a key and none with this subject: none (which identity the
+/// user holds is unknown).
+fn original_of<'a>(leaves: &[(&'a Entry, &[u8])], cert: &Certificate, spki: &[u8]) -> Option<&'a Entry> {
+    let same_key: Vec<&Entry> = leaves
+        .iter()
+        .filter(|(_, s)| same_public_key(s, spki))
+        .map(|(e, _)| *e)
+        .collect();
+    let subject = cert.subject_der().ok();
+    same_key
+        .iter()
+        .find(|e| e.certificate.as_ref().and_then(|c| c.subject_der().ok()) == subject)
+        .or_else(|| match same_key.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        })
+        .copied()
 }
 
 /// The regular files directly in `root/.kube` and `home/*/.kube`, in a fixed order.

@@ -70,7 +70,7 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
         now: Some(now),
         ..options.validity
     };
-    let inventory = inventory::scan_dir(
+    let mut inventory = inventory::scan_dir(
         root,
         &ScanOptions {
             warn_within: options.warn_within,
@@ -78,6 +78,10 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
             threads: options.threads,
         },
     )?;
+    if options.user_kubeconfigs {
+        let copies = super::kube_copies::find(root, &inventory, now, options.warn_within);
+        inventory.entries.extend(copies);
+    }
     let mut plan = Plan {
         root: inventory.root.clone(),
         dir: root.clone(),
