@@ -48,11 +48,15 @@ impl AltNames {
             let invalid = |why: &str| {
                 Error::new(
                     ErrorKind::InvalidArgument,
-                    format!("subject alternative name {item:?}: {why} (use DNS:name or IP:address)"),
+                    format!(
+                        "subject alternative name {item:?}: {why} (use DNS:name or IP:address)"
+                    ),
                 )
             };
             let (kind, value) = match item.split_once(':') {
-                Some((k, v)) if ["dns", "ip", "uri", "email"].contains(&k.to_ascii_lowercase().as_str()) => {
+                Some((k, v))
+                    if ["dns", "ip", "uri", "email"].contains(&k.to_ascii_lowercase().as_str()) =>
+                {
                     (k.to_ascii_lowercase(), v.trim())
                 }
                 _ if item.parse::<IpAddr>().is_ok() => ("ip".to_string(), item),
@@ -62,11 +66,17 @@ impl AltNames {
             if value.is_empty() {
                 return Err(invalid("empty name"));
             }
-            if !value.is_ascii() || value.chars().any(|c| c.is_ascii_whitespace() || c.is_ascii_control()) {
+            if !value.is_ascii()
+                || value
+                    .chars()
+                    .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+            {
                 return Err(invalid("names are ASCII without spaces (IA5String)"));
             }
             match kind.as_str() {
-                "ip" => out.ips.push(value.parse().map_err(|_| invalid("not an IP address"))?),
+                "ip" => out
+                    .ips
+                    .push(value.parse().map_err(|_| invalid("not an IP address"))?),
                 "dns" => {
                     if value.contains(['/', ':', '@']) {
                         return Err(invalid("not a DNS name"));
@@ -109,7 +119,7 @@ impl AltNames {
 
     /// The names of `self` that `present` does not hold (DNS names compared without regard
     /// to case).
-    pub fn missing_from(&self, present: &AltNames) -> AltNames {
+    pub(crate) fn missing_from(&self, present: &AltNames) -> AltNames {
         let all = present.merged(self);
         AltNames {
             dns: all.dns[present.dns.len()..].to_vec(),

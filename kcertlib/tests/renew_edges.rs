@@ -70,7 +70,10 @@ fn kubelet_self_signed_serving_pair_is_regenerated_as_kubelet_makes_it() {
     assert_eq!(std::fs::read(&key_path).expect("key"), original_key);
     let key = PrivateKey::load(&original_key).expect("key parses");
     assert!(key.matches(leaf));
-    assert_eq!(leaf.status(started, std::time::Duration::ZERO), kcertlib::Status::Ok);
+    assert_eq!(
+        leaf.status(started, std::time::Duration::ZERO),
+        kcertlib::Status::Ok
+    );
     // The CA as client-go makes it: <host>-ca@<unix>, RSA-2048, CA:TRUE, the three usages.
     let cn = ca.common_name().expect("CN");
     let (host, stamp) = cn.split_once("-ca@").expect("<host>-ca@<unix>");
@@ -109,7 +112,10 @@ fn kubelet_serving_key_rotates_when_asked() {
     let crt = root.join(KUBELET_CRT);
     let key_path = root.join(KUBELET_KEY);
     let original_key = std::fs::read(&key_path).expect("key");
-    let mode = std::fs::metadata(&key_path).expect("meta").permissions().mode();
+    let mode = std::fs::metadata(&key_path)
+        .expect("meta")
+        .permissions()
+        .mode();
     renew::renew(
         &root,
         &RenewOptions::default()
@@ -120,7 +126,10 @@ fn kubelet_serving_key_rotates_when_asked() {
     let new_key = std::fs::read(&key_path).expect("key");
     assert_ne!(new_key, original_key);
     assert_eq!(
-        std::fs::metadata(&key_path).expect("meta").permissions().mode(),
+        std::fs::metadata(&key_path)
+            .expect("meta")
+            .permissions()
+            .mode(),
         mode
     );
     let new = certs(&crt);
@@ -147,8 +156,15 @@ fn a_whole_kubeadm_node_renews_with_nothing_skipped() {
 }
 
 fn sans_of(root: &Path, file: &str) -> String {
-    let text = openssl(&["x509", "-noout", "-ext", "subjectAltName"], &root.join(file));
-    text.lines().skip(1).collect::<Vec<_>>().join(",").replace(' ', "")
+    let text = openssl(
+        &["x509", "-noout", "-ext", "subjectAltName"],
+        &root.join(file),
+    );
+    text.lines()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(",")
+        .replace(' ', "")
 }
 
 #[test]
@@ -208,7 +224,11 @@ fn extra_sans_are_refused_on_a_ca_or_a_client_certificate() {
     let before = std::fs::read(root.join("etc/kubernetes/admin.conf")).expect("read");
     for (only, include_ca, what) in [
         ("admin.conf", false, "not a serving certificate"),
-        ("apiserver-kubelet-client", false, "not a serving certificate"),
+        (
+            "apiserver-kubelet-client",
+            false,
+            "not a serving certificate",
+        ),
         ("ca", true, "is a CA"),
     ] {
         let err = renew::renew(
@@ -224,8 +244,8 @@ fn extra_sans_are_refused_on_a_ca_or_a_client_certificate() {
         assert!(err.to_string().contains(only), "{only}: {err}");
     }
     // Without only, the client certificates of a whole renewal refuse it.
-    let err = renew::renew(&root, &RenewOptions::default().with_add_sans(add()))
-        .expect_err("whole node");
+    let err =
+        renew::renew(&root, &RenewOptions::default().with_add_sans(add())).expect_err("whole node");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert_eq!(
         std::fs::read(root.join("etc/kubernetes/admin.conf")).expect("read"),
@@ -267,12 +287,15 @@ fn users_copies_of_admin_conf_are_renewed_with_it() {
             .with_user_kubeconfigs(false),
     )
     .expect("renew");
-    assert_ne!(client_cert(&admin).as_der(), client_cert(&roots_copy).as_der());
+    assert_ne!(
+        client_cert(&admin).as_der(),
+        client_cert(&roots_copy).as_der()
+    );
     let stale = std::fs::read(&bobs_copy).expect("read");
     // Bob's copy is not a kubeconfig any more: passed over.
     std::fs::write(&bobs_copy, b"not: [a kubeconfig").expect("write");
-    let report = renew::renew(&root, &RenewOptions::default().with_only(["admin.conf"]))
-        .expect("renew");
+    let report =
+        renew::renew(&root, &RenewOptions::default().with_only(["admin.conf"])).expect("renew");
     let names: Vec<&str> = report.renewed.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
@@ -282,7 +305,12 @@ fn users_copies_of_admin_conf_are_renewed_with_it() {
     let new = client_cert(&admin);
     let ca = certs(&root.join("etc/kubernetes/pki/ca.crt")).remove(0);
     for (copy, mode) in [(&roots_copy, 0o600), (&alices_copy, 0o640)] {
-        assert_eq!(client_cert(copy).as_der(), new.as_der(), "{}", copy.display());
+        assert_eq!(
+            client_cert(copy).as_der(),
+            new.as_der(),
+            "{}",
+            copy.display()
+        );
         openssl_verify(&ca, &client_cert(copy)).expect("verify");
         assert_eq!(
             std::fs::metadata(copy).expect("meta").permissions().mode() & 0o777,
@@ -292,7 +320,10 @@ fn users_copies_of_admin_conf_are_renewed_with_it() {
         let admin_text = std::fs::read_to_string(&admin).expect("read");
         assert_eq!(text, admin_text, "the copy is the renewed admin.conf again");
     }
-    assert_eq!(std::fs::read(&bobs_copy).expect("read"), b"not: [a kubeconfig");
+    assert_eq!(
+        std::fs::read(&bobs_copy).expect("read"),
+        b"not: [a kubeconfig"
+    );
     drop(stale);
     // Rolled back, the copies are stale again, byte for byte.
     let before_rollback: Vec<PathBuf> = report.backups.clone();

@@ -98,9 +98,7 @@ pub(super) fn build<'p>(plan: &'p Plan, signed: &mut [SignedAction<'p>]) -> Resu
                 .at_entry(&holder.name)?;
         }
         if let Some(old_ca) = plan.throwaway_cas.get(&s.action.name) {
-            editor
-                .throwaway_ca(s, old_ca)
-                .at_entry(&s.action.name)?;
+            editor.throwaway_ca(s, old_ca).at_entry(&s.action.name)?;
         }
     }
     Ok(editor.finish())

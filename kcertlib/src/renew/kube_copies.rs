@@ -116,7 +116,11 @@ pub(super) fn find(
 /// subject, else the only one with the same key (an older copy whose subject a kubeadm upgrade
 /// changed). Several leaves sharing a key and none with this subject: none (which identity the
 /// user holds is unknown).
-fn original_of<'a>(leaves: &[(&'a Entry, &[u8])], cert: &Certificate, spki: &[u8]) -> Option<&'a Entry> {
+fn original_of<'a>(
+    leaves: &[(&'a Entry, &[u8])],
+    cert: &Certificate,
+    spki: &[u8],
+) -> Option<&'a Entry> {
     let same_key: Vec<&Entry> = leaves
         .iter()
         .filter(|(_, s)| same_public_key(s, spki))
@@ -138,7 +142,11 @@ fn candidates(root: &RootDir) -> Vec<PathBuf> {
     let base = root.path().to_path_buf();
     let mut dirs = vec![base.join("root/.kube")];
     if let Ok(homes) = root.list(&base.join("home")) {
-        dirs.extend(homes.iter().map(|h| base.join("home").join(h).join(".kube")));
+        dirs.extend(
+            homes
+                .iter()
+                .map(|h| base.join("home").join(h).join(".kube")),
+        );
     }
     let mut out = Vec::new();
     for dir in dirs {

@@ -56,7 +56,8 @@ pub(super) fn preflight(
     }
     let path = entry.cert.path();
     let bytes = files::read(&plan.dir, path).map_err(|e| e.to_string())?;
-    let certs = Certificate::bundle_from_pem(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let certs =
+        Certificate::bundle_from_pem(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let at = certs
         .iter()
         .position(|c| c.as_der() == leaf.as_der())

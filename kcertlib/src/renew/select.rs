@@ -479,7 +479,9 @@ fn check_add_sans(plan: &Plan) -> Result<()> {
                 .and_then(|e| e.certificate.as_ref())
                 .and_then(Certificate::extended_key_usage)
                 .is_some_and(|eku| eku.contains(&ExtendedKeyUsage::ServerAuth));
-            (!serves).then_some("it is not a serving certificate (no serverAuth in its extendedKeyUsage)")
+            (!serves).then_some(
+                "it is not a serving certificate (no serverAuth in its extendedKeyUsage)",
+            )
         };
         if let Some(why) = why {
             return Err(Error::new(
