@@ -130,7 +130,7 @@ fn original_of<'a>(
     same_key
         .iter()
         .find(|e| e.certificate.as_ref().and_then(|c| c.subject_der().ok()) == subject)
-        .or_else(|| match same_key.as_slice() {
+        .or(match same_key.as_slice() {
             [only] => Some(only),
             _ => None,
         })
