@@ -11,6 +11,12 @@
 //! commits through `txn`: all files change, or none. `rollback` undoes a renewal from its
 //! manifest.
 //!
+//! At the edges of a node: kubelet's self-signed serving pair (`kubelet.crt`, whose CA key
+//! kubelet never kept) gets a new throwaway CA, as kubelet makes one (`kubelet_serving`); users'
+//! kubeconfig copies of the node's credentials in `root/.kube` and `home/*/.kube` are renewed
+//! with the certificate they copy (`kube_copies`, `user_kubeconfigs`); `add_sans` extends the
+//! subjectAltName of the serving certificates renewed, refusing CAs and clients.
+//!
 //! CAs are renewed only with `include_ca`: re-signed with their own key and subject, so the
 //! certificates and tokens they signed stay valid, every copy refreshed (CA files, chains,
 //! kubeconfig `certificate-authority-data`), and every leaf they signed re-signed against the

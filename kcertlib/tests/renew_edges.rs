@@ -325,9 +325,26 @@ fn users_copies_of_admin_conf_are_renewed_with_it() {
         b"not: [a kubeconfig"
     );
     drop(stale);
-    // Rolled back, the copies are stale again, byte for byte.
-    let before_rollback: Vec<PathBuf> = report.backups.clone();
+    // A link to admin.conf (or to another user's copy) is the file it names, renewed once.
+    std::fs::remove_file(&bobs_copy).expect("rm");
+    std::os::unix::fs::symlink("/etc/kubernetes/admin.conf", &bobs_copy).expect("link");
+    let carols_copy = root.join("home/carol/.kube/config");
+    std::fs::create_dir_all(carols_copy.parent().expect("dir")).expect("mkdir");
+    std::os::unix::fs::symlink("/root/.kube/config", &carols_copy).expect("link");
+    let linked = renew::renew(&root, &RenewOptions::default().with_only(["admin.conf"]))
+        .expect("renew through links");
+    let names: Vec<&str> = linked.renewed.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["admin.conf", "root/.kube/config", "home/alice/.kube/config"],
+        "{linked:?}"
+    );
+    let newest = client_cert(&admin);
+    assert_eq!(client_cert(&roots_copy).as_der(), newest.as_der());
+    // Rolled back, the copies hold the certificate of the renewal before again.
+    let before_rollback: Vec<PathBuf> = linked.backups.clone();
     assert!(!before_rollback.is_empty());
-    renew::rollback(report.manifest.as_deref().expect("manifest")).expect("rollback");
-    assert_ne!(client_cert(&roots_copy).as_der(), new.as_der());
+    renew::rollback(linked.manifest.as_deref().expect("manifest")).expect("rollback");
+    assert_eq!(client_cert(&roots_copy).as_der(), new.as_der());
+    assert_eq!(client_cert(&alices_copy).as_der(), new.as_der());
 }

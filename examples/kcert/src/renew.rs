@@ -4,7 +4,9 @@
 //! expired, not yet valid, expiring within the window, unreadable or required-but-missing; 1
 //! with the list otherwise; 2 on error (nothing found, a failed renewal: every original
 //! restored). Skips that need nobody (an optional file this version of the distribution does
-//! not have, kubelet's self-signed serving certificate while it is valid) do not count.
+//! not have) do not count. kubelet's self-signed serving pair is renewed like the rest (a new
+//! throwaway CA, as kubelet makes it), and so are users' kubeconfig copies of the node's
+//! credentials (`--no-copies` leaves them); `--add-san` extends a serving certificate's SANs.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -12,6 +12,7 @@
 //! followed only inside it), directories are listed one level deep, and unreadable or
 //! unparsable files are passed over: they are the users' own, not the node's layout.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::files;
@@ -39,14 +40,20 @@ pub(super) fn find(
             Some((e, spki))
         })
         .collect();
-    let known: Vec<PathBuf> = inventory
+    // Files are compared by their real path: `~/.kube/config` is often a link to admin.conf
+    // (already an entry), and two users' links may share one file (edited once).
+    let mut seen: BTreeSet<PathBuf> = inventory
         .entries
         .iter()
-        .map(|e| e.cert.path().to_path_buf())
+        .map(|e| e.cert.path())
+        .map(|p| files::real_path(root, p).unwrap_or_else(|_| p.to_path_buf()))
         .collect();
     let mut out: Vec<Entry> = Vec::new();
     for file in candidates(root) {
-        if known.contains(&file) {
+        let Ok(real) = files::real_path(root, &file) else {
+            continue;
+        };
+        if !seen.insert(real) {
             continue;
         }
         let Ok(text) = files::read_text(root, &file) else {
