@@ -520,6 +520,18 @@ kcert_result kcert_renew_options_set_backup_dir(kcert_renew_options *opts, const
 // `opts` is NULL or a live `kcert_renew_options`; `name` is NULL or NUL-terminated.
 kcert_result kcert_renew_options_add_only(kcert_renew_options *opts, const char *name);
 
+// Adds subject alternative names to every certificate renewed, written as
+// `DNS:lb.example.com,IP:10.0.0.10` (a bare value is an IP address when it parses as one, else
+// a DNS name). Names already in a certificate are not repeated; nothing else changes. Only
+// serving certificates take them: `kcert_renew` fails with `KCERT_INVALID_ARGUMENT` when the
+// plan renews a CA or a certificate without serverAuth (name the serving ones with
+// `kcert_renew_options_add_only`). The text is copied. NULL `opts` or `names` returns
+// `KCERT_NULL_ARGUMENT`; an unparsable name `KCERT_INVALID_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`; `names` is NULL or NUL-terminated.
+kcert_result kcert_renew_options_add_sans(kcert_renew_options *opts, const char *names);
+
 // Frees a renewal options handle. NULL handling: `kcert_renew_options_free(NULL)` does nothing.
 //
 // # Safety

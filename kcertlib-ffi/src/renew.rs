@@ -284,6 +284,32 @@ pub unsafe extern "C" fn kcert_renew_options_add_only(
     unsafe { update_options(opts, change) }
 }
 
+/// Adds subject alternative names to every certificate renewed, written as
+/// `DNS:lb.example.com,IP:10.0.0.10` (a bare value is an IP address when it parses as one, else
+/// a DNS name). Names already in a certificate are not repeated; nothing else changes. Only
+/// serving certificates take them: `kcert_renew` fails with `KCERT_INVALID_ARGUMENT` when the
+/// plan renews a CA or a certificate without serverAuth (name the serving ones with
+/// `kcert_renew_options_add_only`). The text is copied. NULL `opts` or `names` returns
+/// `KCERT_NULL_ARGUMENT`; an unparsable name `KCERT_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_renew_options`; `names` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_renew_options_add_sans(
+    opts: *mut kcert_renew_options,
+    names: *const c_char,
+) -> kcert_result {
+    let change = |o: &mut kcert_renew_options| {
+        // SAFETY: this export's contract makes `names` NULL or NUL-terminated.
+        let names = unsafe { text(names, "names") }?;
+        let parsed = kcertlib::AltNames::parse(names)?;
+        o.core.add_sans = o.core.add_sans.merged(&parsed);
+        Ok(())
+    };
+    // SAFETY: same contract as this export.
+    unsafe { update_options(opts, change) }
+}
+
 /// Frees a renewal options handle. NULL handling: `kcert_renew_options_free(NULL)` does nothing.
 ///
 /// # Safety

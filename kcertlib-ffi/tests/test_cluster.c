@@ -164,6 +164,19 @@ static void test_renew_errors(void) {
     EXPECT_FAIL(kcert_renew_options_set_backup_dir(NULL, "/tmp"), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_threads(NULL, 2), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_add_only(NULL, "apiserver"), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_add_sans(opts, "XYZ:nope"), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_add_sans(opts, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_add_sans(NULL, "DNS:lb.example.com"), KCERT_NULL_ARGUMENT);
+    kcert_renew_options_free(opts);
+
+    /* Extra SANs on a client certificate: refused, nothing written. */
+    opts = kcert_renew_options_new();
+    EXPECT_OK(kcert_renew_options_add_only(opts, "admin.conf"));
+    EXPECT_OK(kcert_renew_options_add_sans(opts, "DNS:lb.example.com"));
+    json = SENTINEL;
+    EXPECT_FAIL(kcert_renew(root, opts, &json), KCERT_INVALID_ARGUMENT);
+    CHECK(json == SENTINEL);
+    CHECK(unchanged_since(root, files, lens));
     kcert_renew_options_free(opts);
 }
 
@@ -221,6 +234,18 @@ static void test_rollback(void) {
     kcert_renew_options_free(opts);
 }
 
+/* Extra SANs on the apiserver certificate: renewed, the new names in it. */
+static void test_add_sans(void) {
+    kcert_renew_options *opts = kcert_renew_options_new();
+    char *json = NULL;
+    EXPECT_OK(kcert_renew_options_add_only(opts, "apiserver"));
+    EXPECT_OK(kcert_renew_options_add_sans(opts, "DNS:lb.example.com,IP:10.0.0.10"));
+    EXPECT_OK(kcert_renew(rollback_root, opts, &json));
+    CHECK(json != NULL && strstr(json, "\"apiserver\"") != NULL);
+    kcert_string_free(json);
+    kcert_renew_options_free(opts);
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
         fprintf(stderr, "usage: %s ROOT ROLLBACK_ROOT OUT_DIR\n", argv[0]);
@@ -235,5 +260,6 @@ int main(int argc, char **argv) {
     test_renew_errors();
     test_renew();
     test_rollback();
+    test_add_sans();
     return harness_finish("test_cluster");
 }

@@ -45,7 +45,8 @@ pub(crate) struct PyRollbackReport {
 #[pyfunction]
 #[pyo3(signature = (
     root=None, *, days=365, backdate=None, only=None, expiring_within=None, rotate_keys=false,
-    include_ca=false, dry_run=false, backup_dir=None, warn_within=None, threads=0
+    include_ca=false, dry_run=false, backup_dir=None, warn_within=None, threads=0,
+    add_sans=None, user_kubeconfigs=true
 ))]
 // Each Python keyword argument is a parameter; a struct would only hide them from pyo3.
 #[allow(clippy::too_many_arguments)]
@@ -62,6 +63,8 @@ pub(crate) fn renew(
     backup_dir: Option<PathBuf>,
     warn_within: Option<&Bound<'_, PyAny>>,
     threads: usize,
+    add_sans: Option<&Bound<'_, PyAny>>,
+    user_kubeconfigs: bool,
 ) -> PyResult<PyRenewalReport> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
     let mut options = RenewOptions::default()
@@ -71,9 +74,14 @@ pub(crate) fn renew(
         .with_include_ca(include_ca)
         .with_dry_run(dry_run)
         .with_warn_within(duration_or(warn_within, defaults::WARN_WITHIN)?)
-        .with_threads(kcertlib::Threads::from_count(threads));
+        .with_threads(kcertlib::Threads::from_count(threads))
+        .with_user_kubeconfigs(user_kubeconfigs);
     options.expiring_within = optional_duration(expiring_within)?;
     options.backup_dir = backup_dir;
+    for text in names(add_sans)? {
+        let parsed = kcertlib::AltNames::parse(&text).map_err(crate::errors::to_py_err)?;
+        options.add_sans = options.add_sans.merged(&parsed);
+    }
     let report = without_gil(py, move || kcertlib::renew::renew(&root, &options))?;
     Ok(PyRenewalReport {
         inner: Arc::new(report),

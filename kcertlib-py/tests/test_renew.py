@@ -120,6 +120,22 @@ def test_only_and_unknown_names(expired_kubeadm: Path):
         kcert.renew(expired_kubeadm, only=["nope"])
 
 
+def test_add_sans_extend_a_serving_certificate_only(expired_kubeadm: Path):
+    crt = expired_kubeadm / "etc/kubernetes/pki/apiserver.crt"
+    sans = lambda: x509.load_pem_x509_certificate(crt.read_bytes()).extensions.get_extension_for_class(  # noqa: E731
+        x509.SubjectAlternativeName
+    ).value
+    before = sans()
+    report = kcert.renew(expired_kubeadm, only="apiserver", add_sans="DNS:lb.example.com,IP:10.0.0.10")
+    assert [r.name for r in report.renewed] == ["apiserver"]
+    after = sans()
+    assert list(after)[: len(list(before))] == list(before)
+    assert "lb.example.com" in after.get_values_for_type(x509.DNSName)
+    assert [str(ip) for ip in after.get_values_for_type(x509.IPAddress)][-1] == "10.0.0.10"
+    with pytest.raises(kcert.InvalidArgumentError, match="not a serving certificate"):
+        kcert.renew(expired_kubeadm, only=["admin.conf"], add_sans=["DNS:x.example.com"])
+
+
 def test_rotate_keys_writes_matching_new_keys(expired_kubeadm: Path):
     key_path = expired_kubeadm / "etc/kubernetes/pki/apiserver.key"
     old_key = key_path.read_bytes()

@@ -34,6 +34,101 @@ impl AltNames {
         }
     }
 
+    /// Names as openssl and kubeadm users write them, comma-separated: `DNS:lb.example.com`,
+    /// `IP:10.0.0.10`, `URI:spiffe://x`, `email:a@b`; a bare value is an IP address when it
+    /// parses as one, else a DNS name. Blank items are ignored.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the item: an unknown prefix, an empty or non-ASCII name, an
+    /// invalid IP address.
+    pub fn parse(text: &str) -> crate::error::Result<AltNames> {
+        use crate::error::{Error, ErrorKind};
+        let mut out = AltNames::default();
+        for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let invalid = |why: &str| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "subject alternative name {item:?}: {why} (use DNS:name or IP:address)"
+                    ),
+                )
+            };
+            let (kind, value) = match item.split_once(':') {
+                Some((k, v))
+                    if ["dns", "ip", "uri", "email"].contains(&k.to_ascii_lowercase().as_str()) =>
+                {
+                    (k.to_ascii_lowercase(), v.trim())
+                }
+                _ if item.parse::<IpAddr>().is_ok() => ("ip".to_string(), item),
+                Some(_) => return Err(invalid("unknown kind")),
+                None => ("dns".to_string(), item),
+            };
+            if value.is_empty() {
+                return Err(invalid("empty name"));
+            }
+            if !value.is_ascii()
+                || value
+                    .chars()
+                    .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+            {
+                return Err(invalid("names are ASCII without spaces (IA5String)"));
+            }
+            match kind.as_str() {
+                "ip" => out
+                    .ips
+                    .push(value.parse().map_err(|_| invalid("not an IP address"))?),
+                "dns" => {
+                    if value.contains(['/', ':', '@']) {
+                        return Err(invalid("not a DNS name"));
+                    }
+                    out.dns.push(value.to_string());
+                }
+                "uri" => out.uris.push(value.to_string()),
+                _ => out.emails.push(value.to_string()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// These names followed by those of `more` not already here (DNS names compared without
+    /// regard to case).
+    pub fn merged(&self, more: &AltNames) -> AltNames {
+        let mut out = self.clone();
+        for d in &more.dns {
+            if !out.dns.iter().any(|x| x.eq_ignore_ascii_case(d)) {
+                out.dns.push(d.clone());
+            }
+        }
+        for ip in &more.ips {
+            if !out.ips.contains(ip) {
+                out.ips.push(*ip);
+            }
+        }
+        for u in &more.uris {
+            if !out.uris.contains(u) {
+                out.uris.push(u.clone());
+            }
+        }
+        for e in &more.emails {
+            if !out.emails.contains(e) {
+                out.emails.push(e.clone());
+            }
+        }
+        out
+    }
+
+    /// The names of `self` that `present` does not hold (DNS names compared without regard
+    /// to case).
+    pub(crate) fn missing_from(&self, present: &AltNames) -> AltNames {
+        let all = present.merged(self);
+        AltNames {
+            dns: all.dns[present.dns.len()..].to_vec(),
+            ips: all.ips[present.ips.len()..].to_vec(),
+            uris: all.uris[present.uris.len()..].to_vec(),
+            emails: all.emails[present.emails.len()..].to_vec(),
+        }
+    }
+
     /// Whether there is no name of any kind.
     pub fn is_empty(&self) -> bool {
         self.dns.is_empty() && self.ips.is_empty() && self.uris.is_empty() && self.emails.is_empty()

@@ -263,6 +263,50 @@ pub(crate) fn authority_key_identifier(key_id: &[u8]) -> Result<EncodedExtension
     extension(rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER, false, value)
 }
 
+/// subjectAltName `old` (the extnValue octets and critical flag of the certificate's own, or
+/// `None`) extended by the names of `add` it does not hold yet: the old GeneralNames stay byte
+/// for byte and in order (name types this crate does not model included), the new ones follow.
+/// `None` when every name of `add` is already there. DNS names compare without regard to case.
+///
+/// # Errors
+/// `InvalidArgument` for a name that cannot be an IA5String; `Crypto` when the old value is not
+/// a DER SEQUENCE.
+pub(crate) fn extend_subject_alt_name(
+    old: Option<(&[u8], bool)>,
+    present: &AltNames,
+    add: &AltNames,
+) -> Result<Option<EncodedExtension>> {
+    let missing = add.missing_from(present);
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    let added = subject_alt_name(&missing)?;
+    let Some((old_value, critical)) = old else {
+        return Ok(Some(added));
+    };
+    // The new names' GeneralNames, taken from the SEQUENCE inside the encoded extension.
+    let added_value = <x509_cert::ext::Extension as der::Decode>::from_der(&added.der)
+        .map_err(|e| encoding_failed(&rfc5280::ID_CE_SUBJECT_ALT_NAME, e))?
+        .extn_value
+        .into_bytes();
+    let content = |value: &[u8]| -> Result<Vec<u8>> {
+        let (tlv, rest) = crate::tlv::read(value)?;
+        if tlv.tag != crate::tlv::SEQUENCE || !rest.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Crypto,
+                "subjectAltName is not one DER SEQUENCE",
+            ));
+        }
+        Ok(tlv.content.to_vec())
+    };
+    let names = [content(old_value)?, content(&added_value)?].concat();
+    let value = crate::tlv::wrap(crate::tlv::SEQUENCE, &[&names]);
+    Ok(Some(EncodedExtension {
+        oid: rfc5280::ID_CE_SUBJECT_ALT_NAME,
+        der: encode_raw_extension(rfc5280::ID_CE_SUBJECT_ALT_NAME, critical, &value),
+    }))
+}
+
 fn encode_raw_extension(oid: ObjectIdentifier, critical: bool, value: &[u8]) -> Vec<u8> {
     use crate::tlv::{OID, SEQUENCE, wrap};
     let oid_tlv = wrap(OID, &[oid.as_bytes()]);

@@ -11,6 +11,12 @@
 //! commits through `txn`: all files change, or none. `rollback` undoes a renewal from its
 //! manifest.
 //!
+//! At the edges of a node: kubelet's self-signed serving pair (`kubelet.crt`, whose CA key
+//! kubelet never kept) gets a new throwaway CA, as kubelet makes one (`kubelet_serving`); users'
+//! kubeconfig copies of the node's credentials in `root/.kube` and `home/*/.kube` are renewed
+//! with the certificate they copy (`kube_copies`, `user_kubeconfigs`); `add_sans` extends the
+//! subjectAltName of the serving certificates renewed, refusing CAs and clients.
+//!
 //! CAs are renewed only with `include_ca`: re-signed with their own key and subject, so the
 //! certificates and tokens they signed stay valid, every copy refreshed (CA files, chains,
 //! kubeconfig `certificate-authority-data`), and every leaf they signed re-signed against the
@@ -20,6 +26,8 @@
 mod check;
 mod edits;
 mod files;
+mod kube_copies;
+mod kubelet_serving;
 mod pem_text;
 mod select;
 mod sign;
@@ -30,6 +38,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::error::Result;
+use crate::extensions::AltNames;
 use crate::fsx::{Follow, RootDir};
 use crate::inventory::EntryKind;
 use crate::parallel::Threads;
@@ -66,6 +75,15 @@ pub struct RenewOptions {
     /// Threads that scan and sign (default: one per core). Staged files and backups are
     /// written by a fixed pool of eight, since their cost is fsync latency, not CPU.
     pub threads: Threads,
+    /// Names added to the subjectAltName of every renewed certificate (names already there
+    /// are not repeated; nothing else changes). Only serving certificates take them: the plan
+    /// is refused when it renews a CA or a certificate without serverAuth.
+    pub add_sans: AltNames,
+    /// Also refresh users' copies of the node's client credentials: kubeconfigs in
+    /// `root/.kube/` and `home/*/.kube/` under the root whose embedded client certificate has
+    /// the key of a renewed certificate (default on). They are renewed with it, in the same
+    /// transaction, and reported as its copies.
+    pub user_kubeconfigs: bool,
     /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
@@ -84,6 +102,8 @@ impl Default for RenewOptions {
             backup_dir: None,
             warn_within: crate::defaults::WARN_WITHIN,
             threads: Threads::AllCores,
+            add_sans: AltNames::default(),
+            user_kubeconfigs: true,
             #[cfg(feature = "test-hooks")]
             hooks: crate::testing::TestHooks::default(),
         }
@@ -145,6 +165,20 @@ impl RenewOptions {
     /// The same options with this many threads.
     pub fn with_threads(mut self, threads: Threads) -> RenewOptions {
         self.threads = threads;
+        self
+    }
+
+    /// The same options adding these names to the subjectAltName of what is renewed (see
+    /// `add_sans`; `AltNames::parse` reads `DNS:lb.example.com,IP:10.0.0.10`).
+    pub fn with_add_sans(mut self, names: AltNames) -> RenewOptions {
+        self.add_sans = names;
+        self
+    }
+
+    /// The same options refreshing users' kubeconfig copies of the node's credentials (or not;
+    /// see `user_kubeconfigs`).
+    pub fn with_user_kubeconfigs(mut self, refresh: bool) -> RenewOptions {
+        self.user_kubeconfigs = refresh;
         self
     }
 }

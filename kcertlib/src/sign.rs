@@ -103,6 +103,9 @@ pub struct ResignOptions {
     pub force_profile: Option<Profile>,
     /// Replace the subjectAltName (only when given).
     pub alt_names: Option<AltNames>,
+    /// Add these names to the subjectAltName (those already there are not repeated; the
+    /// existing ones stay byte for byte, in order). Empty: nothing added.
+    pub add_alt_names: AltNames,
 }
 
 impl ResignOptions {
@@ -139,6 +142,13 @@ impl ResignOptions {
     /// The same options replacing the subjectAltName by `alt_names`.
     pub fn with_alt_names(mut self, alt_names: AltNames) -> ResignOptions {
         self.alt_names = Some(alt_names);
+        self
+    }
+
+    /// The same options adding `alt_names` to the subjectAltName (names already present are
+    /// not repeated).
+    pub fn with_added_alt_names(mut self, alt_names: AltNames) -> ResignOptions {
+        self.add_alt_names = alt_names;
         self
     }
 }
@@ -257,10 +267,21 @@ fn rebuild(
         }
     }
     if let Some(names) = &options.alt_names {
+        let names = names.merged(&options.add_alt_names);
         if names.is_empty() {
             removals.push(rfc5280::ID_CE_SUBJECT_ALT_NAME);
         } else {
-            replacements.push(profile::subject_alt_name(names)?);
+            replacements.push(profile::subject_alt_name(&names)?);
+        }
+    } else if !options.add_alt_names.is_empty() {
+        let san = rfc5280::ID_CE_SUBJECT_ALT_NAME.to_string();
+        let old = cert.extensions().into_iter().find(|e| e.oid == san);
+        if let Some(ext) = profile::extend_subject_alt_name(
+            old.as_ref().map(|e| (e.value.as_slice(), e.critical)),
+            &cert.alt_names(),
+            &options.add_alt_names,
+        )? {
+            replacements.push(ext);
         }
     }
 
@@ -318,7 +339,7 @@ fn sign_tbs(mut raw: RawTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
 
 /// A fresh serial: 16 random octets with the top bit cleared and the next set, so it is
 /// positive, never zero, and always 16 content octets (well inside RFC 5280's 20).
-fn random_serial() -> Result<Vec<u8>> {
+pub(crate) fn random_serial() -> Result<Vec<u8>> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| Error::new(ErrorKind::Crypto, format!("system RNG failed: {e}")))?;

@@ -60,6 +60,13 @@ fn bad_entries_are_skipped_with_reasons_and_the_rest_renewed() {
     let target = std::fs::read_link(&link).expect("link");
     std::fs::remove_file(root.join(target.strip_prefix("/").expect("absolute"))).expect("rm");
 
+    // kubelet's serving certificate without the throwaway CA that signed it after it.
+    let serving = root.join("var/lib/kubelet/pki/kubelet.crt");
+    let text = std::fs::read_to_string(&serving).expect("read");
+    let end = "-----END CERTIFICATE-----\n";
+    let first = &text[..text.find(end).expect("a block") + end.len()];
+    write(&serving, first.as_bytes(), 0o644);
+
     let report = renew::renew(&root, &RenewOptions::default()).expect("renew the rest");
     let reasons: BTreeMap<&str, &str> = report
         .skipped
@@ -82,7 +89,7 @@ fn bad_entries_are_skipped_with_reasons_and_the_rest_renewed() {
     expect("scheduler.conf", &["scheduler.conf"]);
     expect("etcd-peer", &["peer.crt"]);
     expect("kubelet-client-current", &["dangling"]);
-    expect("kubelet-serving", &["externally managed", "not kept"]);
+    expect("kubelet-serving", &["kubelet.crt", "does not follow it"]);
 
     let inventory = inventory::scan(&root, &ScanOptions::default()).expect("scan");
     for leaf in inventory.leaves() {

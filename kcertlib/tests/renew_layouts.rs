@@ -18,12 +18,12 @@ fn renew_layout(layout: FixtureLayout, expected_skips: &[&str]) {
 
 #[test]
 fn kubeadm_renews_every_leaf() {
-    renew_layout(FixtureLayout::Kubeadm, &["kubelet-serving"]);
+    renew_layout(FixtureLayout::Kubeadm, &[]);
 }
 
 #[test]
 fn kubespray_renews_every_leaf() {
-    renew_layout(FixtureLayout::Kubespray, &["kubelet-serving"]);
+    renew_layout(FixtureLayout::Kubespray, &[]);
 }
 
 #[test]

@@ -40,5 +40,5 @@ fn an_openssl_built_kubeadm_node_renews_completely() {
             .all(|e| e.status == kcertlib::inventory::EntryStatus::Expired),
         "the script built expired leaves"
     );
-    renew_and_judge(&root, "openssl-tree", &["kubelet-serving"]);
+    renew_and_judge(&root, "openssl-tree", &[]);
 }

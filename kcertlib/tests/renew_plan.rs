@@ -34,7 +34,7 @@ fn dry_run_writes_nothing_at_all() {
     let plan = renew::plan(&root, &options).expect("plan");
     let text = plan.to_text();
     assert!(text.contains("renew apiserver"), "{text}");
-    assert!(text.contains("skip  kubelet-serving"), "{text}");
+    assert!(text.contains("renew kubelet-serving"), "{text}");
     assert!(text.contains("restart afterwards: "), "{text}");
     assert!(plan.to_json().contains("\"actions\""));
     assert_eq!(fingerprint_all(&root), before);

@@ -4,7 +4,9 @@
 //! expired, not yet valid, expiring within the window, unreadable or required-but-missing; 1
 //! with the list otherwise; 2 on error (nothing found, a failed renewal: every original
 //! restored). Skips that need nobody (an optional file this version of the distribution does
-//! not have, kubelet's self-signed serving certificate while it is valid) do not count.
+//! not have) do not count. kubelet's self-signed serving pair is renewed like the rest (a new
+//! throwaway CA, as kubelet makes it), and so are users' kubeconfig copies of the node's
+//! credentials (`--no-copies` leaves them); `--add-san` extends a serving certificate's SANs.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use clap::Args;
 use kcertlib::inventory::{Inventory, ScanOptions, scan};
 use kcertlib::renew::{RenewOptions, RenewReport, renew};
-use kcertlib::{NotBefore, Threads};
+use kcertlib::{AltNames, NotBefore, Threads};
 
 use crate::attention::{
     Attention, describe as describe_attention, needs_person, require_something,
@@ -44,6 +46,16 @@ pub struct RenewArgs {
     /// Give each renewed leaf a new key of the same algorithm.
     #[arg(long)]
     pub rotate_keys: bool,
+    /// Add subject alternative names to what is renewed, e.g. DNS:lb.example.com,IP:10.0.0.10
+    /// (names already there are not repeated; nothing else changes). Serving certificates
+    /// only: name them with --only (e.g. --only apiserver).
+    #[arg(long = "add-san", value_name = "SAN,...", value_parser = alt_names)]
+    pub add_san: Vec<AltNames>,
+    /// Leave users' copies of the node's credentials alone (kubeconfigs in ROOT/root/.kube and
+    /// ROOT/home/*/.kube whose client certificate has the key of a renewed one; by default
+    /// they are renewed with it).
+    #[arg(long)]
+    pub no_copies: bool,
     /// Renew CAs too (same key and subject), refreshing every copy and re-signing their leaves.
     #[arg(long)]
     pub include_ca: bool,
@@ -120,7 +132,8 @@ fn options(args: &RenewArgs, window: Duration) -> RenewOptions {
         .with_include_ca(args.include_ca)
         .with_dry_run(args.dry_run)
         .with_warn_within(window)
-        .with_threads(args.threads);
+        .with_threads(args.threads)
+        .with_user_kubeconfigs(!args.no_copies);
     if let Some(within) = args.expiring_within {
         options = options.with_expiring_within(within);
     }
@@ -133,7 +146,15 @@ fn options(args: &RenewArgs, window: Duration) -> RenewOptions {
     if let Some(not_before) = args.backdate {
         options.validity.not_before = not_before;
     }
+    for names in &args.add_san {
+        options.add_sans = options.add_sans.merged(names);
+    }
     options
+}
+
+/// `--add-san`: `DNS:name,IP:address,...`.
+fn alt_names(text: &str) -> Result<AltNames, String> {
+    AltNames::parse(text).map_err(|e| e.message().to_string())
 }
 
 /// With `--only`, what was not asked for is not this run's business: only the named entries

@@ -260,17 +260,37 @@ fn renew_exits_0_when_everything_is_renewed_and_nothing_is_left_behind() {
 }
 
 #[test]
+fn an_expired_kubeadm_node_renews_whole_kubelets_serving_pair_included() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "kubeadm", &[]);
+    let root_arg = root.to_str().expect("utf-8");
+    // kubelet's self-signed serving pair is regenerated as kubelet makes it, with a new
+    // throwaway CA: nothing is left for a person.
+    let out = expect(&["renew", "--root", root_arg, "-o", "json"], EXIT_OK);
+    let report = json(&out);
+    assert_eq!(report["needsAttention"], Value::Array(vec![]), "{report}");
+    for name in ["kubelet-serving", "apiserver", "admin.conf"] {
+        assert!(
+            names(&report["renewed"]).contains(&name.to_string()),
+            "{name}: {report}"
+        );
+    }
+    expect(&["check", "--root", root_arg], EXIT_OK);
+}
+
+#[test]
 fn renew_exits_1_listing_what_still_needs_a_person() {
     let dir = tempfile::tempdir().expect("tmp");
     let root = fixture(dir.path(), "kubeadm", &[]);
     let root_arg = root.to_str().expect("utf-8");
-    // kubeadm's tree: kubelet's self-signed serving certificate is expired, and no CA on the
-    // node can renew it; everything else is renewed.
+    // Without the front-proxy CA's key, its client certificate cannot be renewed here;
+    // everything else is.
+    std::fs::remove_file(root.join("etc/kubernetes/pki/front-proxy-ca.key")).expect("rm");
     let out = expect(&["renew", "--root", root_arg, "-o", "json"], EXIT_ATTENTION);
     let report = json(&out);
     assert_eq!(
         names(&report["needsAttention"]),
-        ["kubelet-serving"],
+        ["front-proxy-client"],
         "{report}"
     );
     assert!(
@@ -283,7 +303,7 @@ fn renew_exits_1_listing_what_still_needs_a_person() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("kubelet-serving: expired"),
+        stderr(&out).contains("front-proxy-client: expired"),
         "{}",
         stderr(&out)
     );
@@ -302,6 +322,79 @@ fn renew_exits_1_listing_what_still_needs_a_person() {
         stdout(&out).contains("renewed apiserver"),
         "{}",
         stdout(&out)
+    );
+}
+
+#[test]
+fn add_san_extends_the_apiserver_certificate_and_is_refused_on_a_client() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "kubeadm", &[]);
+    let root_arg = root.to_str().expect("utf-8");
+    let out = expect(
+        &[
+            "renew",
+            "--root",
+            root_arg,
+            "--only",
+            "admin.conf",
+            "--add-san",
+            "DNS:lb.example.com",
+        ],
+        EXIT_ERROR,
+    );
+    assert!(
+        stderr(&out).contains("not a serving certificate"),
+        "{}",
+        stderr(&out)
+    );
+    expect(
+        &["renew", "--root", root_arg, "--add-san", "XYZ:nope"],
+        EXIT_USAGE,
+    );
+    expect(
+        &[
+            "renew",
+            "--root",
+            root_arg,
+            "--only",
+            "apiserver",
+            "--add-san",
+            "DNS:lb.example.com,IP:10.0.0.10",
+        ],
+        EXIT_OK,
+    );
+    let out = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(root.join("etc/kubernetes/pki/apiserver.crt"))
+        .output()
+        .expect("openssl");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DNS:lb.example.com"), "{text}");
+    assert!(text.contains("IP Address:10.0.0.10"), "{text}");
+    assert!(text.contains("DNS:kubernetes.default"), "{text}");
+}
+
+#[test]
+fn no_copies_leaves_users_kubeconfigs_alone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "kubeadm", &[]);
+    let root_arg = root.to_str().expect("utf-8");
+    let copy = root.join("root/.kube/config");
+    std::fs::create_dir_all(copy.parent().expect("dir")).expect("mkdir");
+    std::fs::copy(root.join("etc/kubernetes/admin.conf"), &copy).expect("copy");
+    let before = std::fs::read(&copy).expect("read");
+    let args = ["renew", "--root", root_arg, "--only", "admin.conf"];
+    expect(&[&args[..], &["--no-copies"]].concat(), EXIT_OK);
+    assert_eq!(std::fs::read(&copy).expect("read"), before);
+    let out = expect(&[&args[..], &["-o", "json"]].concat(), EXIT_OK);
+    let report = json(&out);
+    assert!(
+        names(&report["renewed"]).contains(&"root/.kube/config".to_string()),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read(&copy).expect("read"),
+        std::fs::read(root.join("etc/kubernetes/admin.conf")).expect("read")
     );
 }
 

@@ -455,6 +455,8 @@ def renew(
     backup_dir: Union[str, "os.PathLike[str]", None] = None,
     warn_within: Optional[_Duration] = None,
     threads: int = 0,
+    add_sans: Union[str, Sequence[str], None] = None,
+    user_kubeconfigs: bool = True,
 ) -> RenewalReport:
     """Renews the certificates under ``root`` (default ``/``) as one transaction: every leaf,
     the entries named in ``only``, or those expiring within ``expiring_within`` (e.g.
@@ -465,6 +467,10 @@ def renew(
     CA's notBefore). Originals are backed up (default ``<root>/var/lib/kcert/backups/<time>``)
     with a manifest for :func:`rollback`; on any failure every original is restored. With
     ``dry_run`` nothing is written. ``threads`` (default 0: one per core) sign in parallel.
+    ``add_sans`` (e.g. ``"DNS:lb.example.com,IP:10.0.0.10"``, or a list of such) adds subject
+    alternative names to what is renewed (names already there are not repeated); only serving
+    certificates take them, so name those in ``only``. ``user_kubeconfigs`` (default on) also
+    refreshes users' copies of the node's credentials in ``root/.kube`` and ``home/*/.kube``.
     Runs with the GIL released.
 
     Raises :class:`kcert.LockedError` when another renewal holds the root,

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use super::pem_text;
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::AltNames;
 use crate::key::{PrivateKey, same_public_key};
 use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
@@ -24,6 +25,8 @@ use crate::verify::verify_signature;
 const AUTHORITY_KEY_ID: &str = "2.5.29.35";
 /// subjectKeyIdentifier: follows the key when it rotates.
 const SUBJECT_KEY_ID: &str = "2.5.29.14";
+/// subjectAltName: extended when names are added.
+const SUBJECT_ALT_NAME: &str = "2.5.29.17";
 
 /// The checks of each file, by the real path it is written to.
 pub(super) type Checks<'p> = HashMap<PathBuf, Vec<Check<'p>>>;
@@ -74,6 +77,9 @@ pub(super) struct SignedCert<'p> {
     pub key: PrivateKey,
     /// The key was kept, so the public key must be unchanged.
     pub key_kept: bool,
+    /// Names asked to be added to the subjectAltName: it must then hold the old names and
+    /// these, and is not compared byte for byte.
+    pub add_sans: Option<&'p AltNames>,
 }
 
 /// Runs every check of the staged file.
@@ -208,11 +214,20 @@ fn verify_renewed(
     // Every extension but the key identifiers must be byte-identical: subjectAltName, key
     // usages, basic constraints and unknown extensions alike (comparing the raw values is
     // also far cheaper than decoding a kubespray etcd certificate's thousand SANs).
-    let identifiers: &[&str] = if s.key_kept {
-        &[AUTHORITY_KEY_ID]
-    } else {
-        &[AUTHORITY_KEY_ID, SUBJECT_KEY_ID]
-    };
+    let mut identifiers = vec![AUTHORITY_KEY_ID];
+    if !s.key_kept {
+        identifiers.push(SUBJECT_KEY_ID);
+    }
+    if let Some(add) = s.add_sans {
+        identifiers.push(SUBJECT_ALT_NAME);
+        let wanted = s.old.alt_names().merged(add);
+        if new.alt_names() != wanted {
+            return Err(format!(
+                "subjectAltName is {:?}, expected the old names plus the added ones: {wanted:?}",
+                new.alt_names()
+            ));
+        }
+    }
     let kept = |c: &Certificate| -> Vec<_> {
         c.extensions()
             .into_iter()

@@ -17,6 +17,7 @@ use super::check::{Check, Checks, Place, SignedCert};
 use super::select::Plan;
 use super::sign::SignedAction;
 use super::{files, pem_text};
+use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::fsx::{self, Follow, RootDir};
 use crate::inventory::{Entry, EntryKind, Location};
@@ -88,12 +89,16 @@ pub(super) fn build<'p>(plan: &'p Plan, signed: &mut [SignedAction<'p>]) -> Resu
             issuer: Arc::clone(&s.issuer),
             key: s.key.clone(),
             key_kept: s.new_key.is_none(),
+            add_sans: (!plan.add_sans.is_empty()).then_some(&plan.add_sans),
         });
         let spki: Arc<[u8]> = Arc::from(s.new.spki.as_slice());
         for holder in holders(s) {
             editor
                 .leaf(s, holder, &new_der, &checked, &spki)
                 .at_entry(&holder.name)?;
+        }
+        if let Some(old_ca) = plan.throwaway_cas.get(&s.action.name) {
+            editor.throwaway_ca(s, old_ca).at_entry(&s.action.name)?;
         }
     }
     Ok(editor.finish())
@@ -141,7 +146,12 @@ impl<'p> Editor<'p> {
         signed: &Arc<SignedCert<'p>>,
         spki: &Arc<[u8]>,
     ) -> Result<()> {
-        let old_der = s.old.as_der();
+        // A copy holds the old certificate, or (a user's kubeconfig copy made before an
+        // earlier renewal) an older one with the same key.
+        let old_der = holder
+            .certificate
+            .as_ref()
+            .map_or_else(|| s.old.as_der(), Certificate::as_der);
         let (source, place) = match &holder.cert {
             Location::File(path) | Location::Combined(path) => {
                 let source = self.edit(path, &holder.name, |text| {
@@ -211,6 +221,25 @@ impl<'p> Editor<'p> {
         Ok(())
     }
 
+    /// kubelet's self-signed serving pair: the new throwaway CA (`s.issuer`) takes the old
+    /// one's place after the leaf in `kubelet.crt`, as kubelet writes the pair.
+    fn throwaway_ca(&mut self, s: &SignedAction<'p>, old_ca: &Certificate) -> Result<()> {
+        let path = s.entry.cert.path();
+        let new_der = s.issuer.as_der();
+        let source = self.edit(path, &s.action.name, |text| {
+            replace_certificate(text, old_ca.as_der(), new_der, path)
+        })?;
+        self.check(
+            &source,
+            Check::Copy {
+                entry: s.action.name.clone(),
+                place: Place::Pem,
+                der: new_der.to_vec(),
+            },
+        );
+        Ok(())
+    }
+
     /// The renewed CA `s`: its file, its copies, every chain and kubeconfig that embeds it.
     fn ca(&mut self, plan: &Plan, s: &SignedAction<'p>) -> Result<()> {
         let old_der = s.old.as_der();
@@ -222,6 +251,7 @@ impl<'p> Editor<'p> {
             issuer: Arc::clone(&s.issuer),
             key: s.key.clone(),
             key_kept: true,
+            add_sans: None,
         });
         let own = s.entry.cert.path();
         let source = self

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{Action, RenewOptions, Skipped, files};
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
+use crate::extensions::{AltNames, ExtendedKeyUsage};
 use crate::fsx::RootDir;
 use crate::inventory::{self, Entry, EntryKind, EntryStatus, Inventory, Location, ScanOptions};
 use crate::key::PrivateKey;
@@ -40,6 +41,11 @@ pub struct Plan {
     pub(super) ca_keys: BTreeMap<String, PrivateKey>,
     /// `options.validity` with `now` pinned.
     pub(super) validity: ValidityPolicy,
+    /// kubelet's self-signed serving pairs to renew, each with the throwaway CA that follows
+    /// its leaf in the file (replaced by a new one: `kubelet_serving`).
+    pub(super) throwaway_cas: BTreeMap<String, Certificate>,
+    /// `options.add_sans`.
+    pub(super) add_sans: AltNames,
 }
 
 impl Plan {
@@ -64,7 +70,7 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
         now: Some(now),
         ..options.validity
     };
-    let inventory = inventory::scan_dir(
+    let mut inventory = inventory::scan_dir(
         root,
         &ScanOptions {
             warn_within: options.warn_within,
@@ -72,6 +78,10 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
             threads: options.threads,
         },
     )?;
+    if options.user_kubeconfigs {
+        let copies = super::kube_copies::find(root, &inventory, now, options.warn_within);
+        inventory.entries.extend(copies);
+    }
     let mut plan = Plan {
         root: inventory.root.clone(),
         dir: root.clone(),
@@ -83,6 +93,8 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
         inventory,
         ca_keys: BTreeMap::new(),
         validity,
+        throwaway_cas: BTreeMap::new(),
+        add_sans: options.add_sans.clone(),
     };
     let named = named_entries(&mut plan, options)?;
     let mut renewed_cas = BTreeSet::new();
@@ -144,6 +156,7 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
         }
     }
     keep_shared_keys(&mut plan);
+    check_add_sans(&plan)?;
     let mut restart = Vec::new();
     for action in &plan.actions {
         for component in &action.restart {
@@ -337,9 +350,14 @@ fn preflight_leaf(
     renewed_cas: &BTreeSet<String>,
 ) -> std::result::Result<(), String> {
     let cert = readable(leaf)?;
+    if super::kubelet_serving::is_self_signed_pair(leaf) && !cert.is_self_issued() {
+        let old_ca = super::kubelet_serving::preflight(plan, leaf, cert)?;
+        plan.throwaway_cas.insert(leaf.name.clone(), old_ca);
+        return Ok(());
+    }
     let Some(ca_name) = leaf.ca_name.clone() else {
         return Err(if cert.is_self_issued() {
-            "self-signed: no CA on this node signs it (kubelet recreates its self-signed serving certificate itself)".to_string()
+            "self-signed: no CA on this node signs it".to_string()
         } else if matches!(leaf.cert, Location::File(_)) && leaf.externally_managed {
             "externally managed: signed by a CA whose key is not kept (the next certificate in its file)".to_string()
         } else {
@@ -444,6 +462,39 @@ fn describe_key(entry: &Entry) -> String {
         .key
         .as_ref()
         .map_or_else(|| "(no key location)".to_string(), ToString::to_string)
+}
+
+/// Extra SANs go on serving certificates only: a CA, or a certificate without serverAuth in its
+/// extendedKeyUsage (a client), has no use for them, and a plan renewing one is refused.
+fn check_add_sans(plan: &Plan) -> Result<()> {
+    if plan.add_sans.is_empty() {
+        return Ok(());
+    }
+    for action in &plan.actions {
+        let why = if action.kind == EntryKind::Ca {
+            Some("it is a CA")
+        } else {
+            let serves = plan
+                .entry(&action.name)
+                .and_then(|e| e.certificate.as_ref())
+                .and_then(Certificate::extended_key_usage)
+                .is_some_and(|eku| eku.contains(&ExtendedKeyUsage::ServerAuth));
+            (!serves).then_some(
+                "it is not a serving certificate (no serverAuth in its extendedKeyUsage)",
+            )
+        };
+        if let Some(why) = why {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "cannot add subject alternative names to {}: {why}; name the serving certificates to extend with only (e.g. apiserver)",
+                    action.name
+                ),
+            )
+            .with_entry(&action.name));
+        }
+    }
+    Ok(())
 }
 
 /// RKE1's `kube-service-account-token` pairs a certificate with the key that signs every

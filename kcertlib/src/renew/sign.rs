@@ -64,7 +64,7 @@ pub(super) struct NewCert {
 }
 
 impl NewCert {
-    fn new(cert: Certificate) -> Result<NewCert> {
+    pub(super) fn new(cert: Certificate) -> Result<NewCert> {
         let spki = cert.spki_der()?.to_vec();
         let serial_hex = cert.serial_hex();
         let (not_before, not_after) = (cert.not_before(), cert.not_after());
@@ -149,6 +149,9 @@ fn sign_leaves<'p>(
             .certificate
             .as_ref()
             .ok_or_else(|| lost(&action.name))?;
+        if let Some(old_ca) = plan.throwaway_cas.get(&action.name) {
+            return super::kubelet_serving::sign(plan, action, entry, old, old_ca);
+        }
         sign_leaf(plan, action, entry, old, issuers)
     })
 }
@@ -176,6 +179,7 @@ fn sign_leaf<'p>(
         } else {
             KeyPolicy::Keep
         },
+        add_alt_names: plan.add_sans.clone(),
         ..ResignOptions::default()
     };
     let signed = resign(old, &issuer, &options).at_entry(&action.name)?;
