@@ -85,9 +85,7 @@ step "Python tests (module built once by maturin into .venv, pytest, stubs)"
 VIRTUAL_ENV="$repo/.venv" maturin develop --release -m kcertlib-py/Cargo.toml
 python -m pytest -q kcertlib-py/tests
 
-if [ -x examples/ansible/tests/run-ansible-tests.sh ]; then
-  step "Ansible tests"
-  examples/ansible/tests/run-ansible-tests.sh
-fi
+step "Ansible collection kcert.kubernetes: built, installed, ansible-test sanity, playbook tests"
+testing/ansible/run-ansible-tests.sh
 
 step "all suites passed in $(( $(date +%s) - started ))s"
