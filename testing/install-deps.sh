@@ -89,7 +89,8 @@ venv_ok() {
     [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_sum" ] || return 1
     "$VENV/bin/python" -c 'import cryptography.x509.verification, pytest, ansible, mypy' \
         >/dev/null 2>&1 || return 1
-    [ -x "$VENV/bin/maturin" ]
+    [ -x "$VENV/bin/maturin" ] && [ -x "$VENV/bin/auditwheel" ] &&
+        "$VENV/bin/python" -m ziglang version >/dev/null 2>&1
 }
 
 if venv_ok; then
