@@ -98,4 +98,7 @@ step "Ansible tests through the installed collection (ansible-test sanity, playb
 KCERT_COLLECTION=$(ls "$dist"/kcert-kubernetes-*.tar.gz) KCERT_PYTHON="$dist/venv/bin/python" \
   testing/ansible/run-ansible-tests.sh
 
+step "systemd units (systemd-analyze verify, and their commands on a test tree)"
+testing/verify-systemd-units.sh "$KCERT_BIN"
+
 step "all suites passed in $(( $(date +%s) - started ))s"

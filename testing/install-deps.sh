@@ -13,7 +13,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 VENV="$REPO/.venv"
 REQS="$HERE/requirements.txt"
-APT_PACKAGES=(openssl faketime etcd-server etcd-client valgrind strace pkg-config)
+APT_PACKAGES=(openssl faketime etcd-server etcd-client valgrind strace pkg-config systemd)
 
 WANT_VENV=1
 for arg in "$@"; do
@@ -60,7 +60,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
     apt_install "${missing[@]}"
 fi
-for tool in openssl faketime etcd etcdctl valgrind strace pkg-config; do
+for tool in openssl faketime etcd etcdctl valgrind strace pkg-config systemd-analyze; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not on PATH after install"
 done
 
