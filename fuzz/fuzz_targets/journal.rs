@@ -1,3 +1,8 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kcertlib_fuzz::targets::journal(data));
+libfuzzer_sys::fuzz_target!(
+    init: {
+        kcertlib_fuzz::targets::journal_root();
+    },
+    |data: &[u8]| kcertlib_fuzz::targets::journal(data)
+);

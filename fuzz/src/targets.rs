@@ -267,7 +267,11 @@ pub fn journal(data: &[u8]) {
 
 /// The tree journals are validated against: a kubeadm node built once at a fixed path, so the
 /// corpus's journals (made for that path) reach the record checks. `JOURNAL_ROOT` names it.
-fn journal_root() -> &'static std::path::Path {
+///
+/// The fuzz target calls it from libFuzzer's `init`, before the first input: building the tree
+/// signs a dozen certificates, which under ASan on a busy machine outlasts the per-input timeout
+/// (a first run timed out in RSA key generation). Its leaf keys are P-256 for the same reason.
+pub fn journal_root() -> &'static std::path::Path {
     static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     ROOT.get_or_init(|| {
         let root = std::path::PathBuf::from(JOURNAL_ROOT);
@@ -275,6 +279,7 @@ fn journal_root() -> &'static std::path::Path {
             let _ = std::fs::remove_dir_all(&root);
             let options = kcertlib::fixture::FixtureOptions::default()
                 .with_reuse_leaf_keys(true)
+                .with_leaf_key(kcertlib::KeyAlgorithm::P256)
                 .with_etcd_hosts(1);
             kcertlib::fixture::build(&root, kcertlib::fixture::FixtureLayout::Kubeadm, &options)
                 .expect("the journal target's tree");

@@ -34,6 +34,35 @@ impl Distribution {
             Distribution::K3s => "k3s",
         }
     }
+
+    /// Every distribution `scan` recognises, in the order it looks for them.
+    pub const fn all() -> &'static [Distribution] {
+        &[
+            Distribution::Kubeadm,
+            Distribution::Kubespray,
+            Distribution::Rke1,
+            Distribution::Rke2,
+            Distribution::K3s,
+        ]
+    }
+
+    /// Where `scan` looks for this distribution, relative to the root: what a "nothing found
+    /// under this root" message names, so a wrong `--root` is plain to see.
+    pub const fn searched_paths(self) -> &'static [&'static str] {
+        match self {
+            Distribution::Kubeadm => &["etc/kubernetes/pki", "etc/kubernetes/*.conf"],
+            Distribution::Kubespray => &["etc/kubernetes/ssl", "etc/ssl/etcd/ssl"],
+            Distribution::Rke1 => &["etc/kubernetes/ssl/kube-*.pem"],
+            Distribution::Rke2 => &[
+                "var/lib/rancher/rke2/server/tls",
+                "var/lib/rancher/rke2/agent",
+            ],
+            Distribution::K3s => &[
+                "var/lib/rancher/k3s/server/tls",
+                "var/lib/rancher/k3s/agent",
+            ],
+        }
+    }
 }
 
 impl fmt::Display for Distribution {

@@ -266,7 +266,8 @@ pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
 pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     if options.dry_run {
         let dir = RootDir::open(root)?;
-        let mut report = plan_and_sign(&dir, options, None)?.0;
+        let plan = select::plan(&dir, options)?;
+        let mut report = plan_and_sign(&plan, options, None)?.0;
         let journal = dir.path().join(txn::STATE_DIR).join(txn::JOURNAL_FILE);
         if dir
             .resolve(&journal, Follow::NotLast)
@@ -282,10 +283,13 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     }
     let lock = RootLock::acquire(root)?;
     let recovered = txn::recover_locked(&lock)?;
-    let (mut report, written) = plan_and_sign(lock.root(), options, recovered.as_ref())?;
-    let Some((written, now)) = written else {
+    // The plan outlives the transaction: the staged-file checks borrow its old certificates.
+    let plan = select::plan(lock.root(), options)?;
+    let (mut report, written) = plan_and_sign(&plan, options, recovered.as_ref())?;
+    let Some(written) = written else {
         return Ok(report);
     };
+    let now = plan.now;
     let txn_options = TxnOptions {
         backup_dir: options.backup_dir.clone(),
         #[cfg(feature = "test-hooks")]
@@ -305,13 +309,13 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
 }
 
 /// The plan, signed, as a report and (unless nothing is to be renewed or it is a dry run) the
-/// files to write.
-fn plan_and_sign(
-    root: &RootDir,
+/// files to write. The signed certificates themselves are dropped here: what is written holds
+/// them, and the checks keep their hashes.
+fn plan_and_sign<'p>(
+    plan: &'p Plan,
     options: &RenewOptions,
     recovered: Option<&txn::Recovery>,
-) -> Result<(RenewReport, Option<(edits::Written, Timestamp)>)> {
-    let plan = select::plan(root, options)?;
+) -> Result<(RenewReport, Option<edits::Written<'p>>)> {
     let mut report = RenewReport {
         dry_run: options.dry_run,
         changed: false,
@@ -333,20 +337,19 @@ fn plan_and_sign(
     if plan.actions.is_empty() {
         return Ok((report, None));
     }
-    let signed = sign::sign_all(&plan, options.threads)?;
+    let mut signed = sign::sign_all(plan, options.threads)?;
     for s in &signed {
         for clamp in &s.clamps {
             report.warnings.push(format!("{}: {clamp}", s.action.name));
         }
     }
-    let written = edits::build(&plan, &signed)?;
+    let written = edits::build(plan, &mut signed)?;
     report.renewed = sign::renewed(&signed, &written.paths_by_entry);
     report.restart = plan.restart.clone();
     if options.dry_run {
         return Ok((report, None));
     }
-    let now = plan.now;
-    Ok((report, Some((written, now))))
+    Ok((report, Some(written)))
 }
 
 /// Finds a renewal of `root` that was interrupted (killed, power lost) and rolls it back, as the

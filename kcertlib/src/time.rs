@@ -258,22 +258,36 @@ pub fn check_duration(what: &str, d: Duration) -> Result<Duration> {
     Ok(d)
 }
 
-/// Formats seconds the way kubeadm's RESIDUAL TIME column does (`364d`, `9y`, `23h`, `5m`).
+/// Formats seconds the way kubeadm's RESIDUAL TIME column does, so scripts written against
+/// `kubeadm certs check-expiration` read ours: kubeadm prints
+/// `duration.ShortHumanDuration` of k8s.io/apimachinery (`pkg/util/duration/duration.go`),
+/// whose steps are, on whole seconds `s`:
+///
+/// | seconds            | text        |
+/// |--------------------|-------------|
+/// | below -1           | `<invalid>` |
+/// | -1                 | `0s` (a second of clock skew is "now") |
+/// | 0 to 59            | `Ns`        |
+/// | 60 s to 59 min     | `Nm`        |
+/// | 1 h to 23 h        | `Nh`        |
+/// | 1 d to 364 d       | `Nd`        |
+/// | 365 d and more     | `Ny` (years of 365 days) |
+///
+/// Each unit truncates toward zero (Go's `int(d.Minutes())`), so 119 s is `1m`.
 pub fn short_human_duration(secs: i64) -> String {
-    let neg = secs < 0;
-    let s = secs.unsigned_abs();
-    let text = if s < 120 {
-        format!("{s}s")
-    } else if s < 120 * 60 {
-        format!("{}m", s / 60)
-    } else if s < 48 * 3600 {
-        format!("{}h", s / 3600)
-    } else if s < 365 * 2 * 86_400 {
-        format!("{}d", s / 86_400)
-    } else {
-        format!("{}y", s / (365 * 86_400))
-    };
-    if neg { format!("-{text}") } else { text }
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    const YEAR: i64 = 365 * DAY;
+    match secs {
+        i64::MIN..=-2 => "<invalid>".to_string(),
+        -1 => "0s".to_string(),
+        0..MINUTE => format!("{secs}s"),
+        MINUTE..HOUR => format!("{}m", secs / MINUTE),
+        HOUR..DAY => format!("{}h", secs / HOUR),
+        DAY..YEAR => format!("{}d", secs / DAY),
+        _ => format!("{}y", secs / YEAR),
+    }
 }
 
 // Civil-date conversions (proleptic Gregorian), after Howard Hinnant's public-domain algorithms.
@@ -430,8 +444,37 @@ mod tests {
             parse_duration("3h5").is_err(),
             "a trailing number after a unit"
         );
-        assert_eq!(short_human_duration(364 * 86_400), "364d");
-        assert_eq!(short_human_duration(9 * 365 * 86_400 + 5), "9y");
-        assert_eq!(short_human_duration(-3 * 86_400), "-3d");
+    }
+
+    /// Each step boundary of apimachinery's `ShortHumanDuration`
+    /// (k8s.io/apimachinery `pkg/util/duration/duration.go`, what kubeadm's
+    /// `certs check-expiration` prints as RESIDUAL TIME), from both sides.
+    #[test]
+    fn short_human_duration_steps_as_kubeadm() {
+        const DAY: i64 = 86_400;
+        let cases: &[(i64, &str)] = &[
+            (i64::MIN, "<invalid>"),
+            (-3 * DAY, "<invalid>"),
+            (-2, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (59, "59s"),
+            (60, "1m"),
+            (119, "1m"),
+            (3_599, "59m"),
+            (3_600, "1h"),
+            (DAY - 1, "23h"),
+            (DAY, "1d"),
+            (2 * DAY - 1, "1d"),
+            (364 * DAY, "364d"),
+            (365 * DAY - 1, "364d"),
+            (365 * DAY, "1y"),
+            (2 * 365 * DAY - 1, "1y"),
+            (9 * 365 * DAY + 5, "9y"),
+        ];
+        for &(secs, text) in cases {
+            assert_eq!(short_human_duration(secs), text, "{secs} seconds");
+        }
+        assert_eq!(short_human_duration(i64::MAX), "292471208677y");
     }
 }

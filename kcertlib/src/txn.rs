@@ -308,27 +308,39 @@ impl Run<'_> {
     }
 
     /// Copies every original regular file, re-reading it and refusing one that changed since
-    /// planning.
+    /// planning. Each original is read as its copy is written, never all at once.
     fn back_up(&mut self) -> Result<()> {
-        let mut originals = Vec::new();
-        for p in &self.planned {
-            let Some(old) = p.record.old.as_ref().filter(|o| o.kind == FileKind::File) else {
-                continue;
-            };
-            let bytes = Zeroizing::new(p.place.read()?);
-            if fsx::sha256_hex(&bytes) != old.sha256 {
-                return Err(changed(&p.place, &p.change.entry));
-            }
-            originals.push((p.record.path.clone(), bytes));
-        }
-        let copies: Vec<(PathBuf, &[u8])> = originals
+        let originals: Vec<&Planned<'_>> = self
+            .planned
             .iter()
-            .map(|(path, bytes)| (path.clone(), bytes.as_slice()))
+            .filter(|p| {
+                p.record
+                    .old
+                    .as_ref()
+                    .is_some_and(|o| o.kind == FileKind::File)
+            })
             .collect();
-        backup::write_copies(&self.backups.dir, &copies)?;
-        self.backup_paths = copies
+        backup::write_copies(
+            &self.backups.dir,
+            &originals,
+            |p| p.record.path.as_path(),
+            |p| {
+                let bytes = Zeroizing::new(p.place.read()?);
+                let recorded = p.record.old.as_ref().map(|o| o.sha256.as_str());
+                if Some(fsx::sha256_hex(&bytes).as_str()) != recorded {
+                    return Err(changed(&p.place, &p.change.entry));
+                }
+                Ok(bytes)
+            },
+        )?;
+        self.backup_paths = originals
             .iter()
-            .map(|(path, _)| self.backups.dir.path().join(journal::backup_path(path)))
+            .map(|p| {
+                self.backups
+                    .dir
+                    .path()
+                    .join(journal::backup_path(&p.record.path))
+            })
             .collect();
         Ok(())
     }

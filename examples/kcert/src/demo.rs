@@ -5,32 +5,57 @@
 
 use std::path::PathBuf;
 
+use clap::Args;
 use kcertlib::fixture::{FixtureLayout, FixtureOptions, build};
 use kcertlib::inventory::{EntryStatus, ScanOptions, scan};
 use kcertlib::renew::{RenewOptions, renew};
 
-use crate::args::Args;
 use crate::exit::{EXIT_ERROR, EXIT_OK, Failure, emit};
+use crate::output::{Format, render};
 
-pub fn run(args: Args) -> Result<i32, Failure> {
-    let mut layouts = vec![FixtureLayout::Kubeadm];
-    let positionals = args
-        .parse(
-            |name, value| {
-                if name == "layout" {
-                    layouts = value
-                        .unwrap_or_default()
-                        .split(',')
-                        .map(|l| FixtureLayout::parse(l).map_err(|e| e.to_string()))
-                        .collect::<Result<_, _>>()?;
-                }
-                Ok(())
-            },
-            |name| (name == "layout").then_some(true),
-        )
-        .map_err(Failure::usage)?;
-    let base = match positionals.first() {
-        Some(dir) => PathBuf::from(dir),
+/// `kcert demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the trees are built (default: a new directory under the system's temp dir).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The layouts to build: kubeadm, kubespray, rke1, rke2, k3s.
+    #[arg(long, value_name = "LAYOUT,...", value_delimiter = ',', default_value = "kubeadm",
+          value_parser = layout)]
+    pub layout: Vec<FixtureLayout>,
+}
+
+/// `kcert fixture` options.
+#[derive(Debug, Args)]
+pub struct FixtureArgs {
+    /// kubeadm, kubespray, rke1, rke2 or k3s.
+    #[arg(value_name = "LAYOUT", value_parser = layout)]
+    pub layout: FixtureLayout,
+    /// The root of the tree to build.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Leaves valid for another 364 days instead of expired a year ago.
+    #[arg(long)]
+    pub valid: bool,
+    /// Number of etcd hosts (kubespray, RKE1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub etcd_hosts: Option<u16>,
+    /// Let leaves share a small pool of keys (much faster for large trees).
+    #[arg(long)]
+    pub reuse_keys: bool,
+    /// Output format of the summary.
+    #[arg(short, long, value_enum, default_value = "json")]
+    pub output: Format,
+}
+
+fn layout(name: &str) -> Result<FixtureLayout, String> {
+    FixtureLayout::parse(name).map_err(|e| e.message().to_string())
+}
+
+pub fn run(args: &DemoArgs) -> Result<i32, Failure> {
+    let layouts = args.layout.clone();
+    let base = match &args.dir {
+        Some(dir) => dir.clone(),
         None => std::env::temp_dir().join(format!("kcert-demo-{}", std::process::id())),
     };
     let mut failures = 0;
@@ -88,39 +113,25 @@ pub fn run(args: Args) -> Result<i32, Failure> {
     }
 }
 
-pub fn run_fixture(args: Args) -> Result<i32, Failure> {
+pub fn run_fixture(args: &FixtureArgs) -> Result<i32, Failure> {
     let mut options = FixtureOptions::default();
-    let positionals = args
-        .parse(
-            |name, value| {
-                match name {
-                    "valid" => options.expired = false,
-                    "etcd-hosts" => {
-                        options.etcd_hosts = value
-                            .unwrap_or_default()
-                            .parse()
-                            .map_err(|_| "--etcd-hosts needs a number".to_string())?
-                    }
-                    "reuse-keys" => options.reuse_leaf_keys = true,
-                    _ => {}
-                }
-                Ok(())
-            },
-            |name| match name {
-                "valid" | "reuse-keys" => Some(false),
-                "etcd-hosts" => Some(true),
-                _ => None,
-            },
-        )
-        .map_err(Failure::usage)?;
-    let [layout, dir] = positionals.as_slice() else {
-        return Err(Failure::usage("fixture needs LAYOUT and DIR".into()));
-    };
-    let summary = build(
-        std::path::Path::new(dir),
-        FixtureLayout::parse(layout)?,
-        &options,
-    )?;
-    emit(&(summary.to_json() + "\n"));
+    options.expired = !args.valid;
+    options.reuse_leaf_keys = args.reuse_keys;
+    if let Some(hosts) = args.etcd_hosts {
+        options.etcd_hosts = usize::from(hosts);
+    }
+    let summary = build(&args.dir, args.layout, &options)?;
+    emit(&render(args.output, &summary.to_json(), || {
+        let mut out = format!(
+            "built a {} tree with {} leaves at {}\n",
+            summary.layout.name(),
+            if summary.expired { "expired" } else { "valid" },
+            summary.root.display()
+        );
+        for e in &summary.entries {
+            out.push_str(&format!("  {:<32} {}\n", e.name, e.cert.display()));
+        }
+        out
+    }));
     Ok(EXIT_OK)
 }

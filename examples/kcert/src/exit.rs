@@ -1,11 +1,11 @@
-//! Exit codes of the `kcert` command (documented in the README):
-//! 0 all good; 1 something is expired or not yet valid (`check`, `inspect`) or a renewal left
-//! entries unrenewed; 2 an error (bad input, failed renewal, restored); 64 usage error.
+//! Exit codes of the `kcert` command (`cli::EXIT_CODES`, the README), and output that never
+//! panics: 0 all good; 1 something needs a person (`attention`); 2 an error (nothing found,
+//! bad input, a failed renewal, restored); 64 a usage error.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub const EXIT_OK: i32 = 0;
-pub const EXIT_EXPIRED: i32 = 1;
+pub const EXIT_ATTENTION: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 pub const EXIT_USAGE: i32 = 64;
 
@@ -16,9 +16,10 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn usage(message: String) -> Failure {
+    /// An error (exit 2) with this message.
+    pub fn error(message: String) -> Failure {
         Failure {
-            code: EXIT_USAGE,
+            code: EXIT_ERROR,
             message,
         }
     }

@@ -1,118 +1,204 @@
-//! `kcert inspect FILE...`: every certificate in each file (PEM bundle, DER, kubeconfig-free),
-//! as text or `--json`. The successor of the `shcert` script.
+//! `kcert inspect PATH...`: every certificate in files and directories, whatever holds it (PEM
+//! bundles, DER, kubeconfigs with embedded or referenced certificates, kubelet's pem bundles),
+//! with every field an operator checks, which input issued it, and whether `--key` files
+//! match. The successor of the `shcert` script.
+//!
+//! Exit 0 when every certificate is valid beyond the window, 1 when one needs a person
+//! (expired, not yet valid, within `--warn-within`) or a `--key` matches none, 2 when an input
+//! cannot be read or a named file holds no certificate.
 
+mod chain;
+mod render;
+mod source;
+mod walk;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
-use kcertlib::{Certificate, CertificateSummary, Status, Timestamp};
+use clap::Args;
+use kcertlib::{CertificateSummary, PrivateKey, Status, Timestamp};
 
-use crate::args::Args;
-use std::fmt::Write as _;
+use crate::exit::{EXIT_ATTENTION, EXIT_ERROR, EXIT_OK, Failure, emit, warn};
+use crate::output::{Format, render};
+use crate::values;
 
-use crate::exit::{EXIT_EXPIRED, EXIT_OK, Failure, emit, warn};
+/// `kcert inspect` options.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Files and directories (read recursively): PEM, DER, kubeconfigs, kubelet pems.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Read the absolute file references of kubeconfigs under this directory (a mounted
+    /// node disk, a copy of one) instead of where they point.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Tell which certificates this private key belongs to (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub key: Vec<PathBuf>,
+    /// A certificate expiring within this window is a warning (e.g. 30d; at most 1000y).
+    #[arg(long, value_name = "DUR", default_value = "30d", value_parser = values::duration)]
+    pub warn_within: Duration,
+    /// Judge validity as of this moment: 2027-03-01, an RFC 3339 time, or +90d.
+    #[arg(long, value_name = "WHEN", value_parser = values::at)]
+    pub at: Option<Timestamp>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Format,
+    /// Same as `-o json` (kept for scripts written before `-o`).
+    #[arg(long, hide = true)]
+    pub json: bool,
+}
 
-pub fn run(args: Args) -> Result<i32, Failure> {
-    let mut json = false;
-    let mut warn_within = Duration::from_secs(30 * 86_400);
-    let files = args
-        .parse(
-            |name, value| {
-                match name {
-                    "json" => json = true,
-                    "warn-within" => {
-                        warn_within = kcertlib::time::parse_duration(&value.unwrap_or_default())
-                            .map_err(|e| e.to_string())?;
-                    }
-                    _ => {}
-                }
-                Ok(())
-            },
-            |name| match name {
-                "json" => Some(false),
-                "warn-within" => Some(true),
-                _ => None,
-            },
-        )
-        .map_err(Failure::usage)?;
-    if files.is_empty() {
-        return Err(Failure::usage("inspect needs at least one FILE".into()));
-    }
-    let now = Timestamp::now();
-    let mut any_expired = false;
-    let mut errors = 0;
-    let mut report = Vec::new();
-    for file in &files {
-        match Certificate::load_file(file) {
-            Ok(certs) => {
-                let summaries: Vec<CertificateSummary> = certs
-                    .iter()
-                    .map(|c| CertificateSummary::new(c, now, warn_within))
-                    .collect();
-                any_expired |= summaries
-                    .iter()
-                    .any(|s| matches!(s.status, Status::Expired | Status::NotYetValid));
-                if !json {
-                    print_text(file, &summaries);
-                }
-                report.push(serde_json::json!({ "file": file, "certificates": summaries }));
-            }
-            Err(e) => {
-                errors += 1;
-                warn(&format!("kcert: {e}\n"));
-                report.push(
-                    serde_json::json!({ "file": file, "error": e.to_string(), "code": e.code() }),
-                );
-            }
+/// The certificates of one input file, or why it could not be read.
+struct FileResult {
+    path: String,
+    found: Vec<source::Found>,
+    errors: Vec<String>,
+}
+
+pub fn run(args: &InspectArgs, quiet: bool) -> Result<i32, Failure> {
+    let now = args.at.unwrap_or_else(Timestamp::now);
+    let (inputs, mut errors) = walk::inputs(&args.paths);
+    let mut files = Vec::new();
+    let mut progress = crate::progress::Counter::new(quiet, inputs.len() as u64, "files");
+    for input in &inputs {
+        progress.inc();
+        if let Some(file) = read(input, args.root.as_deref()) {
+            files.push(file);
         }
     }
-    if json {
-        emit(&(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"));
+    drop(progress);
+    let keys = load_keys(&args.key, &mut errors);
+    let all: Vec<&source::Found> = files.iter().flat_map(|f| &f.found).collect();
+    let certs: Vec<&kcertlib::Certificate> = all.iter().map(|f| &f.cert).collect();
+    let issuers = chain::issuers(&certs);
+    let matches: Vec<Vec<&str>> = certs
+        .iter()
+        .map(|c| {
+            keys.iter()
+                .filter(|(_, key)| key.matches(c))
+                .map(|(name, _)| name.as_str())
+                .collect()
+        })
+        .collect();
+    let summaries: Vec<CertificateSummary> = certs
+        .iter()
+        .map(|c| CertificateSummary::new(c, now, args.warn_within))
+        .collect();
+    let issued_by = |i: usize| -> Option<&str> {
+        issuers[i].map(|j| if j == i { "" } else { all[j].label.as_str() })
+    };
+    let format = if args.json { Format::Json } else { args.output };
+    let json = json(&files, &summaries, &issuers, &matches, &all);
+    emit(&render(format, &json, || {
+        let mut out = String::new();
+        for (i, found) in all.iter().enumerate() {
+            let context = render::Context {
+                issued_by: issued_by(i),
+                keys: matches[i].clone(),
+            };
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&render::text(&found.label, &summaries[i], &context));
+        }
+        for (name, _) in &keys {
+            if !matches.iter().flatten().any(|m| m == name) {
+                out.push_str(&format!("\nprivate key {name} matches no certificate\n"));
+            }
+        }
+        out
+    }));
+    errors.extend(files.iter().flat_map(|f| f.errors.iter().cloned()));
+    for e in &errors {
+        warn(&format!("kcert: {e}\n"));
     }
-    Ok(if errors > 0 {
-        crate::exit::EXIT_ERROR
-    } else if any_expired {
-        EXIT_EXPIRED
+    let unmatched_key = keys
+        .iter()
+        .any(|(name, _)| !matches.iter().flatten().any(|m| m == name));
+    let attention = summaries.iter().any(|s| !matches!(s.status, Status::Ok)) || unmatched_key;
+    Ok(if !errors.is_empty() {
+        EXIT_ERROR
+    } else if attention {
+        EXIT_ATTENTION
     } else {
         EXIT_OK
     })
 }
 
-fn print_text(file: &str, certs: &[CertificateSummary]) {
-    let mut o = String::new();
-    for (i, s) in certs.iter().enumerate() {
-        let _ = writeln!(o, "{file} [{}/{}]", i + 1, certs.len());
-        let _ = writeln!(o, "  subject:     {}", s.subject);
-        let _ = writeln!(o, "  issuer:      {}", s.issuer);
-        let _ = writeln!(o, "  serial:      {}", s.serial);
-        let _ = writeln!(o, "  not before:  {}", s.not_before);
-        let _ = writeln!(
-            o,
-            "  not after:   {}  ({}, {})",
-            s.not_after,
-            s.status,
-            kcertlib::time::short_human_duration(s.residual_seconds)
-        );
-        let mut sans: Vec<String> = s.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
-        sans.extend(s.ip_addresses.iter().map(|i| format!("IP:{i}")));
-        sans.extend(s.uris.iter().map(|u| format!("URI:{u}")));
-        sans.extend(s.emails.iter().map(|e| format!("email:{e}")));
-        if !sans.is_empty() {
-            let _ = writeln!(o, "  SANs:        {}", sans.join(", "));
-        }
-        if let Some(ku) = &s.key_usage {
-            let names: Vec<&str> = ku.iter().map(|b| b.name()).collect();
-            let _ = writeln!(o, "  key usage:   {}", names.join(", "));
-        }
-        if let Some(eku) = &s.extended_key_usage {
-            let names: Vec<&str> = eku.iter().map(|p| p.name()).collect();
-            let _ = writeln!(o, "  ext usage:   {}", names.join(", "));
-        }
-        let _ = writeln!(o, "  CA:          {}", if s.is_ca { "yes" } else { "no" });
-        let _ = writeln!(
-            o,
-            "  key:         {}  signed with {}",
-            s.public_key_algorithm, s.signature_algorithm
-        );
-        let _ = writeln!(o, "  sha256:      {}", s.fingerprint_sha256);
+/// Reads one input: `None` for a file the walk found that holds nothing certificate-like.
+fn read(input: &walk::Input, root: Option<&std::path::Path>) -> Option<FileResult> {
+    let path = input.path.display().to_string();
+    let failed = |e: String| FileResult {
+        path: path.clone(),
+        found: Vec::new(),
+        errors: vec![e],
+    };
+    let bytes = match std::fs::read(&input.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return Some(failed(format!("{path}: reading failed: {e}"))),
+    };
+    if !input.named && !walk::may_hold_certificates(&input.path, &bytes) {
+        return None;
     }
-    emit(&o);
+    match source::load(&input.path, &bytes, root) {
+        Ok((found, problems)) if !found.is_empty() || !problems.is_empty() => Some(FileResult {
+            path: path.clone(),
+            found,
+            errors: problems.iter().map(ToString::to_string).collect(),
+        }),
+        Ok(_) if !input.named => None,
+        Ok(_) => Some(failed(format!("{path}: no certificate in it"))),
+        Err(e) => Some(failed(e.to_string())),
+    }
+}
+
+fn load_keys(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<(String, PrivateKey)> {
+    paths
+        .iter()
+        .filter_map(|p| match PrivateKey::load_file(p) {
+            Ok(key) => Some((p.display().to_string(), key)),
+            Err(e) => {
+                errors.push(e.with_path(p).to_string());
+                None
+            }
+        })
+        .collect()
+}
+
+/// `[{"file": ..., "certificates": [summary + label, origin, issuedBy, keys], "errors": [...]}]`.
+fn json(
+    files: &[FileResult],
+    summaries: &[CertificateSummary],
+    issuers: &[Option<usize>],
+    matches: &[Vec<&str>],
+    all: &[&source::Found],
+) -> String {
+    let mut index = 0;
+    let mut out = Vec::new();
+    for file in files {
+        let mut certificates = Vec::new();
+        for found in &file.found {
+            let mut value = serde_json::to_value(&summaries[index]).unwrap_or_default();
+            if let Some(map) = value.as_object_mut() {
+                map.insert("label".into(), found.label.clone().into());
+                map.insert("origin".into(), found.origin.clone());
+                map.insert(
+                    "issuedBy".into(),
+                    issuers[index].map(|j| all[j].label.clone()).into(),
+                );
+                map.insert("selfSigned".into(), (issuers[index] == Some(index)).into());
+                map.insert("matchingKeys".into(), matches[index].clone().into());
+            }
+            certificates.push(value);
+            index += 1;
+        }
+        out.push(serde_json::json!({
+            "file": file.path,
+            "certificates": certificates,
+            "errors": file.errors,
+        }));
+    }
+    // A `Value` of strings, numbers and lists always serializes.
+    serde_json::to_string_pretty(&out).unwrap_or_default()
 }

@@ -1,75 +1,194 @@
-//! `kcert renew` and `kcert rollback`: renew a node's certificates as one transaction, or undo
-//! a completed renewal from its manifest.
+//! `kcert renew`: renew a node's certificates as one transaction, then judge what is left.
+//!
+//! Exit 0 when everything asked for that could be renewed is, and nothing left behind is
+//! expired, not yet valid, expiring within the window, unreadable or required-but-missing; 1
+//! with the list otherwise; 2 on error (nothing found, a failed renewal: every original
+//! restored). Skips that need nobody (an optional file this version of the distribution does
+//! not have, kubelet's self-signed serving certificate while it is valid) do not count.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use kcertlib::renew::{RenewOptions, renew, rollback};
-use kcertlib::{NotBefore, time::parse_duration};
+use clap::Args;
+use kcertlib::inventory::{Inventory, ScanOptions, scan};
+use kcertlib::renew::{RenewOptions, RenewReport, renew};
+use kcertlib::{NotBefore, Threads};
 
-use crate::args::Args;
-use crate::exit::{EXIT_EXPIRED, EXIT_OK, Failure, emit};
+use crate::attention::{
+    Attention, describe as describe_attention, needs_person, require_something,
+};
+use crate::exit::{EXIT_ATTENTION, EXIT_OK, Failure, emit, warn};
+use crate::output::{Format, render};
+use crate::values;
 
-pub fn run(args: Args) -> Result<i32, Failure> {
-    let mut root = PathBuf::from("/");
-    let mut options = RenewOptions::default();
-    let mut json = false;
-    let positionals = args
-        .parse(
-            |name, value| {
-                let v = value.unwrap_or_default();
-                let dur = |s: &str| parse_duration(s).map_err(|e| e.to_string());
-                match name {
-                    "root" => root = PathBuf::from(v),
-                    "only" => {
-                        options.only = v
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(String::from)
-                            .collect()
-                    }
-                    "expiring-within" => options.expiring_within = Some(dur(&v)?),
-                    "days" => options.validity.lifetime = crate::args::days(&v)?,
-                    "backdate" => {
-                        options.validity.not_before = if v == "ca" {
-                            NotBefore::CaNotBefore
-                        } else {
-                            NotBefore::Backdate(dur(&v)?)
-                        }
-                    }
-                    "rotate-keys" => options.rotate_keys = true,
-                    "include-ca" => options.include_ca = true,
-                    "dry-run" => options.dry_run = true,
-                    "backup-dir" => options.backup_dir = Some(PathBuf::from(v)),
-                    "threads" => options.threads = crate::args::threads(&v)?,
-                    "json" => json = true,
-                    _ => {}
-                }
-                Ok(())
-            },
-            |name| match name {
-                "root" | "only" | "expiring-within" | "days" | "backdate" | "backup-dir"
-                | "threads" => Some(true),
-                "rotate-keys" | "include-ca" | "dry-run" | "json" => Some(false),
-                _ => None,
-            },
-        )
-        .map_err(Failure::usage)?;
-    crate::args::no_positionals("renew", &positionals)?;
-    let report = renew(&root, &options)?;
-    if json {
-        emit(&(report.to_json() + "\n"));
-    } else {
-        emit(&describe(&report));
-    }
-    Ok(if report.skipped.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_EXPIRED
-    })
+/// `kcert renew` options.
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// The node's root directory: `/`, or a mounted disk or copy of one.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// Renew only these entries (names as `kcert check` lists them).
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Renew only what expires within this window (expired included), e.g. 30d.
+    #[arg(long, value_name = "DUR", value_parser = values::duration)]
+    pub expiring_within: Option<Duration>,
+    /// Lifetime of the new certificates, in days (1 to 365000).
+    #[arg(long, value_name = "N", value_parser = values::days)]
+    pub days: Option<Duration>,
+    /// notBefore of the new certificates: this long before now (e.g. 1h), or `ca` for the
+    /// CA's notBefore.
+    #[arg(long, value_name = "DUR|ca", value_parser = values::backdate)]
+    pub backdate: Option<NotBefore>,
+    /// Give each renewed leaf a new key of the same algorithm.
+    #[arg(long)]
+    pub rotate_keys: bool,
+    /// Renew CAs too (same key and subject), refreshing every copy and re-signing their leaves.
+    #[arg(long)]
+    pub include_ca: bool,
+    /// Plan and sign in memory, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where the originals are backed up (absent or empty; default
+    /// ROOT/var/lib/kcert/backups/TIMESTAMP).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// What is left behind expiring within this window needs a person (exit 1). Default: the
+    /// --expiring-within window, else 30d.
+    #[arg(long, value_name = "DUR", value_parser = values::duration)]
+    pub warn_within: Option<Duration>,
+    /// Threads that check and sign (0: one per core).
+    #[arg(long, value_name = "N", default_value = "0", value_parser = values::threads)]
+    pub threads: Threads,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Format,
+    /// Same as `-o json` (kept for scripts written before `-o`).
+    #[arg(long, hide = true)]
+    pub json: bool,
 }
 
-pub fn describe(report: &kcertlib::renew::RenewReport) -> String {
+pub fn run(args: &RenewArgs, quiet: bool) -> Result<i32, Failure> {
+    let window = args
+        .warn_within
+        .or(args.expiring_within)
+        .unwrap_or(kcertlib::defaults::WARN_WITHIN);
+    let scan_options = ScanOptions::default()
+        .with_warn_within(window)
+        .with_threads(args.threads);
+    let root = &args.root;
+    let before = crate::progress::spin(quiet, &format!("scanning {}", root.display()), || {
+        scan(root, &scan_options)
+    })?;
+    require_something(&before, root)?;
+    let options = options(args, window);
+    let verb = if args.dry_run { "planning" } else { "renewing" };
+    let report = crate::progress::spin(quiet, &format!("{verb} {}", root.display()), || {
+        renew(root, &options)
+    })?;
+    // What is left: a dry run judges the tree as it is, less what it would renew; a real run
+    // judges the tree as it is now.
+    let (after, fixed): (Inventory, BTreeSet<String>) = if args.dry_run {
+        (
+            before,
+            report.renewed.iter().map(|r| r.name.clone()).collect(),
+        )
+    } else {
+        (scan(root, &scan_options)?, BTreeSet::new())
+    };
+    let attention = in_scope(needs_person(&after, &fixed), &after, &args.only);
+    let format = if args.json { Format::Json } else { args.output };
+    emit(&render(format, &json(&report, &attention), || {
+        table(
+            &report,
+            &attention,
+            args.backup_dir.is_some().then_some(root),
+        )
+    }));
+    if attention.is_empty() {
+        return Ok(EXIT_OK);
+    }
+    warn(&describe_attention(&attention));
+    Ok(EXIT_ATTENTION)
+}
+
+fn options(args: &RenewArgs, window: Duration) -> RenewOptions {
+    let mut options = RenewOptions::default()
+        .with_only(args.only.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
+        .with_rotate_keys(args.rotate_keys)
+        .with_include_ca(args.include_ca)
+        .with_dry_run(args.dry_run)
+        .with_warn_within(window)
+        .with_threads(args.threads);
+    if let Some(within) = args.expiring_within {
+        options = options.with_expiring_within(within);
+    }
+    if let Some(dir) = &args.backup_dir {
+        options = options.with_backup_dir(dir);
+    }
+    if let Some(lifetime) = args.days {
+        options.validity.lifetime = lifetime;
+    }
+    if let Some(not_before) = args.backdate {
+        options.validity.not_before = not_before;
+    }
+    options
+}
+
+/// With `--only`, what was not asked for is not this run's business: only the named entries
+/// (and the copies renewed with them) are judged.
+fn in_scope(list: Vec<Attention>, inventory: &Inventory, only: &[String]) -> Vec<Attention> {
+    if only.is_empty() {
+        return list;
+    }
+    let named = |name: &str| only.iter().any(|o| o.trim() == name);
+    list.into_iter()
+        .filter(|a| {
+            named(&a.name)
+                || inventory
+                    .get(&a.name)
+                    .and_then(|e| e.copy_of.as_deref())
+                    .is_some_and(named)
+        })
+        .collect()
+}
+
+/// The core's report with the list of what still needs a person.
+fn json(report: &RenewReport, attention: &[Attention]) -> String {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&report.to_json()).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "needsAttention".into(),
+            attention.iter().map(Attention::to_json).collect(),
+        );
+    }
+    // A `Value` of strings, numbers and lists always serializes.
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+/// `root`: set when the backups went to --backup-dir, so the undo hint names the tree too.
+fn table(report: &RenewReport, attention: &[Attention], root: Option<&PathBuf>) -> String {
+    let mut out = describe(report);
+    if let (Some(root), Some(manifest)) = (root, &report.manifest) {
+        out.push_str(&format!(
+            "(the backups are outside the tree: kcert rollback {} --root {})\n",
+            manifest.display(),
+            root.display()
+        ));
+    }
+    if !attention.is_empty() {
+        out.push_str("\nstill needs a person:\n");
+        for a in attention {
+            out.push_str(&format!("  {:<28} {}\n", a.name, a.reason));
+        }
+    }
+    out
+}
+
+/// The report for a person: renewed, skipped, warnings, backup manifest, restarts.
+pub fn describe(report: &RenewReport) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     let verb = if report.dry_run {
@@ -114,61 +233,4 @@ pub fn describe(report: &kcertlib::renew::RenewReport) -> String {
         let _ = writeln!(o, "nothing to renew");
     }
     o
-}
-
-/// `kcert recover --root DIR`: rolls back a renewal of DIR that was interrupted (killed, power
-/// lost) and removes its leftovers; says so when there was none.
-pub fn run_recover(args: Args) -> Result<i32, Failure> {
-    let mut root = PathBuf::from("/");
-    let positionals = args
-        .parse(
-            |name, value| {
-                if name == "root" {
-                    root = PathBuf::from(value.unwrap_or_default());
-                }
-                Ok(())
-            },
-            |name| (name == "root").then_some(true),
-        )
-        .map_err(Failure::usage)?;
-    crate::args::no_positionals("recover", &positionals)?;
-    match kcertlib::renew::recover(&root)? {
-        Some(r) => emit(&format!(
-            "rolled back an interrupted renewal (manifest {}): {} files restored, {} leftovers removed\n{}",
-            r.manifest.display(),
-            r.restored.len(),
-            r.removed_temps.len(),
-            r.conflicts
-                .iter()
-                .map(|c| format!("warning: {c}\n"))
-                .collect::<String>()
-        )),
-        None => emit("no interrupted renewal to recover\n"),
-    }
-    Ok(EXIT_OK)
-}
-
-pub fn run_rollback(args: Args) -> Result<i32, Failure> {
-    let mut root: Option<PathBuf> = None;
-    let positionals = args
-        .parse(
-            |name, value| {
-                if name == "root" {
-                    root = value.map(PathBuf::from);
-                }
-                Ok(())
-            },
-            |name| (name == "root").then_some(true),
-        )
-        .map_err(Failure::usage)?;
-    let [manifest] = positionals.as_slice() else {
-        return Err(Failure::usage("rollback needs exactly one MANIFEST".into()));
-    };
-    let manifest = std::path::Path::new(manifest);
-    let report = match &root {
-        Some(root) => kcertlib::renew::rollback_in(root, manifest)?,
-        None => rollback(manifest)?,
-    };
-    emit(&(report.to_json() + "\n"));
-    Ok(EXIT_OK)
 }

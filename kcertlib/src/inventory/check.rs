@@ -56,10 +56,10 @@ pub(super) fn check_all(
     let loaded: Vec<Loaded> =
         parallel::map(spread, &specs, |spec| load(context, spec, now, warn_within));
     let cas = CaIndex::new(&loaded);
-    let ca_external: HashMap<&str, bool> = loaded
+    let ca_external: HashMap<String, bool> = loaded
         .iter()
         .filter(|l| l.spec.kind == EntryKind::Ca)
-        .map(|l| (l.spec.name.as_str(), l.key == KeyState::Absent))
+        .map(|l| (l.spec.name.clone(), l.key == KeyState::Absent))
         .collect();
     // The first entry holding each certificate; later holders are copies of it.
     let mut first_holder: HashMap<&[u8], usize> = HashMap::new();
@@ -81,8 +81,11 @@ pub(super) fn check_all(
             .map(|cert| find_signer(&loaded, &cas, index, cert, &mut problems));
         (signer, problems)
     });
+    drop((cas, first_holder));
+    // Each certificate moves from its `Loaded` into its entry: a large node's certificates are
+    // never held twice.
     let mut entries: Vec<Entry> = Vec::with_capacity(loaded.len());
-    for ((index, item), (signer, mut problems)) in loaded.iter().enumerate().zip(signers) {
+    for ((index, item), (signer, mut problems)) in loaded.into_iter().enumerate().zip(signers) {
         let original = copy_of[index];
         let (ca_name, chain_verifies) = match signer {
             Some(s) => (s.ca_name, s.verifies),
@@ -126,7 +129,7 @@ pub(super) fn check_all(
                 .certificate
                 .as_ref()
                 .map(|c| now.seconds_until(c.not_after())),
-            certificate: item.certificate.clone(),
+            certificate: item.certificate,
             status: item.status,
             externally_managed,
             key_matches: match item.key {
@@ -136,7 +139,7 @@ pub(super) fn check_all(
             chain_verifies,
             restart: item.spec.restart.clone(),
             problems,
-            copy_of: original.map(|o| loaded[o].spec.name.clone()),
+            copy_of: original.map(|o| entries[o].name.clone()),
         });
     }
     entries

@@ -2,14 +2,19 @@
 //! must hold exactly what was signed, signed by its CA, with its key, and saying what the old
 //! certificate said (the same subject and, byte for byte, every extension but the key
 //! identifiers: SANs, key usages, basic constraints, unknown ones).
+//!
+//! The certificate checked is the one parsed from the staged file, which must hash to what was
+//! signed; the checks keep that hash and borrow the old certificate from the plan, so a
+//! renewal holds each new certificate once (in the file content) while it commits.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::pem_text;
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::PrivateKey;
+use crate::key::{PrivateKey, same_public_key};
 use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
 use crate::txn::{Content, StagedFile};
@@ -21,16 +26,16 @@ const AUTHORITY_KEY_ID: &str = "2.5.29.35";
 const SUBJECT_KEY_ID: &str = "2.5.29.14";
 
 /// The checks of each file, by the real path it is written to.
-pub(super) type Checks = HashMap<PathBuf, Vec<Check>>;
+pub(super) type Checks<'p> = HashMap<PathBuf, Vec<Check<'p>>>;
 
 /// One thing a staged file must hold.
 #[derive(Clone, Debug)]
-pub(super) enum Check {
-    /// An entry's renewed certificate.
+pub(super) enum Check<'p> {
+    /// An entry's renewed certificate (shared by the entry and its copies).
     Renewed {
         entry: String,
         place: Place,
-        signed: Box<SignedCert>,
+        signed: Arc<SignedCert<'p>>,
     },
     /// A copy of a certificate (a CA in a chain, a CA file copy, `certificate-authority-data`).
     Copy {
@@ -38,11 +43,11 @@ pub(super) enum Check {
         place: Place,
         der: Vec<u8>,
     },
-    /// The private key belonging to `cert`.
+    /// The private key belonging to the renewed certificate with this subjectPublicKeyInfo.
     Key {
         entry: String,
         place: Place,
-        cert: Box<Certificate>,
+        spki: Arc<[u8]>,
     },
 }
 
@@ -60,10 +65,11 @@ pub(super) enum Place {
 
 /// A renewed certificate with what it must agree with.
 #[derive(Clone, Debug)]
-pub(super) struct SignedCert {
-    pub new: Certificate,
-    pub old: Certificate,
-    pub issuer: Certificate,
+pub(super) struct SignedCert<'p> {
+    /// `fsx::sha256_hex` of the DER signed.
+    pub new_sha256: String,
+    pub old: &'p Certificate,
+    pub issuer: Arc<Certificate>,
     /// The key that goes with `new`.
     pub key: PrivateKey,
     /// The key was kept, so the public key must be unchanged.
@@ -75,7 +81,7 @@ pub(super) struct SignedCert {
 /// # Errors
 /// `VerificationFailed` naming the entry and what differs; `Io`/`Pem`/`Kubeconfig` when the
 /// staged file cannot be read back.
-pub(super) fn staged(staged: &StagedFile<'_>, checks: &Checks, now: Timestamp) -> Result<()> {
+pub(super) fn staged(staged: &StagedFile<'_>, checks: &Checks<'_>, now: Timestamp) -> Result<()> {
     if !matches!(staged.content, Content::Bytes(_)) {
         return Ok(());
     }
@@ -96,7 +102,7 @@ pub(super) fn staged(staged: &StagedFile<'_>, checks: &Checks, now: Timestamp) -
     Ok(())
 }
 
-fn run(check: &Check, text: &str, path: &Path, now: Timestamp) -> Result<()> {
+fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()> {
     match check {
         Check::Renewed {
             entry,
@@ -104,14 +110,14 @@ fn run(check: &Check, text: &str, path: &Path, now: Timestamp) -> Result<()> {
             signed,
         } => {
             let found = certificate_at(text, place, path)?;
-            if found.as_der() != signed.new.as_der() {
+            if crate::fsx::sha256_hex(found.as_der()) != signed.new_sha256 {
                 return Err(failed(
                     entry,
                     path,
                     "the staged certificate is not the one signed",
                 ));
             }
-            verify_renewed(signed, now).map_err(|why| failed(entry, path, &why))
+            verify_renewed(&found, signed, now).map_err(|why| failed(entry, path, &why))
         }
         Check::Copy { entry, place, der } => {
             let present = match place {
@@ -141,14 +147,14 @@ fn run(check: &Check, text: &str, path: &Path, now: Timestamp) -> Result<()> {
                 ))
             }
         }
-        Check::Key { entry, place, cert } => {
+        Check::Key { entry, place, spki } => {
             let pem = match place {
                 Place::KubeconfigUser(user) => user_data(text, path, user, Field::Key)?,
                 Place::Pem | Place::KubeconfigClusters => text.to_string(),
             };
             let pem = zeroize::Zeroizing::new(pem);
             let key = PrivateKey::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))?;
-            if key.matches(cert) {
+            if key_matches(&key, spki) {
                 Ok(())
             } else {
                 Err(failed(
@@ -161,20 +167,31 @@ fn run(check: &Check, text: &str, path: &Path, now: Timestamp) -> Result<()> {
     }
 }
 
-/// Signature, validity now, unchanged identity and usages, and the key.
-fn verify_renewed(s: &SignedCert, now: Timestamp) -> std::result::Result<(), String> {
-    verify_signature(&s.new, &s.issuer).map_err(|e| {
+/// Whether `key` is the private half of the public key `spki` (DER).
+pub(super) fn key_matches(key: &PrivateKey, spki: &[u8]) -> bool {
+    key.public_key_der()
+        .is_ok_and(|ours| same_public_key(&ours, spki))
+}
+
+/// Signature, validity now, unchanged identity and usages, and the key, of the certificate
+/// `new` found in the staged file.
+fn verify_renewed(
+    new: &Certificate,
+    s: &SignedCert<'_>,
+    now: Timestamp,
+) -> std::result::Result<(), String> {
+    verify_signature(new, &s.issuer).map_err(|e| {
         format!(
             "signature does not verify against {:?}: {}",
             s.issuer.subject(),
             e.message()
         )
     })?;
-    if !(s.new.not_before() <= now && now < s.new.not_after()) {
+    if !(new.not_before() <= now && now < new.not_after()) {
         return Err(format!(
             "not valid now: {} to {}",
-            s.new.not_before(),
-            s.new.not_after()
+            new.not_before(),
+            new.not_after()
         ));
     }
     let same = |what: &str, equal: bool| {
@@ -186,7 +203,7 @@ fn verify_renewed(s: &SignedCert, now: Timestamp) -> std::result::Result<(), Str
     };
     same(
         "subject",
-        s.new.subject_der().ok() == s.old.subject_der().ok(),
+        new.subject_der().ok() == s.old.subject_der().ok(),
     )?;
     // Every extension but the key identifiers must be byte-identical: subjectAltName, key
     // usages, basic constraints and unknown extensions alike (comparing the raw values is
@@ -202,7 +219,7 @@ fn verify_renewed(s: &SignedCert, now: Timestamp) -> std::result::Result<(), Str
             .filter(|e| !identifiers.contains(&e.oid.as_str()))
             .collect()
     };
-    let (old_exts, new_exts) = (kept(&s.old), kept(&s.new));
+    let (old_exts, new_exts) = (kept(s.old), kept(new));
     if old_exts != new_exts {
         let differing = old_exts
             .iter()
@@ -215,9 +232,9 @@ fn verify_renewed(s: &SignedCert, now: Timestamp) -> std::result::Result<(), Str
         return Err(format!("{differing} changed"));
     }
     if s.key_kept {
-        same("public key", s.new.spki_der().ok() == s.old.spki_der().ok())?;
+        same("public key", new.spki_der().ok() == s.old.spki_der().ok())?;
     }
-    if !s.key.matches(&s.new) {
+    if !s.key.matches(new) {
         return Err("its key does not match it".to_string());
     }
     Ok(())

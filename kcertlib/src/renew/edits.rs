@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64ct::{Base64, Encoding};
 
@@ -25,14 +26,14 @@ use crate::time::Timestamp;
 use crate::txn::{Expect, FileChange, Guard};
 
 /// What the renewal writes, and how to check it.
-pub(super) struct Written {
+pub(super) struct Written<'p> {
     /// Files in write order, symlink swaps last.
     pub changes: Vec<FileChange>,
     /// Keys kept in files of their own: they must still hold what was read when the renames
     /// begin.
     pub guards: Vec<Guard>,
     /// Checks by the real path written.
-    pub checks: Checks,
+    pub checks: Checks<'p>,
     /// The paths written for each entry (copies included).
     pub paths_by_entry: BTreeMap<String, Vec<PathBuf>>,
 }
@@ -50,7 +51,10 @@ const KUBECONFIG_DIRS: &[(&str, &str)] = &[
     ("var/lib/rancher/rke2/agent", ".kubeconfig"),
 ];
 
-pub(super) fn build(plan: &Plan, signed: &[SignedAction<'_>]) -> Result<Written> {
+/// The file changes of the signed actions. Each leaf's new DER is moved out of `signed` once it
+/// is in every file that holds it (the texts are what the transaction writes; keeping 3,000
+/// DERs beside them would only double the memory of a large node).
+pub(super) fn build<'p>(plan: &'p Plan, signed: &mut [SignedAction<'p>]) -> Result<Written<'p>> {
     let mut editor = Editor {
         root: &plan.dir,
         now: plan.now,
@@ -62,7 +66,7 @@ pub(super) fn build(plan: &Plan, signed: &[SignedAction<'_>]) -> Result<Written>
         paths_by_entry: BTreeMap::new(),
     };
     // kubelet links first, so every later edit of the dated file lands in the new one.
-    for s in signed {
+    for s in signed.iter() {
         for holder in holders(s) {
             if let Location::Combined(link) = &holder.cert {
                 editor.redirect_link(link, &holder.name)?;
@@ -72,9 +76,24 @@ pub(super) fn build(plan: &Plan, signed: &[SignedAction<'_>]) -> Result<Written>
     for s in signed.iter().filter(|s| s.action.kind == EntryKind::Ca) {
         editor.ca(plan, s)?;
     }
-    for s in signed.iter().filter(|s| s.action.kind == EntryKind::Leaf) {
+    for s in signed
+        .iter_mut()
+        .filter(|s| s.action.kind == EntryKind::Leaf)
+    {
+        let new_der = std::mem::take(&mut s.new.der);
+        // One record of what was signed, shared by the checks of the entry and its copies.
+        let checked = Arc::new(SignedCert {
+            new_sha256: s.new.sha256.clone(),
+            old: s.old,
+            issuer: Arc::clone(&s.issuer),
+            key: s.key.clone(),
+            key_kept: s.new_key.is_none(),
+        });
+        let spki: Arc<[u8]> = Arc::from(s.new.spki.as_slice());
         for holder in holders(s) {
-            editor.leaf(s, holder).at_entry(&holder.name)?;
+            editor
+                .leaf(s, holder, &new_der, &checked, &spki)
+                .at_entry(&holder.name)?;
         }
     }
     Ok(editor.finish())
@@ -90,7 +109,10 @@ struct FileEdit {
     source: PathBuf,
     /// The real path written (differs for kubelet's dated files).
     write_to: PathBuf,
-    original: String,
+    /// `fsx::sha256_hex` of the text read: the transaction refuses the file if it changes.
+    original_sha256: String,
+    /// An edit changed the text.
+    changed: bool,
     text: String,
     mode: Option<u32>,
     entries: Vec<String>,
@@ -104,22 +126,22 @@ struct Editor<'p> {
     links: Vec<FileChange>,
     guards: Vec<Guard>,
     /// Checks by source path (mapped to the written path at the end).
-    checks: HashMap<PathBuf, Vec<Check>>,
+    checks: HashMap<PathBuf, Vec<Check<'p>>>,
     paths_by_entry: BTreeMap<String, Vec<PathBuf>>,
 }
 
-impl Editor<'_> {
-    /// The renewed leaf `s` where `holder` (the entry or a copy of it) keeps it.
-    fn leaf(&mut self, s: &SignedAction<'_>, holder: &Entry) -> Result<()> {
-        let signed = Box::new(SignedCert {
-            new: s.new.clone(),
-            old: s.old.clone(),
-            issuer: s.issuer.clone(),
-            key: s.key.clone(),
-            key_kept: s.new_key.is_none(),
-        });
+impl<'p> Editor<'p> {
+    /// The renewed leaf `s` where `holder` (the entry or a copy of it) keeps it; `signed` and
+    /// `spki` describe `s.new` for the checks.
+    fn leaf(
+        &mut self,
+        s: &SignedAction<'p>,
+        holder: &Entry,
+        new_der: &[u8],
+        signed: &Arc<SignedCert<'p>>,
+        spki: &Arc<[u8]>,
+    ) -> Result<()> {
         let old_der = s.old.as_der();
-        let new_der = s.new.as_der();
         let (source, place) = match &holder.cert {
             Location::File(path) | Location::Combined(path) => {
                 let source = self.edit(path, &holder.name, |text| {
@@ -141,7 +163,7 @@ impl Editor<'_> {
             Check::Renewed {
                 entry: holder.name.clone(),
                 place,
-                signed,
+                signed: Arc::clone(signed),
             },
         );
         let Some(key_location) = &holder.key else {
@@ -171,7 +193,7 @@ impl Editor<'_> {
             }
             // A kept key in a file of its own is untouched; it must match the new certificate
             // now and hold the same bytes when the renames begin.
-            (Location::File(path), None) => return self.guard_key(path, &holder.name, &s.new),
+            (Location::File(path), None) => return self.guard_key(path, &holder.name, spki),
             (Location::Combined(path), None) => (self.source_of(path)?, Place::Pem),
             (Location::KubeconfigEmbedded { kubeconfig, user }, None) => (
                 self.source_of(kubeconfig)?,
@@ -183,21 +205,21 @@ impl Editor<'_> {
             Check::Key {
                 entry: holder.name.clone(),
                 place,
-                cert: Box::new(s.new.clone()),
+                spki: Arc::clone(spki),
             },
         );
         Ok(())
     }
 
     /// The renewed CA `s`: its file, its copies, every chain and kubeconfig that embeds it.
-    fn ca(&mut self, plan: &Plan, s: &SignedAction<'_>) -> Result<()> {
+    fn ca(&mut self, plan: &Plan, s: &SignedAction<'p>) -> Result<()> {
         let old_der = s.old.as_der();
-        let new_der = s.new.as_der();
+        let new_der = s.new.der.as_slice();
         let name = &s.action.name;
-        let signed = Box::new(SignedCert {
-            new: s.new.clone(),
-            old: s.old.clone(),
-            issuer: s.new.clone(),
+        let signed = Arc::new(SignedCert {
+            new_sha256: s.new.sha256.clone(),
+            old: s.old,
+            issuer: Arc::clone(&s.issuer),
             key: s.key.clone(),
             key_kept: true,
         });
@@ -306,16 +328,12 @@ impl Editor<'_> {
         Ok(())
     }
 
-    /// Reads a kept key file, checks it matches the renewed certificate, and guards its bytes.
-    fn guard_key(
-        &mut self,
-        path: &Path,
-        entry: &str,
-        cert: &crate::cert::Certificate,
-    ) -> Result<()> {
+    /// Reads a kept key file, checks it matches the renewed certificate (its
+    /// subjectPublicKeyInfo `spki`), and guards its bytes.
+    fn guard_key(&mut self, path: &Path, entry: &str, spki: &[u8]) -> Result<()> {
         let bytes = zeroize::Zeroizing::new(files::read(self.root, path)?);
         let key = PrivateKey::load(&bytes).at_path(path)?;
-        if !key.matches(cert) {
+        if !super::check::key_matches(&key, spki) {
             return Err(Error::new(
                 ErrorKind::Conflict,
                 "the key file no longer matches the certificate being renewed (changed since the scan?)",
@@ -404,7 +422,8 @@ impl Editor<'_> {
         self.files.push(FileEdit {
             write_to: source.clone(),
             source: source.clone(),
-            original: text.clone(),
+            original_sha256: fsx::sha256_hex(text.as_bytes()),
+            changed: false,
             text,
             mode: None,
             entries: Vec::new(),
@@ -423,7 +442,9 @@ impl Editor<'_> {
     ) -> Result<PathBuf> {
         let index = self.open(path)?;
         let file = &mut self.files[index];
-        file.text = change(&file.text).map_err(|e| e.with_path(path))?;
+        let text = change(&file.text).map_err(|e| e.with_path(path))?;
+        file.changed |= text != file.text;
+        file.text = text;
         if !file.entries.iter().any(|e| e == entry) {
             file.entries.push(entry.to_string());
         }
@@ -452,7 +473,7 @@ impl Editor<'_> {
         }
     }
 
-    fn check(&mut self, source: &Path, check: Check) {
+    fn check(&mut self, source: &Path, check: Check<'p>) {
         self.checks
             .entry(source.to_path_buf())
             .or_default()
@@ -476,29 +497,30 @@ impl Editor<'_> {
             .map_or_else(|| ca.to_string(), |e| e.name.clone())
     }
 
-    fn finish(self) -> Written {
+    /// The changes, each file's text moved (not copied) into its change.
+    fn finish(mut self) -> Written<'p> {
         let mut changes = Vec::new();
-        let mut checks: Checks = HashMap::new();
-        for file in &self.files {
-            if file.text == file.original && file.write_to == file.source {
+        let mut checks: Checks<'p> = HashMap::new();
+        for file in self.files {
+            if !file.changed && file.write_to == file.source {
                 continue;
             }
             // The file read, or for kubelet's new dated pem a name that must still be free.
             let expect = if file.write_to == file.source {
-                Expect::Sha256(fsx::sha256_hex(file.original.as_bytes()))
+                Expect::Sha256(file.original_sha256)
             } else {
                 Expect::Absent
             };
             let mut change = FileChange::bytes(
                 file.entries.join(","),
                 &file.write_to,
-                zeroize::Zeroizing::new(file.text.clone().into_bytes()),
+                zeroize::Zeroizing::new(file.text.into_bytes()),
             )
             .expecting(expect);
             change.mode = file.mode;
             changes.push(change);
-            if let Some(list) = self.checks.get(&file.source) {
-                checks.insert(file.write_to.clone(), list.clone());
+            if let Some(list) = self.checks.remove(&file.source) {
+                checks.insert(file.write_to, list);
             }
         }
         changes.extend(self.links);

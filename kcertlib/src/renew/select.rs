@@ -8,7 +8,7 @@ use super::{Action, RenewOptions, Skipped, files};
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsx::RootDir;
-use crate::inventory::{self, Entry, EntryStatus, Inventory, Location, ScanOptions};
+use crate::inventory::{self, Entry, EntryKind, EntryStatus, Inventory, Location, ScanOptions};
 use crate::key::PrivateKey;
 use crate::sign::Issuer;
 use crate::time::Timestamp;
@@ -86,8 +86,18 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
     };
     let named = named_entries(&mut plan, options)?;
     let mut renewed_cas = BTreeSet::new();
-    let cas: Vec<Entry> = plan.inventory.cas().into_iter().cloned().collect();
-    for ca in cas.iter().filter(|e| e.copy_of.is_none()) {
+    // Entries are cloned one at a time while the plan is built (the checks below update the
+    // plan), never all at once: a large node's inventory holds 3,000 parsed certificates.
+    let originals = |kind: EntryKind, inventory: &Inventory| -> Vec<usize> {
+        (0..inventory.entries.len())
+            .filter(|&i| {
+                let e = &inventory.entries[i];
+                e.kind == kind && e.copy_of.is_none()
+            })
+            .collect()
+    };
+    for index in originals(EntryKind::Ca, &plan.inventory) {
+        let ca = &plan.inventory.entries[index].clone();
         let Some(reason) = selection(&mut plan, options, &named, ca) else {
             continue;
         };
@@ -107,8 +117,8 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
             Err(why) => plan.skip(&ca.name, &why),
         }
     }
-    let leaves: Vec<Entry> = plan.inventory.leaves().into_iter().cloned().collect();
-    for leaf in leaves.iter().filter(|e| e.copy_of.is_none()) {
+    for index in originals(EntryKind::Leaf, &plan.inventory) {
+        let leaf = &plan.inventory.entries[index].clone();
         let selected = selection(&mut plan, options, &named, leaf);
         let by_ca = leaf
             .ca_name
@@ -326,7 +336,7 @@ fn preflight_leaf(
     leaf: &Entry,
     renewed_cas: &BTreeSet<String>,
 ) -> std::result::Result<(), String> {
-    let cert = readable(leaf)?.clone();
+    let cert = readable(leaf)?;
     let Some(ca_name) = leaf.ca_name.clone() else {
         return Err(if cert.is_self_issued() {
             "self-signed: no CA on this node signs it (kubelet recreates its self-signed serving certificate itself)".to_string()

@@ -1,8 +1,14 @@
 //! Signing the plan's actions in memory: CAs first (with their own key), then each leaf against
 //! its CA's current certificate, the new one when the CA was renewed in this run.
+//!
+//! A signed action keeps the new certificate as DER with the few facts the report and the
+//! checks need (`NewCert`), not as a parsed `Certificate`: a kubespray etcd certificate with a
+//! thousand SANs is 16 KiB of DER and as much again once parsed, times 3,000 on a large node.
+//! The old certificate is borrowed from the plan's inventory, and the issuing CA is shared.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::select::Plan;
@@ -13,6 +19,7 @@ use crate::inventory::{Entry, EntryKind};
 use crate::key::PrivateKey;
 use crate::parallel::{self, Spread, Threads};
 use crate::sign::{Issuer, KeyPolicy, ResignOptions, resign, self_resign_ca};
+use crate::time::Timestamp;
 use crate::validity::{Clamp, ValidityPolicy};
 
 /// One action, signed.
@@ -24,12 +31,12 @@ pub(super) struct SignedAction<'p> {
     pub entry: &'p Entry,
     /// Entries holding a copy of the certificate.
     pub copies: Vec<&'p Entry>,
-    /// The certificate before.
-    pub old: Certificate,
+    /// The certificate before (the inventory's).
+    pub old: &'p Certificate,
     /// The certificate after.
-    pub new: Certificate,
+    pub new: NewCert,
     /// The CA certificate that signed `new` (for a CA: `new` itself).
-    pub issuer: Certificate,
+    pub issuer: Arc<Certificate>,
     /// The key that belongs to `new` (the current one, or the new one when rotated).
     pub key: PrivateKey,
     /// The new key, in the old key's format, when rotated.
@@ -38,35 +45,81 @@ pub(super) struct SignedAction<'p> {
     pub clamps: Vec<Clamp>,
 }
 
+/// A new certificate as the renewal keeps it after signing: its DER and what is read from it.
+#[derive(Clone, Debug)]
+pub(super) struct NewCert {
+    /// The DER, as written into every place the certificate lives (a leaf's is moved into the
+    /// file texts by `edits::build`, and empty afterwards).
+    pub der: Vec<u8>,
+    /// `fsx::sha256_hex` of `der`: the staged-file check compares what it reads with this.
+    pub sha256: String,
+    /// Its subjectPublicKeyInfo (DER), which the key written or kept with it must match.
+    pub spki: Vec<u8>,
+    /// Serial, lower-case hex.
+    pub serial_hex: String,
+    /// `notBefore`.
+    pub not_before: Timestamp,
+    /// `notAfter`.
+    pub not_after: Timestamp,
+}
+
+impl NewCert {
+    fn new(cert: Certificate) -> Result<NewCert> {
+        let spki = cert.spki_der()?.to_vec();
+        let serial_hex = cert.serial_hex();
+        let (not_before, not_after) = (cert.not_before(), cert.not_after());
+        let der = cert.as_der().to_vec();
+        Ok(NewCert {
+            sha256: crate::fsx::sha256_hex(&der),
+            der,
+            spki,
+            serial_hex,
+            not_before,
+            not_after,
+        })
+    }
+}
+
 pub(super) fn sign_all(plan: &Plan, threads: Threads) -> Result<Vec<SignedAction<'_>>> {
-    let mut new_cas: BTreeMap<&str, Certificate> = BTreeMap::new();
+    // Every CA that signs a planned leaf, once: renewed ones below replace their entry.
+    let mut issuers: BTreeMap<&str, Arc<Certificate>> = BTreeMap::new();
+    for ca_name in plan.actions.iter().filter_map(|a| a.ca_name.as_deref()) {
+        if !issuers.contains_key(ca_name) {
+            let ca = plan
+                .entry(ca_name)
+                .and_then(|ca| ca.certificate.clone())
+                .ok_or_else(|| lost(ca_name))?;
+            issuers.insert(ca_name, Arc::new(ca));
+        }
+    }
     let mut out = Vec::with_capacity(plan.actions.len());
     for action in plan.actions.iter().filter(|a| a.kind == EntryKind::Ca) {
         let entry = plan.entry(&action.name).ok_or_else(|| lost(&action.name))?;
         let old = entry
             .certificate
-            .clone()
+            .as_ref()
             .ok_or_else(|| lost(&action.name))?;
         let key = plan
             .ca_keys
             .get(&action.name)
             .ok_or_else(|| lost(&action.name))?;
         let signed = self_resign_ca(
-            &old,
+            old,
             key,
             &ResignOptions {
-                validity: ca_validity(&plan.validity, &old),
+                validity: ca_validity(&plan.validity, old),
                 ..ResignOptions::default()
             },
         )
         .at_entry(&action.name)?;
-        new_cas.insert(&action.name, signed.certificate.clone());
+        let issuer = Arc::new(signed.certificate);
+        issuers.insert(&action.name, Arc::clone(&issuer));
         out.push(SignedAction {
             action,
             entry,
             copies: plan.copies_of(&action.name),
-            issuer: signed.certificate.clone(),
-            new: signed.certificate,
+            new: NewCert::new((*issuer).clone()).at_entry(&action.name)?,
+            issuer,
             old,
             key: key.clone(),
             new_key: None,
@@ -78,7 +131,7 @@ pub(super) fn sign_all(plan: &Plan, threads: Threads) -> Result<Vec<SignedAction
         .iter()
         .filter(|a| a.kind == EntryKind::Leaf)
         .collect();
-    out.extend(sign_leaves(plan, &leaves, &new_cas, threads)?);
+    out.extend(sign_leaves(plan, &leaves, &issuers, threads)?);
     Ok(out)
 }
 
@@ -87,16 +140,16 @@ pub(super) fn sign_all(plan: &Plan, threads: Threads) -> Result<Vec<SignedAction
 fn sign_leaves<'p>(
     plan: &'p Plan,
     leaves: &[&'p Action],
-    new_cas: &BTreeMap<&str, Certificate>,
+    issuers: &BTreeMap<&str, Arc<Certificate>>,
     threads: Threads,
 ) -> Result<Vec<SignedAction<'p>>> {
     parallel::try_map(Spread::cpu(threads), leaves, |action| {
         let entry = plan.entry(&action.name).ok_or_else(|| lost(&action.name))?;
         let old = entry
             .certificate
-            .clone()
+            .as_ref()
             .ok_or_else(|| lost(&action.name))?;
-        sign_leaf(plan, action, entry, old, new_cas)
+        sign_leaf(plan, action, entry, old, issuers)
     })
 }
 
@@ -104,21 +157,15 @@ fn sign_leaf<'p>(
     plan: &'p Plan,
     action: &'p Action,
     entry: &'p Entry,
-    old: Certificate,
-    new_cas: &BTreeMap<&str, Certificate>,
+    old: &'p Certificate,
+    issuers: &BTreeMap<&str, Arc<Certificate>>,
 ) -> Result<SignedAction<'p>> {
     let ca_name = action
         .ca_name
         .as_deref()
         .ok_or_else(|| lost(&action.name))?;
     let ca_key = plan.ca_keys.get(ca_name).ok_or_else(|| lost(ca_name))?;
-    let ca_cert = match new_cas.get(ca_name) {
-        Some(renewed) => renewed.clone(),
-        None => plan
-            .entry(ca_name)
-            .and_then(|ca| ca.certificate.clone())
-            .ok_or_else(|| lost(ca_name))?,
-    };
+    let ca_cert = Arc::clone(issuers.get(ca_name).ok_or_else(|| lost(ca_name))?);
     let issuer = Issuer::new(&ca_cert, ca_key).at_entry(ca_name)?;
     let key_location = entry.key.as_ref().ok_or_else(|| lost(&action.name))?;
     let current_key = files::load_key(&plan.dir, key_location).at_entry(&action.name)?;
@@ -131,7 +178,7 @@ fn sign_leaf<'p>(
         },
         ..ResignOptions::default()
     };
-    let signed = resign(&old, &issuer, &options).at_entry(&action.name)?;
+    let signed = resign(old, &issuer, &options).at_entry(&action.name)?;
     let new_key = match signed.key {
         Some(k) => Some(k.with_format(current_key.format()).at_entry(&action.name)?),
         None => None,
@@ -141,7 +188,7 @@ fn sign_leaf<'p>(
         entry,
         copies: plan.copies_of(&action.name),
         old,
-        new: signed.certificate,
+        new: NewCert::new(signed.certificate).at_entry(&action.name)?,
         issuer: ca_cert,
         key: new_key.clone().unwrap_or(current_key),
         new_key,
@@ -172,11 +219,11 @@ pub(super) fn renewed(
                 name: holder.name.clone(),
                 paths: paths.get(&holder.name).cloned().unwrap_or_default(),
                 old_serial: s.old.serial_hex(),
-                new_serial: s.new.serial_hex(),
+                new_serial: s.new.serial_hex.clone(),
                 old_not_before: s.old.not_before(),
                 old_not_after: s.old.not_after(),
-                new_not_before: s.new.not_before(),
-                new_not_after: s.new.not_after(),
+                new_not_before: s.new.not_before,
+                new_not_after: s.new.not_after,
                 key_rotated: s.new_key.is_some(),
             });
         }

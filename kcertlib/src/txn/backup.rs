@@ -128,15 +128,21 @@ pub(super) fn discard_incomplete(root: &RootDir, dir: &RootDir) -> Result<()> {
     Ok(())
 }
 
-/// Copies each `(relative path, bytes)` into `dir` (0600 files in 0700 directories) and makes
-/// them durable.
+/// Copies each original into `dir` (0600 files in 0700 directories) and makes them durable.
+/// `relative` names an original's path under the root; `read` reads it (and may refuse it) only
+/// when its copy is written, so the originals are never all in memory at once.
 ///
 /// # Errors
-/// `Io` naming the copy.
-pub(super) fn write_copies(dir: &RootDir, copies: &[(PathBuf, &[u8])]) -> Result<()> {
+/// `Io` naming the copy; whatever `read` returns.
+pub(super) fn write_copies<T: Sync>(
+    dir: &RootDir,
+    originals: &[T],
+    relative: impl Fn(&T) -> &Path + Sync,
+    read: impl Fn(&T) -> Result<Zeroizing<Vec<u8>>> + Sync,
+) -> Result<()> {
     let mut dirs = BTreeSet::new();
-    for (relative, _) in copies {
-        let copy = backup_path(relative);
+    for original in originals {
+        let copy = backup_path(relative(original));
         if let Some(parent) = copy.parent() {
             dirs.insert(parent.to_path_buf());
         }
@@ -144,9 +150,10 @@ pub(super) fn write_copies(dir: &RootDir, copies: &[(PathBuf, &[u8])]) -> Result
     for d in &dirs {
         fsx::ensure_private_dir(dir, d, WHAT)?;
     }
-    fsx::for_each_parallel(copies, |(relative, bytes)| {
-        let place = dir.resolve(&backup_path(relative), Follow::NotLast)?;
-        place.create_file(bytes, 0o600, None)
+    fsx::for_each_parallel(originals, |original| {
+        let bytes = read(original)?;
+        let place = dir.resolve(&backup_path(relative(original)), Follow::NotLast)?;
+        place.create_file(&bytes, 0o600, None)
     })?;
     // Every directory holding a copy, each of their parents up to the backup directory, and
     // the backup directory itself.

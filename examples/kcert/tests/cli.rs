@@ -1,0 +1,414 @@
+//! The `kcert` command through the built binary: help and version, usage errors (exit 64,
+//! naming the culprit), "nothing found" (exit 2), the exit codes of `check` and `renew` on
+//! real generated trees, `--at`, every output format parsed back, completions and the man
+//! page. Every tree is built by `kcert fixture` in a temporary directory, and every `renew`
+//! runs with `--root` inside it.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+#[test]
+fn every_command_has_help_and_the_exit_codes_are_documented() {
+    let out = expect(&["--help"], EXIT_OK);
+    for command in [
+        "inspect", "check", "renew", "rollback", "recover", "demo", "fixture",
+    ] {
+        assert!(stdout(&out).contains(command), "{}", stdout(&out));
+    }
+    assert!(stdout(&out).contains("Exit codes"), "{}", stdout(&out));
+    for command in [
+        "inspect",
+        "check",
+        "renew",
+        "rollback",
+        "recover",
+        "demo",
+        "fixture",
+        "completions",
+        "man",
+    ] {
+        for flag in ["-h", "--help"] {
+            let out = expect(&[command, flag], EXIT_OK);
+            assert!(stdout(&out).contains("Usage: kcert"), "{}", stdout(&out));
+        }
+    }
+    let out = expect(&["renew", "--help"], EXIT_OK);
+    for text in [
+        "Exit codes",
+        "64",
+        "needs a person",
+        "--dry-run",
+        "--output",
+    ] {
+        assert!(stdout(&out).contains(text), "{text}: {}", stdout(&out));
+    }
+    expect(&["help", "renew"], EXIT_OK);
+}
+
+#[test]
+fn version_names_the_version_the_backend_and_the_commit() {
+    let out = expect(&["--version"], EXIT_OK);
+    let text = stdout(&out);
+    assert!(text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+    assert!(
+        text.contains("signing backend: aws-lc") || text.contains("signing backend: rustcrypto"),
+        "{text}"
+    );
+    let commit = text
+        .lines()
+        .find_map(|l| l.strip_prefix("commit: "))
+        .unwrap_or_else(|| panic!("no commit line: {text}"));
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 40 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{text}"
+    );
+    let out = expect(&["-V"], EXIT_OK);
+    assert!(stdout(&out).contains("signing backend"), "{}", stdout(&out));
+}
+
+#[test]
+fn usage_errors_exit_64_and_name_the_culprit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().to_str().expect("utf-8");
+    let cases: &[(&[&str], &str)] = &[
+        (&["renew", "./tree"], "./tree"),
+        (&["renew", "--dry-run", "./tree"], "./tree"),
+        (&["check", "./tree"], "./tree"),
+        (&["check", "--root", root, "--bogus"], "--bogus"),
+        (&["check", "--root", root, "-o", "xml"], "xml"),
+        (&["renew", "--root", root, "-o", "prometheus"], "prometheus"),
+        (&["recover", "--root", root, "extra"], "extra"),
+        (&["rollback"], "MANIFEST"),
+        (&["inspect"], "PATH"),
+        (&["fixture", "nosuchlayout", root], "nosuchlayout"),
+        (&["completions", "tcsh"], "tcsh"),
+        (&["check", "--root", root, "--at", "someday"], "someday"),
+        (&["check", "--root", root, "--at", "+1001y"], "1001y"),
+        (&["no-such-command"], "no-such-command"),
+        (&[], "Usage"),
+    ];
+    for (args, named) in cases {
+        let out = expect(args, EXIT_USAGE);
+        assert!(stderr(&out).contains(named), "{}", describe(args, &out));
+        assert!(stdout(&out).is_empty(), "{}", describe(args, &out));
+    }
+    // Nothing was written under the root.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("root").count(), 0);
+}
+
+#[test]
+fn nothing_found_is_an_error_naming_the_root_and_the_layouts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().to_str().expect("utf-8");
+    for args in [
+        &["check", "--root", root][..],
+        &["check", "--root", root, "-o", "json"],
+        &["renew", "--root", root],
+        &["renew", "--root", root, "--dry-run"],
+    ] {
+        let out = expect(args, EXIT_ERROR);
+        let err = stderr(&out);
+        assert!(err.contains("no Kubernetes certificate found"), "{err}");
+        assert!(err.contains(root), "{err}");
+        for layout in [
+            "kubeadm",
+            "kubespray",
+            "rke1",
+            "rke2",
+            "k3s",
+            "etc/kubernetes/pki",
+        ] {
+            assert!(err.contains(layout), "{layout}: {err}");
+        }
+        assert!(stdout(&out).is_empty(), "{}", describe(args, &out));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("root").count(), 0);
+}
+
+#[test]
+fn check_outputs_parse_back_and_agree() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "kubeadm", &["--valid"]);
+    let root = root.to_str().expect("utf-8");
+    let out = expect(&["check", "--root", root, "-o", "json"], EXIT_OK);
+    // Nothing on a stderr that is not a terminal: no progress bar, no noise.
+    assert_eq!(stderr(&out), "");
+    let doc = json(&out);
+    assert_eq!(doc["kind"], "CertificateExpirationInfo");
+    assert!(
+        names(&doc["certificates"]).contains(&"apiserver".to_string()),
+        "{doc}"
+    );
+    assert!(
+        names(&doc["certificateAuthorities"]).contains(&"ca".to_string()),
+        "{doc}"
+    );
+    let out = expect(&["check", "--root", root, "--output", "yaml"], EXIT_OK);
+    assert_eq!(yaml(&stdout(&out)), doc, "YAML and JSON differ");
+    let out = expect(&["check", "--root", root, "-o", "prometheus"], EXIT_OK);
+    assert!(
+        stdout(&out).contains("x509_cert_not_after{name=\"apiserver\""),
+        "{}",
+        stdout(&out)
+    );
+    let out = expect(&["check", "--root", root], EXIT_OK);
+    let table = stdout(&out);
+    assert!(table.starts_with("CERTIFICATE "), "{table}");
+    assert!(table.contains("RESIDUAL TIME"), "{table}");
+    // kubeadm's short human duration: the fixture's leaves end 364 days after it was built,
+    // so a few seconds later 363 whole days are left.
+    let apiserver = table
+        .lines()
+        .find(|l| l.starts_with("apiserver "))
+        .unwrap_or_default();
+    assert!(apiserver.contains(" 363d "), "{table}");
+}
+
+#[test]
+fn check_exit_codes_and_time_travel() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let valid = fixture(dir.path(), "rke1", &["--valid"]);
+    let valid = valid.to_str().expect("utf-8");
+    expect(&["check", "--root", valid], EXIT_OK);
+    // Within the warning window: needs a person.
+    let out = expect(
+        &["check", "--root", valid, "--warn-within", "400d"],
+        EXIT_ATTENTION,
+    );
+    assert!(
+        stderr(&out).contains("kube-apiserver: expires"),
+        "{}",
+        stderr(&out)
+    );
+    // A year from now every leaf has expired; the CAs (ten years) have not.
+    let out = expect(
+        &["check", "--root", valid, "--at", "+400d", "-o", "json"],
+        EXIT_ATTENTION,
+    );
+    let doc = json(&out);
+    for leaf in doc["certificates"].as_array().expect("list") {
+        assert_eq!(leaf["status"], "expired", "{leaf}");
+        assert!(leaf["residualTime"].as_i64().unwrap_or(0) < 0, "{leaf}");
+    }
+    for ca in doc["certificateAuthorities"].as_array().expect("list") {
+        assert_eq!(ca["status"], "ok", "{ca}");
+    }
+    let out = expect(&["check", "--root", valid, "--at", "+400d"], EXIT_ATTENTION);
+    assert!(
+        stdout(&out).contains("<invalid>"),
+        "kubeadm prints expired residual times so: {}",
+        stdout(&out)
+    );
+    // Before the certificates existed.
+    let out = expect(
+        &["check", "--root", valid, "--at", "2001-01-01", "-o", "json"],
+        EXIT_ATTENTION,
+    );
+    assert_eq!(json(&out)["scannedAt"], "2001-01-01T00:00:00Z");
+    assert!(
+        stderr(&out).contains("not valid before"),
+        "{}",
+        stderr(&out)
+    );
+    // An expired tree.
+    let expired = fixture(dir.path(), "k3s", &[]);
+    let out = expect(
+        &["check", "--root", expired.to_str().expect("utf-8")],
+        EXIT_ATTENTION,
+    );
+    assert!(stderr(&out).contains("expired"), "{}", stderr(&out));
+    // A root that is not a directory is an error.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").expect("write");
+    expect(
+        &["check", "--root", file.to_str().expect("utf-8")],
+        EXIT_ERROR,
+    );
+}
+
+#[test]
+fn renew_exits_0_when_everything_is_renewed_and_nothing_is_left_behind() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "rke1", &[]);
+    let root = root.to_str().expect("utf-8");
+    expect(&["check", "--root", root], EXIT_ATTENTION);
+    let out = expect(
+        &["renew", "--root", root, "--dry-run", "-o", "json"],
+        EXIT_OK,
+    );
+    let plan = json(&out);
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["needsAttention"], Value::Array(vec![]));
+    assert!(!names(&plan["renewed"]).is_empty(), "{plan}");
+    let out = expect(&["renew", "--root", root, "-o", "yaml"], EXIT_OK);
+    let report = yaml(&stdout(&out));
+    assert_eq!(report["changed"], true, "{report}");
+    expect(&["check", "--root", root], EXIT_OK);
+    // Again: nothing is left to renew within the window, and that is success too.
+    let out = expect(
+        &["renew", "--root", root, "--expiring-within", "30d"],
+        EXIT_OK,
+    );
+    assert!(
+        stdout(&out).contains("nothing to renew"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn renew_exits_1_listing_what_still_needs_a_person() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "kubeadm", &[]);
+    let root_arg = root.to_str().expect("utf-8");
+    // kubeadm's tree: kubelet's self-signed serving certificate is expired, and no CA on the
+    // node can renew it; everything else is renewed.
+    let out = expect(&["renew", "--root", root_arg, "-o", "json"], EXIT_ATTENTION);
+    let report = json(&out);
+    assert_eq!(
+        names(&report["needsAttention"]),
+        ["kubelet-serving"],
+        "{report}"
+    );
+    assert!(
+        names(&report["renewed"]).contains(&"apiserver".to_string()),
+        "{report}"
+    );
+    assert!(
+        stderr(&out).contains("1 entry needs a person"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("kubelet-serving: expired"),
+        "{}",
+        stderr(&out)
+    );
+    // Asked for only what it can renew, it succeeds.
+    let out = expect(
+        &[
+            "renew",
+            "--root",
+            root_arg,
+            "--only",
+            "apiserver,admin.conf",
+        ],
+        EXIT_OK,
+    );
+    assert!(
+        stdout(&out).contains("renewed apiserver"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_entry_this_version_does_not_have_is_not_missing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "kubeadm", &["--valid"]);
+    // A kubeadm older than 1.29 writes no super-admin.conf.
+    std::fs::remove_file(root.join("etc/kubernetes/super-admin.conf")).expect("rm");
+    let root = root.to_str().expect("utf-8");
+    expect(&["check", "--root", root], EXIT_OK);
+    let out = expect(
+        &["renew", "--root", root, "--dry-run", "-o", "json"],
+        EXIT_OK,
+    );
+    assert_eq!(json(&out)["needsAttention"], Value::Array(vec![]));
+    expect(&["renew", "--root", root], EXIT_OK);
+    // A required one is missing, and needs a person.
+    std::fs::remove_file(dir.path().join("kubeadm/etc/kubernetes/admin.conf")).expect("rm");
+    let out = expect(&["check", "--root", root], EXIT_ATTENTION);
+    assert!(
+        stderr(&out).contains("admin.conf: missing"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn renew_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "rke1", &[]);
+    let root = root.to_str().expect("utf-8");
+    let out = expect(
+        &["renew", "--root", root, "--only", "no-such-entry"],
+        EXIT_ERROR,
+    );
+    assert!(stderr(&out).contains("no-such-entry"), "{}", stderr(&out));
+    let out = expect(&["rollback", "/no/such/manifest.json"], EXIT_ERROR);
+    assert!(
+        stderr(&out).contains("/no/such/manifest.json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rollback_and_recover_print_in_every_format() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = fixture(dir.path(), "rke1", &[]);
+    let root = root.to_str().expect("utf-8");
+    let out = expect(&["renew", "--root", root, "-o", "json"], EXIT_OK);
+    let manifest = json(&out)["manifest"]
+        .as_str()
+        .expect("manifest")
+        .to_string();
+    let out = expect(&["rollback", &manifest, "-o", "yaml"], EXIT_OK);
+    assert!(
+        !yaml(&stdout(&out))["restored"]
+            .as_array()
+            .expect("list")
+            .is_empty()
+    );
+    expect(&["check", "--root", root], EXIT_ATTENTION);
+    let out = expect(&["recover", "--root", root, "-o", "json"], EXIT_OK);
+    assert_eq!(json(&out)["recovered"], false);
+    let out = expect(&["recover", "--root", root], EXIT_OK);
+    assert!(
+        stdout(&out).contains("no interrupted renewal"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for (shell, marker) in [
+        ("bash", "_kcert()"),
+        ("zsh", "#compdef kcert"),
+        ("fish", "complete -c kcert"),
+    ] {
+        let out = expect(&["completions", shell], EXIT_OK);
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: {script}");
+        for word in ["renew", "dry-run", "expiring-within"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let out = expect(&["man"], EXIT_OK);
+    let page = stdout(&out);
+    assert!(page.contains(".TH kcert"), "{page}");
+    for word in ["renew", "check", "inspect", "Exit codes"] {
+        assert!(page.contains(word), "the man page lacks {word}");
+    }
+}
+
+#[test]
+fn fixture_prints_its_summary_in_every_format() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("t");
+    let root = root.to_str().expect("utf-8");
+    let out = expect(
+        &["fixture", "k3s", root, "--reuse-keys", "-o", "table"],
+        EXIT_OK,
+    );
+    assert!(
+        stdout(&out).starts_with("built a k3s tree"),
+        "{}",
+        stdout(&out)
+    );
+}
