@@ -89,6 +89,7 @@ done
 "$repo/scripts/install-c.sh" --no-build --strip --prefix /usr --libdir "lib/$multiarch" \
     --destdir "$root" --target-dir "$target_dir" > /dev/null
 real=$(cd "$root/usr/lib/$multiarch" && ls libkcert.so.*.*.*)
+chmod 0644 "$root/usr/lib/$multiarch/$real"   # Debian policy 8.1: shared libraries are not executable
 soname=$(readelf -d "$root/usr/lib/$multiarch/$real" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
 major=${soname#libkcert.so.}
 
@@ -117,6 +118,20 @@ kcert ($version) unstable; urgency=medium
 EOF
 gzip -9n -c "$work/changelog" > "$root/usr/share/doc/kcert/changelog.gz"
 chmod 0644 "$root/usr/share/doc/kcert/"*
+
+# Lintian overrides, each for a reason (`lintian` on the .deb reports no other tag).
+install -d "$root/usr/share/lintian/overrides"
+cat > "$root/usr/share/lintian/overrides/kcert" <<EOF
+# saphyr, the pure-Rust YAML parser kcertlib reads kubeconfigs with, follows libyaml and shares
+# its error messages ("did not find expected <stream-start>"); no libyaml C code is linked in.
+kcert: embedded-library libyaml [usr/bin/kcert]
+kcert: embedded-library libyaml [usr/lib/$multiarch/$real]
+# One package on purpose (see scripts/build-deb.sh): the command, the runtime library and its
+# development files together, so no libkcert$major / libkcert-dev split.
+kcert: package-name-doesnt-match-sonames libkcert$major
+kcert: link-to-shared-library-in-wrong-package usr/lib/$multiarch/$real [usr/lib/$multiarch/libkcert.so]
+EOF
+chmod 0644 "$root/usr/share/lintian/overrides/kcert"
 
 # Depends: from the ELF files' needs (symbol versions of libc6, libgcc-s1), by dpkg-shlibdeps.
 printf 'Source: kcert\n\nPackage: kcert\nArchitecture: any\n' > "$work/debian/control"
