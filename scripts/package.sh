@@ -9,11 +9,15 @@
 #   libkcert-<version>-<arch>-linux.tar.gz                 the C library: lib/libkcert.so.*,
 #                                                          lib/libkcert.a, include/kcert.h,
 #                                                          lib/pkgconfig/kcert.pc (relocatable)
+#   kcert_<version>_<debian arch>.deb                      the Debian package (dpkg -i): the kcert
+#                                                          command, its man page and completions,
+#                                                          libkcert with kcert.h and kcert.pc
+#                                                          (scripts/build-deb.sh)
 #   SHA256SUMS
 #
 # The wheel is checked with auditwheel (it must carry a manylinux tag). Needs the repo's .venv
-# (testing/install-deps.sh: maturin, ziglang, auditwheel, ansible-core). The Debian package is
-# not built yet (it waits for the kcert command's man page and completions).
+# (testing/install-deps.sh: maturin, ziglang, auditwheel, ansible-core) and dpkg-dev for the
+# Debian package.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,9 +74,13 @@ scripts/install-c.sh --no-build --strip --relocatable --prefix "/$name" --destdi
 cp LICENSE-MIT LICENSE-APACHE "$stage/$name/"
 tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name -czf "$out/$name.tar.gz" "$name"
 
-# TODO(deb): cargo-deb package (kcert binary, man page, completions, libkcert, header, .pc)
-# once examples/kcert ships its man page and completions.
+step "the Debian package (scripts/build-deb.sh: dpkg-deb, from the same release build)"
+cargo build --release --quiet -p kcert --target-dir "$target_dir"
+scripts/build-deb.sh "$out" --target-dir "$target_dir" > "$stage_log" 2>&1 ||
+    { cat "$stage_log"; die "scripts/build-deb.sh failed"; }
+deb=$(ls "$out"/kcert_"$version"_*.deb) || die "build-deb made no kcert_${version}_*.deb"
+step "  $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
 
-(cd "$out" && sha256sum kcert-*.whl kcert-kubernetes-*.tar.gz libkcert-*.tar.gz > SHA256SUMS)
+(cd "$out" && sha256sum kcert-*.whl kcert-kubernetes-*.tar.gz libkcert-*.tar.gz kcert_*.deb > SHA256SUMS)
 step "done: $out"
 sed 's/^/package:   /' "$out/SHA256SUMS"

@@ -78,13 +78,17 @@ product_builds
 step "C tests (header drift, ASan, valgrind)"
 kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
 
-step "Release artifacts: scripts/package.sh (wheel, Ansible collection, C library tarball)"
+step "Release artifacts: scripts/package.sh (wheel, Ansible collection, C library tarball, .deb)"
 dist=$(mktemp -d)
 trap 'rm -rf "$dist"' EXIT
 scripts/package.sh "$dist"
 
 step "The C library as users install it (install-c.sh into a prefix, the tarball, pkg-config)"
 kcertlib-ffi/tests/run-install-test.sh "$repo/target/release" "$dist"/libkcert-*.tar.gz
+
+step "The Debian package as users install it (dpkg -i, kcert, man page, completions, C example, dpkg -r)"
+# CI runs as root on a throwaway machine: the package goes into /usr and is removed again.
+testing/test-deb.sh "$(ls "$dist"/kcert_*.deb)"
 
 step "Python tests against the wheel, installed into a fresh venv (pytest, stubs)"
 python3 -m venv "$dist/venv"

@@ -13,7 +13,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 VENV="$REPO/.venv"
 REQS="$HERE/requirements.txt"
-APT_PACKAGES=(openssl faketime etcd-server etcd-client valgrind strace pkg-config systemd)
+# dpkg-dev: dpkg-shlibdeps and dpkg-architecture for the Debian package (scripts/build-deb.sh);
+# man-db: `man -w kcert` in its test.
+APT_PACKAGES=(openssl faketime etcd-server etcd-client valgrind strace pkg-config systemd dpkg-dev man-db)
 
 WANT_VENV=1
 for arg in "$@"; do
@@ -60,7 +62,8 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
     apt_install "${missing[@]}"
 fi
-for tool in openssl faketime etcd etcdctl valgrind strace pkg-config systemd-analyze; do
+for tool in openssl faketime etcd etcdctl valgrind strace pkg-config systemd-analyze \
+    dpkg-shlibdeps dpkg-architecture man; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not on PATH after install"
 done
 
