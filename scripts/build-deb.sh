@@ -54,8 +54,9 @@ built="$target_dir/release"
 
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml")
 [ -n "$version" ] || die "no workspace version in Cargo.toml"
-"$built/kcert" --version | grep -q "$version" ||
-    die "$built/kcert is not version $version ($("$built/kcert" --version | head -n 1)); rebuild it"
+built_version=$("$built/kcert" --version) || die "$built/kcert --version failed"
+[[ "$built_version" == "kcert $version"* ]] ||
+    die "$built/kcert is not version $version (${built_version%%$'\n'*}); rebuild it"
 arch=$(dpkg --print-architecture)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
 maintainer="${KCERT_DEB_MAINTAINER:-kcertlib developers <kcertlib@example.invalid>}"
