@@ -78,16 +78,31 @@ product_builds
 step "C tests (header drift, ASan, valgrind)"
 kcertlib-ffi/tests/run-c-tests.sh "$repo/target/release"
 
-step "The C library as users install it (install-c.sh into a prefix, pkg-config only)"
-kcertlib-ffi/tests/run-install-test.sh "$repo/target/release"
+step "Release artifacts: scripts/package.sh (wheel, Ansible collection, C library tarball, .deb)"
+dist=$(mktemp -d)
+trap 'rm -rf "$dist"' EXIT
+scripts/package.sh "$dist"
 
-step "Python tests (module built once by maturin into .venv, pytest, stubs)"
-VIRTUAL_ENV="$repo/.venv" maturin develop --release -m kcertlib-py/Cargo.toml
-python -m pytest -q kcertlib-py/tests
+step "The C library as users install it (install-c.sh into a prefix, the tarball, pkg-config)"
+kcertlib-ffi/tests/run-install-test.sh "$repo/target/release" "$dist"/libkcert-*.tar.gz
 
-if [ -x examples/ansible/tests/run-ansible-tests.sh ]; then
-  step "Ansible tests"
-  examples/ansible/tests/run-ansible-tests.sh
-fi
+step "The Debian package as users install it (dpkg -i, kcert, man page, completions, C example, dpkg -r)"
+# CI runs as root on a throwaway machine: the package goes into /usr and is removed again.
+testing/test-deb.sh "$(ls "$dist"/kcert_*.deb)"
+
+step "Python tests against the wheel, installed into a fresh venv (pytest, stubs)"
+python3 -m venv "$dist/venv"
+# The wheel's own `test` extra brings pytest, cryptography and mypy.
+wheel=$(ls "$dist"/kcert-*.whl)
+"$dist/venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel[test]"
+"$dist/venv/bin/python" -c 'import kcert, sys; sys.exit("site-packages" not in kcert.__file__)'
+(cd "$dist" && "$dist/venv/bin/python" -m pytest -q -p no:cacheprovider "$repo/kcertlib-py/tests")
+
+step "Ansible tests through the installed collection (ansible-test sanity, playbooks, the wheel)"
+KCERT_COLLECTION=$(ls "$dist"/kcert-kubernetes-*.tar.gz) KCERT_PYTHON="$dist/venv/bin/python" \
+  testing/ansible/run-ansible-tests.sh
+
+step "systemd units (systemd-analyze verify, and their commands on a test tree)"
+testing/verify-systemd-units.sh "$KCERT_BIN"
 
 step "all suites passed in $(( $(date +%s) - started ))s"

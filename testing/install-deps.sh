@@ -13,7 +13,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
 VENV="$REPO/.venv"
 REQS="$HERE/requirements.txt"
-APT_PACKAGES=(openssl faketime etcd-server etcd-client valgrind strace pkg-config)
+# dpkg-dev: dpkg-shlibdeps and dpkg-architecture for the Debian package (scripts/build-deb.sh);
+# man-db: `man -w kcert` in its test.
+APT_PACKAGES=(openssl faketime etcd-server etcd-client valgrind strace pkg-config systemd dpkg-dev man-db)
 
 WANT_VENV=1
 for arg in "$@"; do
@@ -60,7 +62,8 @@ if [ "${#missing[@]}" -eq 0 ]; then
 else
     apt_install "${missing[@]}"
 fi
-for tool in openssl faketime etcd etcdctl valgrind strace pkg-config; do
+for tool in openssl faketime etcd etcdctl valgrind strace pkg-config systemd-analyze \
+    dpkg-shlibdeps dpkg-architecture man; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not on PATH after install"
 done
 
@@ -89,7 +92,8 @@ venv_ok() {
     [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_sum" ] || return 1
     "$VENV/bin/python" -c 'import cryptography.x509.verification, pytest, ansible, mypy' \
         >/dev/null 2>&1 || return 1
-    [ -x "$VENV/bin/maturin" ]
+    [ -x "$VENV/bin/maturin" ] && [ -x "$VENV/bin/auditwheel" ] &&
+        "$VENV/bin/python" -m ziglang version >/dev/null 2>&1
 }
 
 if venv_ok; then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -81,6 +82,16 @@ def test_reports(kubeadm_tree):
     prom = inventory.to_prometheus()
     assert "# TYPE x509_cert_not_after gauge" in prom
     assert 'x509_cert_expired{name="apiserver"' in prom
+    # x509-certificate-exporter's label set, with ours (name, distribution) beside it.
+    line = next(l for l in prom.splitlines() if l.startswith('x509_cert_not_after{name="apiserver",'))
+    labels = dict(re.findall(r'([a-zA-Z_]+)="([^"]*)"', line))
+    exporter = {"serial_number", "filename", "filepath", "embedded_kind", "embedded_key"}
+    exporter |= {"%s_%s" % (p, f) for p in ("subject", "issuer") for f in ("C", "ST", "L", "O", "OU", "CN")}
+    assert exporter | {"name", "distribution"} == set(labels)
+    assert labels["filename"] == "apiserver.crt" and labels["subject_CN"] == "kube-apiserver"
+    assert labels["issuer_CN"] == "kubernetes" and labels["embedded_kind"] == ""
+    assert int(labels["serial_number"]) == inventory["apiserver"].certificate.serial_number
+    assert "# TYPE x509_cert_not_before gauge" in prom
 
 
 def test_warn_within(tmp_path):

@@ -6,13 +6,16 @@
 //!   `certificateAuthorities`; items with `name`, `expirationDate`, `residualTime` in seconds,
 //!   `externallyManaged`, `caName`, `missing`), so kubespray's jsonpath filters keep working,
 //!   plus our own fields;
-//! - `to_prometheus`: text-file collector lines named as x509-certificate-exporter names them
-//!   (`x509_cert_not_after`, `x509_cert_expired`, ...), the names alerts are written against.
+//! - `to_prometheus`: text-file collector lines with x509-certificate-exporter's metric names
+//!   (`x509_cert_not_after`, `x509_cert_not_before`, `x509_cert_expired`, ...) and its label set
+//!   (`serial_number`, `subject_*`, `issuer_*`, `filename`, `filepath`, ...) plus ours (`name`,
+//!   `distribution`), so that its dashboards and alerts work unchanged.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::cert::NameAttribute;
 use crate::inventory::{Entry, EntryStatus, Inventory, Location};
 use crate::time::{Timestamp, short_human_duration};
 
@@ -298,36 +301,73 @@ fn kubeadm_date(t: Timestamp) -> String {
     )
 }
 
-/// The label set of an entry, escaped for the exposition format.
+/// The subject and issuer fields x509-certificate-exporter labels, with their OIDs.
+const NAME_FIELDS: [(&str, &str); 6] = [
+    ("C", "2.5.4.6"),
+    ("ST", "2.5.4.8"),
+    ("L", "2.5.4.7"),
+    ("O", "2.5.4.10"),
+    ("OU", "2.5.4.11"),
+    ("CN", "2.5.4.3"),
+];
+
+/// The label set of an entry, escaped for the exposition format: x509-certificate-exporter's
+/// per-certificate labels (`serial_number`, `subject_*` and `issuer_*` for C, ST, L, O, OU and
+/// CN, `filename`, `filepath`, `embedded_kind`, `embedded_key`; empty where they do not apply, as
+/// the exporter leaves them) so that its dashboards and alerts group our series as theirs, after
+/// ours: `name` (the inventory name) and `distribution`.
 fn labels(e: &Entry) -> String {
     let cert = e.certificate.as_ref();
-    let subject_cn = cert.and_then(|c| c.common_name()).unwrap_or_default();
-    let subject_o = cert
-        .map(|c| c.organizations().join(","))
-        .unwrap_or_default();
-    let issuer_cn = cert
-        .and_then(|c| {
-            c.issuer_attributes()
-                .into_iter()
-                .rev()
-                .find(|a| a.oid == "2.5.4.3")
-                .map(|a| a.value)
-        })
-        .unwrap_or_default();
-    let serial = cert.map(|c| decimal(c.serial())).unwrap_or_default();
-    [
-        ("name", e.name.clone()),
-        ("distribution", e.distribution.name().to_string()),
-        ("filepath", e.cert.path().display().to_string()),
-        ("subject_CN", subject_cn),
-        ("subject_O", subject_o),
-        ("issuer_CN", issuer_cn),
-        ("serial_number", serial),
-    ]
-    .iter()
-    .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-    .collect::<Vec<_>>()
-    .join(",")
+    let subject = cert.map(|c| c.subject_attributes()).unwrap_or_default();
+    let issuer = cert.map(|c| c.issuer_attributes()).unwrap_or_default();
+    let path = e.cert.path();
+    let (embedded_kind, embedded_key) = match &e.cert {
+        Location::KubeconfigEmbedded { user, .. } => ("user", user.clone()),
+        _ => ("", String::new()),
+    };
+    let mut pairs: Vec<(String, String)> = vec![
+        ("name".into(), e.name.clone()),
+        ("distribution".into(), e.distribution.name().to_string()),
+        (
+            "serial_number".into(),
+            cert.map(|c| decimal(c.serial())).unwrap_or_default(),
+        ),
+    ];
+    for (prefix, attributes) in [("subject", &subject), ("issuer", &issuer)] {
+        for (field, oid) in NAME_FIELDS {
+            pairs.push((format!("{prefix}_{field}"), name_field(attributes, oid)));
+        }
+    }
+    pairs.extend([
+        (
+            "filename".into(),
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
+        ("filepath".into(), path.display().to_string()),
+        ("embedded_kind".into(), embedded_kind.into()),
+        ("embedded_key".into(), embedded_key),
+    ]);
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One field of a name as the exporter labels it: the last CN (Go's `pkix.Name.CommonName`),
+/// every value of the other fields joined with commas; empty when absent.
+fn name_field(attributes: &[NameAttribute], oid: &str) -> String {
+    let mut values = attributes
+        .iter()
+        .filter(|a| a.oid == oid)
+        .map(|a| a.value.as_str());
+    if oid == "2.5.4.3" {
+        values.next_back().unwrap_or_default().to_string()
+    } else {
+        values.collect::<Vec<_>>().join(",")
+    }
 }
 
 fn escape(value: &str) -> String {

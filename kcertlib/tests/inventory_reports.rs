@@ -166,11 +166,44 @@ fn prometheus_lines_carry_the_exporter_names_and_labels() {
     for label in [
         "distribution=\"kubeadm\"".to_string(),
         format!("filepath=\"{}\"", path.display()),
+        "filename=\"apiserver.crt\"".into(),
         "subject_CN=\"kube-apiserver\"".into(),
         "subject_O=\"\"".into(),
         "issuer_CN=\"kubernetes\"".into(),
+        "embedded_kind=\"\"".into(),
+        "embedded_key=\"\"".into(),
     ] {
         assert!(line.contains(&label), "{label} in {line}");
+    }
+    // x509-certificate-exporter's whole per-certificate label set, present (empty when it does
+    // not apply) on every series, so that its dashboards group our series as theirs.
+    let exporter_labels: Vec<String> = ["serial_number", "filename", "filepath"]
+        .iter()
+        .map(|l| l.to_string())
+        .chain(["subject", "issuer"].iter().flat_map(|p| {
+            ["C", "ST", "L", "O", "OU", "CN"]
+                .iter()
+                .map(move |f| format!("{p}_{f}"))
+        }))
+        .chain(["embedded_kind".into(), "embedded_key".into()])
+        .collect();
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        for label in &exporter_labels {
+            assert!(l.contains(&format!(",{label}=\"")), "{label} in {l}");
+        }
+    }
+    // A kubeconfig's embedded certificate names the kubeconfig and its user.
+    let admin = text
+        .lines()
+        .find(|l| l.starts_with("x509_cert_not_after{name=\"admin.conf\","))
+        .expect("admin.conf not_after line");
+    for label in [
+        "filename=\"admin.conf\"",
+        "embedded_kind=\"user\"",
+        "embedded_key=\"kubernetes-admin\"",
+        "subject_CN=\"kubernetes-admin\"",
+    ] {
+        assert!(admin.contains(label), "{label} in {admin}");
     }
     let serial = line
         .split("serial_number=\"")

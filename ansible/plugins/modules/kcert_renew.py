@@ -19,12 +19,13 @@ description:
     transaction - every file is replaced, or none is - re-signing each with its own CA and
     keeping subject, key, SANs and every extension unchanged.
   - Certificates inside kubeconfigs are rewritten in place, kubelet's rotating pem gets a new
-    dated file behind an atomic symlink swap, and originals are backed up with a manifest that
-    C(kcert rollback) (or C(kcert.rollback())) restores.
+    dated file behind an atomic symlink swap, and originals are backed up in RV(backup_dir) with
+    a manifest that C(kcert rollback) (or C(kcert.rollback())) restores.
   - Entries that cannot be renewed (the CA key is not on this node, the key does not match the
     certificate, a self-signed kubelet serving certificate) are returned in RV(not_renewed) with
     the reason and raise a warning; the rest is still renewed.
-  - Reports which components to restart in RV(restart); the playbook restarts them.
+  - Reports which components to restart in RV(restart); the playbook
+    C(kcert.kubernetes.renew_cluster) restarts them.
 options:
   root:
     description: The node's root directory.
@@ -32,9 +33,9 @@ options:
     default: /
   expiring_within:
     description:
-      - Renew only certificates whose notAfter falls within this duration from now (expired ones
-        included), e.g. C(30d). Makes the task idempotent. Without it every selected leaf is
-        renewed on every run.
+      - Renew only certificates whose notAfter falls within this relative time from now
+        (expired ones included), e.g. C(+30d), C(30d), C(4w). Makes the task idempotent.
+        Without it every selected leaf is renewed on every run.
     type: str
   days:
     description: Lifetime of the renewed certificates, in days (kept within each CA's validity).
@@ -42,10 +43,11 @@ options:
     default: 365
   backdate:
     description:
-      - How far before now the new notBefore lies (C(1h), C(365d)), or C(ca) for the CA's own
-        notBefore, as kubeadm before 1.31 and RKE do.
+      - Where the new notBefore lies, before now - C(-1h) (community.crypto's form) or C(1h)
+        (how far before now), C(-365d) - or C(ca) for the CA's own notBefore, as kubeadm before
+        1.31 and RKE do. A time after now (C(+1h)) is refused.
     type: str
-    default: 1h
+    default: -1h
   rotate_keys:
     description: Give each renewed certificate a new key of the same algorithm.
     type: bool
@@ -62,11 +64,13 @@ options:
     elements: str
   backup_dir:
     description:
-      - Where the originals are backed up (must not exist, or be empty). Default
-        C(<root>/var/lib/kcert/backups/<timestamp>).
+      - The directory the originals are backed up in, with the manifest; it must not exist, or
+        be empty. Default C(<root>/var/lib/kcert/backups/<timestamp>).
     type: path
-requirements:
-  - kcert (the Python module built from kcertlib-py)
+extends_documentation_fragment:
+  - kcert.kubernetes.kcert
+  - kcert.kubernetes.kcert.relative_time
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -74,17 +78,18 @@ attributes:
   diff_mode:
     support: full
     details: Shows each certificate's old and new notBefore, notAfter and serial.
+  platform:
+    platforms: posix
 author:
-  - kcertlib developers
+  - kcertlib developers (!UNKNOWN)
 notes:
-  - Run with a Python interpreter that has C(kcert) installed (C(ansible_python_interpreter)).
   - Renew one control-plane node at a time (C(serial)) and restart what RV(restart) lists.
 """
 
 EXAMPLES = r"""
 - name: Renew every certificate that expires within 30 days
-  kcert_renew:
-    expiring_within: 30d
+  kcert.kubernetes.kcert_renew:
+    expiring_within: +30d
   register: renewal
 
 - name: Restart the services the renewal lists
@@ -94,18 +99,15 @@ EXAMPLES = r"""
   loop: "{{ renewal.restart | intersect(['kubelet', 'rke2-server', 'k3s']) }}"
 
 - name: Renew two entries for two years, notBefore at the CA's, with new keys
-  kcert_renew:
+  kcert.kubernetes.kcert_renew:
     only: [apiserver, admin.conf]
     days: 730
     backdate: ca
     rotate_keys: true
+    backup_dir: /var/backups/kcert/before-2y
 """
 
 RETURN = r"""
-changed:
-  description: Whether files were changed (in check mode, whether they would be).
-  returned: always
-  type: bool
 renewed:
   description: The certificates renewed (in check mode, that would be).
   returned: always
@@ -156,15 +158,16 @@ restart:
   returned: always
   type: list
   elements: str
-backup_file:
-  description: The backup directory holding the originals and the manifest.
+backup_dir:
+  description: The directory holding the originals and the manifest.
   returned: when changed and not in check mode
   type: str
   sample: /var/lib/kcert/backups/20261128T143225Z
 manifest:
-  description: The manifest to roll the renewal back with.
+  description: The manifest file to roll the renewal back with (inside RV(backup_dir)).
   returned: when changed and not in check mode
   type: str
+  sample: /var/lib/kcert/backups/20261128T143225Z/manifest.json
 backups:
   description: Every backup copy written.
   returned: when changed and not in check mode
@@ -173,22 +176,16 @@ backups:
 """
 
 import os
-import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import kcert
-except ImportError:
-    HAS_KCERT = False
-    KCERT_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_KCERT = True
-    KCERT_IMPORT_ERROR = None
-
-
-def rfc3339(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kcert.kubernetes.plugins.module_utils.kcert_common import (
+    backdate_option,
+    fail_on_kcert_error,
+    kcert,
+    require_kcert,
+    rfc3339,
+    window_option,
+)
 
 
 def renewed_item(renewed):
@@ -228,7 +225,7 @@ def main():
             root=dict(type="path", default="/"),
             expiring_within=dict(type="str"),
             days=dict(type="int", default=365),
-            backdate=dict(type="str", default="1h"),
+            backdate=dict(type="str", default="-1h"),
             rotate_keys=dict(type="bool", default=False),
             include_ca=dict(type="bool", default=False),
             only=dict(type="list", elements="str"),
@@ -236,27 +233,21 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_KCERT:
-        module.fail_json(msg=missing_required_lib("kcert"), exception=KCERT_IMPORT_ERROR)
+    require_kcert(module)
     p = module.params
-    failure = None
-    try:
-        report = kcert.renew(
-            p["root"],
-            days=p["days"],
-            backdate=p["backdate"],
-            only=p["only"],
-            expiring_within=p["expiring_within"],
-            rotate_keys=p["rotate_keys"],
-            include_ca=p["include_ca"],
-            dry_run=module.check_mode,
-            backup_dir=p["backup_dir"],
-        )
-    except kcert.KcertError as err:
-        failure = err
-    if failure is not None:
-        # Outside the except block, so Ansible attaches no traceback: the message says it all.
-        module.fail_json(msg=str(failure), error_code=failure.code, error_kind=failure.kind)
+    report = fail_on_kcert_error(
+        module,
+        kcert.renew,
+        p["root"],
+        days=p["days"],
+        backdate=backdate_option(module, "backdate"),
+        only=p["only"],
+        expiring_within=window_option(module, "expiring_within"),
+        rotate_keys=p["rotate_keys"],
+        include_ca=p["include_ca"],
+        dry_run=module.check_mode,
+        backup_dir=p["backup_dir"],
+    )
 
     renewed = [renewed_item(r) for r in report.renewed]
     # Never a key named `skipped`: Ansible would read it as "this task was skipped".
@@ -274,7 +265,7 @@ def main():
     )
     if report.manifest:
         result.update(
-            backup_file=os.path.dirname(report.manifest),
+            backup_dir=os.path.dirname(report.manifest),
             manifest=report.manifest,
             backups=report.backups,
         )

@@ -19,7 +19,9 @@ description:
     in PKI directories, inside kubeconfigs and in kubelet's rotating pem, and reports each one's
     expiry, status, signing CA, whether its key matches and whether it verifies against its CA.
   - Alternatively reads the certificate files given in O(paths).
-  - The report has the field names of C(kubeadm certs check-expiration -o json).
+  - Each entry carries the fields of C(kubeadm certs check-expiration -o json) in snake_case
+    (C(expiration_date), C(residual_time), C(externally_managed), C(ca_name), C(missing)) and
+    RFC 3339 C(not_before) and C(not_after).
   - Never changes anything.
 options:
   root:
@@ -36,25 +38,29 @@ options:
     elements: path
   warn_within:
     description:
-      - Certificates expiring within this duration have status C(warning), e.g. C(30d), C(12h).
+      - Certificates expiring within this relative time have status C(warning), e.g. C(+30d),
+        C(30d), C(12h), C(4w).
     type: str
     default: 30d
-requirements:
-  - kcert (the Python module built from kcertlib-py)
+extends_documentation_fragment:
+  - kcert.kubernetes.kcert
+  - kcert.kubernetes.kcert.relative_time
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
+    details: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 author:
-  - kcertlib developers
-notes:
-  - Run with a Python interpreter that has C(kcert) installed (C(ansible_python_interpreter)).
+  - kcertlib developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Inventory the node's certificates
-  kcert_info:
+  kcert.kubernetes.kcert_info:
   register: certs
 
 - name: Fail when anything has expired
@@ -63,11 +69,11 @@ EXAMPLES = r"""
     fail_msg: "expired: {{ certs.expired | join(', ') }}"
 
 - name: Read two files
-  kcert_info:
+  kcert.kubernetes.kcert_info:
     paths:
       - /etc/kubernetes/pki/apiserver.crt
       - /etc/kubernetes/admin.conf
-    warn_within: 60d
+    warn_within: +8w
 """
 
 RETURN = r"""
@@ -76,6 +82,11 @@ root:
   returned: when scanning a node
   type: str
   sample: /
+scanned_at:
+  description: When the node was scanned, RFC 3339.
+  returned: when scanning a node
+  type: str
+  sample: "2026-11-28T14:22:41Z"
 distributions:
   description: The distributions detected.
   returned: when scanning a node
@@ -84,23 +95,27 @@ distributions:
   sample: [kubeadm]
 certificates:
   description:
-    - The leaf certificates (node scan), with kubeadm's fields C(name), C(expirationDate),
-      C(residualTime), C(externallyManaged), C(caName), C(missing) plus C(status),
-      C(distribution), C(path), C(subject), C(issuer), C(notBefore), C(serial),
-      C(keyMatches), C(chainVerifies), C(restart), C(problems).
-    - With O(paths), every certificate read, with C(path), C(index) and the certificate summary
-      (C(subject), C(issuer), C(serial), C(notBefore), C(notAfter), C(status), SANs, key usages).
+    - The leaf certificates (node scan), with kubeadm's fields C(name), C(expiration_date),
+      C(residual_time) (seconds), C(externally_managed), C(ca_name), C(missing) plus
+      C(not_before), C(not_after), C(status), C(distribution), C(path), C(kubeconfig_user),
+      C(key_path), C(subject), C(issuer), C(serial), C(key_matches), C(chain_verifies),
+      C(restart), C(problems).
+    - With O(paths), every certificate read, with C(path), C(index), C(status) and the
+      certificate summary (C(subject), C(issuer), C(serial), C(not_before), C(not_after), SANs,
+      key usages).
   returned: always
   type: list
   elements: dict
   sample:
     - name: apiserver
-      expirationDate: "2026-11-28T14:22:31Z"
-      residualTime: 31535990
+      expiration_date: "2026-11-28T14:22:31Z"
+      not_after: "2026-11-28T14:22:31Z"
+      not_before: "2025-11-28T14:22:31Z"
+      residual_time: 31535990
       status: ok
-      caName: ca
+      ca_name: ca
 certificate_authorities:
-  description: The CA certificates, with the same fields as RV(certificates).
+  description: The CA certificates, with the same fields as RV(certificates) but C(ca_name).
   returned: when scanning a node
   type: list
   elements: dict
@@ -122,18 +137,22 @@ problems:
   elements: str
 """
 
-import traceback
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kcert.kubernetes.plugins.module_utils.kcert_common import (
+    fail_on_kcert_error,
+    kcert,
+    require_kcert,
+    rfc3339,
+    snake_keys,
+    window_option,
+)
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-try:
-    import kcert
-except ImportError:
-    HAS_KCERT = False
-    KCERT_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_KCERT = True
-    KCERT_IMPORT_ERROR = None
+def entry_item(item):
+    """One inventory entry in snake_case, with C(not_after) beside kubeadm's C(expiration_date)."""
+    item = snake_keys(item)
+    item["not_after"] = item.get("expiration_date")
+    return item
 
 
 def node_report(root, warn_within):
@@ -143,9 +162,10 @@ def node_report(root, warn_within):
     entries = list(inventory)
     return dict(
         root=inventory.root,
+        scanned_at=rfc3339(inventory.scanned_at),
         distributions=inventory.distributions,
-        certificates=document["certificates"],
-        certificate_authorities=document["certificateAuthorities"],
+        certificates=[entry_item(e) for e in document["certificates"]],
+        certificate_authorities=[entry_item(e) for e in document["certificateAuthorities"]],
         expired=[e.name for e in entries if e.status == "expired"],
         expiring=[e.name for e in entries if e.status == "warning"],
         problems=["%s: %s" % (e.name, p) for e in entries for p in e.problems],
@@ -162,7 +182,7 @@ def files_report(paths, warn_within):
     certificates = []
     for path in paths:
         for index, cert in enumerate(kcert.load_certificates(path)):
-            item = cert.to_dict()
+            item = snake_keys(cert.to_dict())
             item.update(path=path, index=index, status=cert.status(warn_within=warn_within))
             certificates.append(item)
     return dict(
@@ -181,20 +201,13 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_KCERT:
-        module.fail_json(msg=missing_required_lib("kcert"), exception=KCERT_IMPORT_ERROR)
+    require_kcert(module)
     params = module.params
-    failure = None
-    try:
-        if params["paths"]:
-            result = files_report(params["paths"], params["warn_within"])
-        else:
-            result = node_report(params["root"], params["warn_within"])
-    except kcert.KcertError as err:
-        failure = err
-    if failure is not None:
-        # Outside the except block, so Ansible attaches no traceback: the message says it all.
-        module.fail_json(msg=str(failure), error_code=failure.code, error_kind=failure.kind)
+    warn_within = window_option(module, "warn_within")
+    if params["paths"]:
+        result = fail_on_kcert_error(module, files_report, params["paths"], warn_within)
+    else:
+        result = fail_on_kcert_error(module, node_report, params["root"], warn_within)
     module.exit_json(changed=False, **result)
 
 

@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
-# Ansible tests of examples/ansible: the kcert_info and kcert_renew modules and the
-# renew-cluster.yml playbook, run for real with ansible-playbook (connection local, inventory
-# localhost) against expired node trees generated in a temp dir. Nothing outside the temp dir is
-# touched and nothing is restarted (kcert_root is never "/").
+# Ansible tests of the kcert.kubernetes collection (ansible/): builds it with
+# `ansible-galaxy collection build` (or takes a built tarball), installs the tarball into a temp
+# collections path, runs `ansible-test sanity` on the installed copy, then runs the modules
+# kcert_info and kcert_renew and the playbook kcert.kubernetes.renew_cluster for real with
+# ansible-playbook (connection local, inventory localhost) against expired node trees generated
+# in a temp dir, all through the installed collection. Nothing outside the temp dir is touched
+# and nothing is restarted (kcert_root is never "/").
 #
-#   examples/ansible/tests/run-ansible-tests.sh
+#   testing/ansible/run-ansible-tests.sh
 #
-# Needs the repo's .venv (testing/install-deps.sh: ansible-core) with kcert installed
-# (kcertlib-py/tests/run-python-tests.sh installs it; this script does so when it is missing).
-# Ends with "N passed, N failed"; exits non-zero when anything failed.
+# Environment:
+#   KCERT_COLLECTION   a built kcert-kubernetes-*.tar.gz to test (default: build ansible/)
+#   KCERT_PYTHON       the managed node's interpreter, with `kcert` installed (e.g. a venv with
+#                      the wheel; default: the repo's .venv, where kcertlib-py/tests/
+#                      run-python-tests.sh --install-only installs kcert when it is missing)
+#   KCERT_BIN          the kcert command that builds the test trees
+#   KCERT_SKIP_SANITY  1 skips ansible-test sanity (quicker local runs)
+#
+# Needs the repo's .venv (testing/install-deps.sh: ansible-core). Ends with
+# "N passed, N failed"; exits non-zero when anything failed.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ansible_dir=$(cd "$here/.." && pwd)
-repo=$(cd "$ansible_dir/../.." && pwd)
+repo=$(cd "$here/../.." && pwd)
+collection_src="$repo/ansible"
 venv="$repo/.venv"
-py="$venv/bin/python"
 
 die() { echo "run-ansible-tests: error: $*" >&2; exit 1; }
-[ -x "$py" ] || "$repo/testing/install-deps.sh" || die "could not create $venv"
-if [ ! -x "$venv/bin/ansible-playbook" ]; then
-    "$venv/bin/pip" install -q 'ansible-core>=2.15,<3' || die "could not install ansible-core"
-fi
+[ -x "$venv/bin/ansible-playbook" ] || "$repo/testing/install-deps.sh" || die "could not create $venv"
+py="${KCERT_PYTHON:-$venv/bin/python}"
 if ! "$py" -c 'import kcert' 2>/dev/null; then
+    [ -z "${KCERT_PYTHON:-}" ] || die "$py cannot import kcert"
     "$repo/kcertlib-py/tests/run-python-tests.sh" --install-only || die "could not install kcert"
 fi
 
@@ -30,10 +38,12 @@ work=$(mktemp -d)
 [ -n "${KCERT_KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 export ANSIBLE_HOME="$work/ansible-home"
 export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp"
-export ANSIBLE_LIBRARY="$ansible_dir/library"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0
 export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 export ANSIBLE_DEPRECATION_WARNINGS=0
+unset ANSIBLE_LIBRARY ANSIBLE_COLLECTIONS_PATHS
+# Only the installed collection: nothing is found from this checkout.
+export ANSIBLE_COLLECTIONS_PATH="$work/collections"
 # ansible-core has no JSON stdout callback of its own; the tests bring one.
 export ANSIBLE_CALLBACK_PLUGINS="$here/callback_plugins"
 inventory="$work/hosts.ini"
@@ -95,7 +105,7 @@ play() { # play NAME PLAYBOOK [ansible-playbook args...]
 # localhost stats, `rc` the exit code.
 q() { # q NAME EXPRESSION -> exit 0 iff the expression is true
     "$py" - "$work/$1.json" "$(cat "$work/$1.rc")" "$2" <<'PY'
-import json, sys
+import json, os, re, sys
 raw = open(sys.argv[1]).read()
 doc = json.loads(raw[raw.index("{"):]) if "{" in raw else {"plays": [], "stats": {}}
 rc = int(sys.argv[2])
@@ -121,7 +131,48 @@ entry_status() { # entry_status ROOT NAME -> prints the entry's status from a fr
     "$py" -c 'import sys, kcert; print(kcert.scan(sys.argv[1])[sys.argv[2]].status)' "$1" "$2"
 }
 
-playbook="$ansible_dir/renew-cluster.yml"
+echo "== the collection: built, installed from its tarball, documented"
+tarball="${KCERT_COLLECTION:-}"
+if [ -z "$tarball" ]; then
+    "$venv/bin/ansible-galaxy" collection build "$collection_src" --output-path "$work/dist" \
+        > "$work/build.log" 2>&1 || { cat "$work/build.log"; die "ansible-galaxy collection build failed"; }
+    tarball=$(ls "$work"/dist/kcert-kubernetes-*.tar.gz)
+fi
+check "ansible-galaxy collection install of $(basename "$tarball")" \
+    "$venv/bin/ansible-galaxy" collection install -p "$work/collections" "$tarball"
+installed="$work/collections/ansible_collections/kcert/kubernetes"
+workspace_version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml")
+check "the collection's version is the workspace's ($workspace_version)" \
+    grep -qx "version: $workspace_version" "$collection_src/galaxy.yml"
+check "ansible-galaxy collection list finds kcert.kubernetes only in the temp path" bash -c \
+    "'$venv/bin/ansible-galaxy' collection list kcert.kubernetes 2>/dev/null | grep -q '^kcert.kubernetes '"
+for module in kcert_info kcert_renew; do
+    check "ansible-doc kcert.kubernetes.$module (with the doc fragments)" bash -c \
+        "'$venv/bin/ansible-doc' kcert.kubernetes.$module > '$work/doc-$module.txt' 2>&1 && grep -q 'community.crypto' '$work/doc-$module.txt'"
+done
+if [ "${KCERT_SKIP_SANITY:-0}" != 1 ]; then
+    # ansible-test runs from the installed copy (it needs ansible_collections/<ns>/<name>/); its
+    # pinned checkers go into venvs it manages under $ANSIBLE_TEST_CACHE (~/.ansible/test by default).
+    pyver=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    # ansible-test bootstraps pip in its venvs with a get-pip.py it downloads from outside the
+    # package registries: give it ours (testing/ansible/get-pip-offline.py) under its cache name.
+    pip_for_venvs=$("$venv/bin/python" -c 'import sys, types
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(types.SimpleNamespace(version=sys.argv[1]))["pip"])' "$pyver") ||
+        die "cannot tell which pip ansible-test bootstraps"
+    get_pip="$HOME/.ansible/test/cache/get_pip_${pip_for_venvs//./_}.py"
+    mkdir -p "$(dirname "$get_pip")"
+    cp "$here/get-pip-offline.py" "$get_pip"
+    if (cd "$installed" && "$venv/bin/ansible-test" sanity --venv --requirements --python "$pyver" \
+        > "$work/sanity.log" 2>&1); then
+        passed=$((passed + 1)); echo "ok   - ansible-test sanity on the installed collection"
+    else
+        failed=$((failed + 1)); echo "FAIL - ansible-test sanity on the installed collection"
+        grep -Ev '^(Running sanity test|Installing requirements|Collecting|Downloading)' "$work/sanity.log" | tail -n 60
+    fi
+fi
+
+playbook=kcert.kubernetes.renew_cluster
 RENEW="Renew what expires"
 
 echo "== first run on an expired kubeadm node renews it"
@@ -133,8 +184,10 @@ check "first run renews every kubeadm leaf" q first \
     '{"apiserver","etcd-peer","admin.conf","kubelet-client-current"} <= {r["name"] for r in task("'"$RENEW"'")["renewed"]}'
 check "restart hints listed, nothing restarted" q first \
     '"kube-apiserver" in task("'"$RENEW"'")["restart"] and "restart needed" in task("List what would be restarted")["msg"] and task("Restart static-pod").get("skipped", True)'
-check "backup_file and manifest returned" q first \
-    'task("'"$RENEW"'")["manifest"].startswith(task("'"$RENEW"'")["backup_file"])'
+check "backup_dir (a directory) and manifest (a file in it) returned" q first \
+    'task("'"$RENEW"'")["manifest"].startswith(task("'"$RENEW"'")["backup_dir"] + "/") and "backup_file" not in task("'"$RENEW"'")'
+check "backup_dir is a directory holding the manifest" q first \
+    'os.path.isdir(task("'"$RENEW"'")["backup_dir"]) and os.path.isfile(task("'"$RENEW"'")["manifest"])'
 check "apiserver is valid on disk" test "$(entry_status "$work/kubeadm" apiserver)" = ok
 check "final info shows nothing renewable expired" q first \
     'not task("Nothing renewable").get("failed") and task("Nothing renewable")["msg"].startswith("renewed ")'
@@ -183,12 +236,16 @@ check "no key named skipped; the task is not marked skipped" q partial \
     '"skipped" not in task("'"$RENEW"'") and task("'"$RENEW"'")["changed"] is True'
 check "the rest is renewed" test "$(entry_status "$work/partial" apiserver)" = ok
 
-echo "== input the library rejects fails the task with its message, no traceback"
+echo "== input the modules or the library reject fails the task with its message, no traceback"
 play bad "$here/bad-input.yml" -e "kcert_root=$work/kubeadm"
-for t in "bad duration" "unknown entry" "non-positive days" "missing root" "not a certificate"; do
+for t in "bad duration" "window in the past" "notBefore in the future" "unknown entry" \
+    "non-positive days" "missing root" "not a certificate"; do
     check "$t: task failed" q bad 'task("'"$t"'").get("failed") is True'
 done
-check "bad duration: library message" q bad '"invalid duration \"soon\"" in task("bad duration")["msg"]'
+check "bad duration: names the option and the forms" q bad \
+    '"expiring_within: invalid relative time \"soon\"" in task("bad duration")["msg"] and "+30d, -1d, 32w1d2h" in task("bad duration")["msg"]'
+check "window in the past: says so" q bad '"lies in the past" in task("window in the past")["msg"]'
+check "notBefore in the future: says so" q bad '"in the future" in task("notBefore in the future")["msg"]'
 check "unknown entry: library message" q bad '"no certificate named \"no-such-entry\"" in task("unknown entry")["msg"]'
 check "non-positive days: library message" q bad '"days must be a positive number" in task("non-positive days")["msg"]'
 check "missing root: library message and code" q bad \
@@ -198,10 +255,29 @@ check "not a certificate: PEM error" q bad 'task("not a certificate")["error_kin
 check "no traceback anywhere" q bad \
     'results and not any(k in r for _, r in results for k in ("module_stderr", "module_stdout")) and "Traceback" not in raw and "File \"" not in raw'
 
+echo "== relative times (community.crypto's and kcert's), snake_case keys, backup_dir"
+make_tree "$work/relative" kubeadm
+play relative "$here/relative-times.yml" -e "kcert_root=$work/relative" -e "kcert_backup_dir=$work/backups/explicit"
+check "every relative-time task succeeds" q relative 'rc == 0 and stats["failures"] == 0'
+check "kcert_info: every key of every entry is snake_case" q relative \
+    'all(re.fullmatch("[a-z0-9_]+", k) for e in task("info with +4w")["certificates"] + task("info with +4w")["certificate_authorities"] for k in e)'
+check "kcert_info: kubeadm's fields in snake_case beside RFC 3339 not_before/not_after" q relative \
+    'all(e["not_after"] == e["expiration_date"] and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["not_before"]) and isinstance(e["residual_time"], int) and "externally_managed" in e and "ca_name" in e and "missing" in e for e in task("info with +4w")["certificates"] if e["not_after"])'
+check "kcert_info: scanned_at is RFC 3339" q relative \
+    're.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", task("info with +4w")["scanned_at"])'
+check "check mode with +30d and -1d plans the expired leaves" q relative \
+    'task("renew check mode")["changed"] is True and "apiserver" in {r["name"] for r in task("renew check mode")["renewed"]}'
+check "-1d backdates notBefore by a day" q relative \
+    'all(abs((__import__("datetime").datetime.strptime(r["new_not_after"], "%Y-%m-%dT%H:%M:%SZ") - __import__("datetime").datetime.strptime(r["new_not_before"], "%Y-%m-%dT%H:%M:%SZ")).total_seconds() - (365 + 1) * 86400) < 5 for r in task("renew check mode")["renewed"])'
+check "backup_dir given: the backups and manifest land in that directory" q relative \
+    'task("renew with 32w1d2h")["backup_dir"] == "'"$work/backups/explicit"'" and os.path.isfile(task("renew with 32w1d2h")["manifest"]) and os.path.dirname(task("renew with 32w1d2h")["manifest"]) == task("renew with 32w1d2h")["backup_dir"]'
+
 echo "== kcert_info on files"
 play paths "$here/info-paths.yml" -e "kcert_root=$work/partial"
 check "kcert_info reads a certificate file and a kubeconfig" q paths \
     'rc == 0 and [c["index"] for c in task("read files")["certificates"]] == [0, 0] and task("read files")["changed"] is False'
+check "kcert_info on files: snake_case keys, RFC 3339 times" q paths \
+    'all(re.fullmatch("[a-z0-9_]+", k) for c in task("read files")["certificates"] for k in c) and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c["not_after"]) for c in task("read files")["certificates"])'
 
 echo "== missing kcert library"
 # A fresh venv is an interpreter that certainly lacks kcert (made here, never skipped).

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcertlib developers
+# License: MIT OR Apache-2.0
+"""Documentation shared by the kcert.kubernetes modules."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # What every module needs on the managed node.
+    DOCUMENTATION = r"""
+options: {}
+requirements:
+  - kcert, the Python module of kcertlib (C(pip install kcert-*.whl)), in the interpreter
+    Ansible runs on the managed node
+notes:
+  - Run with a Python interpreter that has C(kcert) installed (C(ansible_python_interpreter)).
+  - Returned keys are snake_case. Times are RFC 3339 in UTC (C(2026-11-28T14:22:31Z)); fields
+    that mirror C(kubeadm certs check-expiration -o json) keep its meaning under snake_case
+    names (C(expiration_date), C(residual_time) in seconds, C(externally_managed), C(ca_name),
+    C(missing)).
+"""
+
+    # Options that take a relative time.
+    RELATIVE_TIME = r"""
+options: {}
+notes:
+  - Relative times take community.crypto's form, an optional sign then numbers with units
+    C(w), C(d), C(h), C(m), C(s) (C(+30d), C(-1d), C(32w1d2h)), a bare number of seconds, or
+    kcert's C(30d), C(10y) (a year is 365 days).
+"""
