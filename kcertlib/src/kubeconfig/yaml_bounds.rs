@@ -93,7 +93,7 @@ struct Open {
 impl Open {
     /// A mapping's children alternate key, value.
     fn expects_key(&self) -> bool {
-        self.mapping && self.children % 2 == 0
+        self.mapping && self.children.is_multiple_of(2)
     }
 }
 
