@@ -170,6 +170,7 @@ static void test_renew_errors(void) {
     kcert_renew_options_free(opts);
 
     /* Extra SANs on a client certificate: refused, nothing written. */
+    snapshot(root, files, lens);
     opts = kcert_renew_options_new();
     EXPECT_OK(kcert_renew_options_add_only(opts, "admin.conf"));
     EXPECT_OK(kcert_renew_options_add_sans(opts, "DNS:lb.example.com"));
