@@ -133,7 +133,13 @@ fn check_outputs_parse_back_and_agree() {
     let dir = tempfile::tempdir().expect("tmp");
     let root = fixture(dir.path(), "kubeadm", &["--valid"]);
     let root = root.to_str().expect("utf-8");
-    let out = expect(&["check", "--root", root, "-o", "json"], EXIT_OK);
+    // One moment for both outputs: residual times are counted from it, and two runs a second
+    // apart would otherwise differ.
+    let at = kcertlib::Timestamp::now().to_rfc3339();
+    let out = expect(
+        &["check", "--root", root, "--at", &at, "-o", "json"],
+        EXIT_OK,
+    );
     // Nothing on a stderr that is not a terminal: no progress bar, no noise.
     assert_eq!(stderr(&out), "");
     let doc = json(&out);
@@ -146,7 +152,10 @@ fn check_outputs_parse_back_and_agree() {
         names(&doc["certificateAuthorities"]).contains(&"ca".to_string()),
         "{doc}"
     );
-    let out = expect(&["check", "--root", root, "--output", "yaml"], EXIT_OK);
+    let out = expect(
+        &["check", "--root", root, "--at", &at, "--output", "yaml"],
+        EXIT_OK,
+    );
     assert_eq!(yaml(&stdout(&out)), doc, "YAML and JSON differ");
     let out = expect(&["check", "--root", root, "-o", "prometheus"], EXIT_OK);
     assert!(
