@@ -20,9 +20,9 @@
 // What `kcert_cert_not_before`/`kcert_cert_not_after` return for a NULL certificate.
 #define KCERT_INVALID_TIME INT64_MIN
 
-// An ordered list of certificates (opaque). Made by `kcert_bundle_parse`, freed with
-// `kcert_bundle_free`. `kcert_bundle_get` hands out copies, so nothing outlives it by
-// pointing into it.
+// An ordered list of certificates, each with where it was found (opaque). Made by
+// `kcert_bundle_parse` or `kcert_bundle_load`, freed with `kcert_bundle_free`.
+// `kcert_bundle_get` hands out copies, so nothing outlives it by pointing into it.
 typedef struct kcert_bundle kcert_bundle;
 
 // A parsed X.509 certificate (opaque). Made by `kcert_cert_parse`, `kcert_bundle_get` or
@@ -138,10 +138,14 @@ extern "C" {
 #endif // __cplusplus
 
 // Parses every certificate of `input`: all CERTIFICATE blocks of PEM text in order (other
-// blocks skipped; text around blocks, CRLF and blank lines tolerated), or one DER certificate.
+// blocks skipped; text around blocks, CRLF and blank lines tolerated), one DER certificate, or
+// a kubeconfig's (users' client certificates, then clusters' CAs). A kubeconfig given as
+// bytes has no directory, so only its absolute file references can be followed: use
+// `kcert_bundle_load` for one with relative references.
 //
 // Errors: as `kcert_cert_parse`; input without any certificate is `KCERT_PEM`, and one bad
-// block fails the whole bundle, naming its position.
+// block fails the whole bundle, naming its position; `KCERT_KUBECONFIG` for a malformed
+// kubeconfig, one without certificates or with a relative reference.
 //
 // Ownership: on `KCERT_OK`, `*out` is a new bundle freed with `kcert_bundle_free`. On failure
 // `*out` is not written. NULL handling: `data` may be NULL only with `len` 0; `out` NULL
@@ -150,6 +154,21 @@ extern "C" {
 // # Safety
 // `data` is NULL or readable for `len` bytes; `out` is NULL or writable.
 kcert_result kcert_bundle_parse(const uint8_t *data, size_t len, kcert_bundle **out);
+
+// Reads every certificate of the file at `path`, which is PEM, DER or a kubeconfig (its
+// users' client certificates, then its clusters' CAs, embedded or in files it references,
+// resolved against the kubeconfig's directory). Symlinks are followed; the file and every
+// referenced file must be regular files of at most 16 MiB.
+//
+// Errors: `KCERT_IO` when a file cannot be read; as `kcert_bundle_parse` otherwise. The
+// message names the file and, for a kubeconfig, the entry and field.
+//
+// Ownership: on `KCERT_OK`, `*out` is a new bundle freed with `kcert_bundle_free`. On failure
+// `*out` is not written. NULL handling: `path` or `out` NULL returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `path` is NULL or a NUL-terminated UTF-8 string; `out` is NULL or writable.
+kcert_result kcert_bundle_load(const char *path, kcert_bundle **out);
 
 // The number of certificates in `bundle` (at least 1 for a parsed bundle); 0 when NULL.
 //
@@ -173,12 +192,27 @@ size_t kcert_bundle_len(const kcert_bundle *bundle);
 // `bundle` is NULL or a live `kcert_bundle`; `out` is NULL or writable.
 kcert_result kcert_bundle_get(const kcert_bundle *bundle, size_t index, kcert_cert **out);
 
+// Where the certificate at `index` was found, as a label for listings:
+// `certificate #2 (PEM line 25)`, `DER certificate`,
+// `user kubernetes-admin (client-certificate-data)`,
+// `cluster kubernetes (certificate-authority ../pki/ca.crt)`.
+//
+// Errors: `KCERT_INVALID_ARGUMENT` when `index` is not below `kcert_bundle_len(bundle)`.
+//
+// Ownership: on `KCERT_OK`, `*out` is a new string freed with `kcert_string_free`; on failure
+// it is not written. NULL handling: `bundle` or `out` NULL returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `bundle` is NULL or a live `kcert_bundle`; `out` is NULL or writable.
+kcert_result kcert_bundle_origin(const kcert_bundle *bundle, size_t index, char **out);
+
 // Frees a bundle (certificates copied out of it with `kcert_bundle_get` stay valid).
 //
 // NULL handling: `kcert_bundle_free(NULL)` does nothing.
 //
 // # Safety
-// `bundle` is NULL or a `kcert_bundle` from `kcert_bundle_parse` not freed yet.
+// `bundle` is NULL or a `kcert_bundle` from `kcert_bundle_parse` or `kcert_bundle_load`, not
+// freed yet.
 void kcert_bundle_free(kcert_bundle *bundle);
 
 // Parses the first certificate of PEM or DER input (`len` bytes at `data`). In PEM, other

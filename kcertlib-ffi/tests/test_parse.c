@@ -8,8 +8,10 @@
  *   path \t subject (RFC 2253) \t issuer \t notBefore (Unix) \t notAfter (Unix) \t serial (hex)
  *   \t SANs (Python cryptography: DNS:..|IP:..|URI:..|email:.., or - for none)
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -340,6 +342,61 @@ static void test_bad_keys(void) {
     }
 }
 
+/* kcert_bundle_load: a kubeconfig referencing files through `..`, relative to its own
+ * directory; each entry says where it was found. */
+static void test_bundle_load(void) {
+    char dir[2048], path[4096];
+    kcert_bundle *bundle = NULL, *out_bundle = SENTINEL;
+    kcert_cert *cert = NULL;
+    char *text = NULL;
+    unsigned char *data;
+    size_t len;
+    snprintf(dir, sizeof dir, "%s/kubeconfig", fixtures);
+    /* Each of the four runs (ASan, valgrind; shared, static) shares the fixture directory. */
+    CHECK(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    harness_write(dir, "ref.conf",
+                  "apiVersion: v1\nkind: Config\n"
+                  "clusters:\n- name: kubernetes\n  cluster:\n    certificate-authority: ../chain.crt\n"
+                  "users:\n- name: admin\n  user:\n    client-certificate: ../client.crt\n");
+    snprintf(path, sizeof path, "%s/ref.conf", dir);
+    EXPECT_OK(kcert_bundle_load(path, &bundle));
+    CHECK(kcert_bundle_len(bundle) == 3);
+    EXPECT_OK(kcert_bundle_origin(bundle, 0, &text));
+    CHECK_STR(text, "user admin (client-certificate ../client.crt)");
+    kcert_string_free(text);
+    EXPECT_OK(kcert_bundle_origin(bundle, 2, &text));
+    CHECK_STR(text, "cluster kubernetes (certificate-authority ../chain.crt) #2");
+    kcert_string_free(text);
+    cert = bundle_entry(bundle, 2);
+    CHECK(kcert_cert_is_ca(cert));
+    kcert_cert_free(cert);
+    text = SENTINEL;
+    EXPECT_FAIL(kcert_bundle_origin(bundle, 3, &text), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_bundle_origin(bundle, 0, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_bundle_origin(NULL, 0, &text), KCERT_NULL_ARGUMENT);
+    CHECK(text == SENTINEL);
+    kcert_bundle_free(bundle);
+
+    /* The same kubeconfig as bytes has no directory: its relative references are refused. */
+    data = harness_read(dir, "ref.conf", &len);
+    EXPECT_FAIL(kcert_bundle_parse(data, len, &out_bundle), KCERT_KUBECONFIG);
+    free(data);
+    /* A plain PEM file loads as kcert_bundle_parse reads it. */
+    snprintf(path, sizeof path, "%s/chain.crt", fixtures);
+    bundle = NULL;
+    EXPECT_OK(kcert_bundle_load(path, &bundle));
+    CHECK(kcert_bundle_len(bundle) == 2);
+    EXPECT_OK(kcert_bundle_origin(bundle, 1, &text));
+    CHECK(strncmp(text, "certificate #2 (PEM line ", 25) == 0);
+    kcert_string_free(text);
+    kcert_bundle_free(bundle);
+    snprintf(path, sizeof path, "%s/missing.crt", fixtures);
+    EXPECT_FAIL(kcert_bundle_load(path, &out_bundle), KCERT_IO);
+    EXPECT_FAIL(kcert_bundle_load(NULL, &out_bundle), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_bundle_load(path, NULL), KCERT_NULL_ARGUMENT);
+    CHECK(out_bundle == SENTINEL);
+}
+
 /* NULL arguments: a status, never a crash, and outputs untouched. */
 static void test_null_arguments(void) {
     kcert_cert *cert = parse_file("client.crt");
@@ -466,6 +523,7 @@ int main(int argc, char **argv) {
     test_json_summary();
     test_bad_certificates();
     test_bundles();
+    test_bundle_load();
     test_keys();
     test_bad_keys();
     test_null_arguments();

@@ -4,15 +4,13 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kcertlib::error::ResultExt;
-use kcertlib::{Certificate, Timestamp};
+use kcertlib::{Certificate, Timestamp, load};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList};
 
 use crate::boundary::without_gil;
 use crate::datetime::{duration_or, from_datetime, to_datetime};
-use crate::kubeconfig_certs;
 use crate::source::Source;
 
 /// The warning window of `status()` when none is given (kubeadm and k3s use 30 days too).
@@ -216,25 +214,21 @@ impl PyCertificate {
     }
 }
 
-/// Every certificate in `data`: a PEM bundle, one DER certificate, a kubeconfig (its users'
-/// client certificates), or the path of a file holding any of these.
+/// Every certificate in `data` (`kcertlib::load`): a PEM bundle, one DER certificate, a
+/// kubeconfig (its users' client certificates, then its clusters' CAs, embedded or referenced),
+/// or the path of a file holding any of these.
 #[pyfunction]
 pub(crate) fn load_certificates(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<PyCertificate>> {
     let source = Source::from_py(data)?;
-    let certs = without_gil(py, move || {
-        let bytes = source.read()?;
-        let parsed = if kubeconfig_certs::looks_like_kubeconfig(&bytes) {
-            kubeconfig_certs::client_certificates(&bytes, source.path())
-        } else {
-            Certificate::load_all(&bytes)
-        };
-        match source.path() {
-            Some(path) => parsed.at_path(path),
-            None => parsed,
-        }
+    let loaded = without_gil(py, move || match &source {
+        Source::Path(path) => load::from_path(path),
+        Source::Bytes(bytes) => load::from_bytes(bytes, None),
     })?;
-    Ok(certs.into_iter().map(PyCertificate::new).collect())
+    Ok(loaded
+        .into_iter()
+        .map(|found| PyCertificate::new(found.certificate))
+        .collect())
 }

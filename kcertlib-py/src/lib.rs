@@ -9,7 +9,6 @@ mod certificate;
 mod datetime;
 mod errors;
 mod inventory;
-mod kubeconfig_certs;
 mod private_key;
 mod renewal;
 mod signing;

@@ -129,12 +129,27 @@ def test_unusable_root_raises(tmp_path):
         kcert.scan(tmp_path / "file")
 
 
-def test_load_certificates_reads_kubeconfig_client_certs(kubeadm_tree, tmp_path):
+def test_load_certificates_reads_kubeconfigs(kubeadm_tree, tmp_path):
     root, _ = kubeadm_tree
     conf = root / "etc/kubernetes/admin.conf"
     certs = kcert.load_certificates(conf)
-    assert [c.subject for c in certs] == [kcert.scan(root)["admin.conf"].certificate.subject]
+    inventory = kcert.scan(root)
+    # The user's client certificate first, then the cluster's CA.
+    assert [c.subject for c in certs] == [
+        inventory["admin.conf"].certificate.subject,
+        inventory["ca"].certificate.subject,
+    ]
     assert kcert.load_certificates(conf.read_bytes()) == certs
+    # A relative reference is resolved against the kubeconfig's directory, `..` included.
+    (tmp_path / "conf").mkdir()
+    referencing = tmp_path / "conf/ref.conf"
+    (tmp_path / "ca.crt").write_bytes(certs[1].to_pem().encode())
+    referencing.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    certificate-authority: ../ca.crt\n"
+    )
+    assert kcert.load_certificates(referencing) == [certs[1]]
+    with pytest.raises(kcert.KubeconfigError, match="relative reference"):
+        kcert.load_certificates(referencing.read_bytes())
     broken = tmp_path / "broken.conf"
     broken.write_text("apiVersion: v1\nkind: Config\nusers:\n- name: x\n  user:\n    client-certificate-data: '%%%'\n")
     with pytest.raises(kcert.KubeconfigError):

@@ -182,20 +182,10 @@ impl Certificate {
     /// # Errors
     /// As `from_pem`; the message of a bad block names its position in the bundle.
     pub fn bundle_from_pem(input: &[u8]) -> Result<Vec<Certificate>> {
-        let mut out = Vec::new();
-        for block in pem::blocks(input)? {
-            if block.label != "CERTIFICATE" && block.label != "X509 CERTIFICATE" {
-                continue;
-            }
-            let index = out.len() + 1;
-            let line = block.line;
-            let cert = Certificate::from_der_vec(block.into_der()).map_err(|e| {
-                let msg = format!("certificate #{index} (PEM line {line}): {}", e.message());
-                Error::new(e.kind(), msg).with_source(e)
-            })?;
-            out.push(cert);
-        }
-        Ok(out)
+        Ok(pem_certificates(input)?
+            .into_iter()
+            .map(|(cert, _line)| cert)
+            .collect())
     }
 
     /// Every certificate of `input`, which may be PEM (any number of blocks) or one DER
@@ -513,7 +503,27 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-fn no_certificate(input: &[u8]) -> Error {
+/// Every `CERTIFICATE` block of PEM text with the line its `BEGIN` is on, in order; other
+/// blocks (keys) are skipped. Shared by `Certificate::bundle_from_pem` and `load`, which
+/// reports where each certificate was found.
+pub(crate) fn pem_certificates(input: &[u8]) -> Result<Vec<(Certificate, usize)>> {
+    let mut out = Vec::new();
+    for block in pem::blocks(input)? {
+        if block.label != "CERTIFICATE" && block.label != "X509 CERTIFICATE" {
+            continue;
+        }
+        let index = out.len() + 1;
+        let line = block.line;
+        let cert = Certificate::from_der_vec(block.into_der()).map_err(|e| {
+            let msg = format!("certificate #{index} (PEM line {line}): {}", e.message());
+            Error::new(e.kind(), msg).with_source(e)
+        })?;
+        out.push((cert, line));
+    }
+    Ok(out)
+}
+
+pub(crate) fn no_certificate(input: &[u8]) -> Error {
     if input.iter().all(u8::is_ascii_whitespace) {
         Error::new(ErrorKind::Pem, "empty input: no certificate")
     } else if pem::looks_like_pem(input) {

@@ -1,13 +1,16 @@
 //! Filesystem access under a root directory that kcertlib does not trust: every path resolved
 //! inside the root through directory descriptors (`root`), files read from the descriptor that
 //! was checked and written exclusively beside their destination (`file`), and kcertlib's own
-//! state and backup directories kept private (`private_dir`).
+//! state and backup directories kept private (`private_dir`). A file a caller names by path,
+//! outside any root, is read by `named`.
 
 mod file;
+mod named;
 mod private_dir;
 mod root;
 
 pub use file::{MAX_FILE_SIZE, Presence, is_not_found, link_sha256};
+pub use named::read_named_file;
 pub use private_dir::{
     check_owned, create_fresh_dir, create_owned_file, ensure_external_dir, ensure_private_dir,
     open_external_dir, open_owned_file, open_private_dir,

@@ -105,19 +105,44 @@ impl Kubeconfig {
     /// column), is not a mapping, or a `*-data` value is not base64.
     pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Kubeconfig> {
         let path = path.as_ref();
-        let fail = |msg: String| Error::new(ErrorKind::Kubeconfig, msg).with_path(path);
-        if let Some(why) = yaml_bounds::excess(text) {
-            return Err(fail(format!("kubeconfig YAML {why}")));
-        }
-        let docs = Yaml::load_from_str(text)
-            .map_err(|e| fail(format!("malformed kubeconfig YAML: {e}")))?;
+        let docs = load_yaml(text, Some(path))?;
         let empty = Yaml::Value(Scalar::Null);
         let doc = match docs.first() {
             Some(doc) if doc.is_mapping() => doc,
             Some(doc) if doc.is_null() => &empty,
             None => &empty,
-            Some(_) => return Err(fail("kubeconfig is not a YAML mapping".into())),
+            Some(_) => {
+                return Err(
+                    Error::new(ErrorKind::Kubeconfig, "kubeconfig is not a YAML mapping")
+                        .with_path(path),
+                );
+            }
         };
+        Self::from_document(doc, text, Some(path))
+    }
+
+    /// Parses `text` when it is a kubeconfig: a YAML mapping whose `kind` is `Config`, or that
+    /// has no `kind` but has `clusters`, `users` or `contexts`. Any other YAML (or JSON)
+    /// document is `None`, so a caller can tell "some other file" from "a broken kubeconfig".
+    /// `path`, when known, names the file in messages.
+    ///
+    /// # Errors
+    /// `Kubeconfig` when the text is not YAML at all, or is a kubeconfig with a bad value
+    /// (as `parse`).
+    pub(crate) fn parse_if_kubeconfig(
+        text: &str,
+        path: Option<&Path>,
+    ) -> Result<Option<Kubeconfig>> {
+        let docs = load_yaml(text, path)?;
+        let Some(doc) = docs.first().filter(|doc| is_kubeconfig_document(doc)) else {
+            return Ok(None);
+        };
+        Self::from_document(doc, text, path).map(Some)
+    }
+
+    /// The kubeconfig held by the YAML mapping `doc`, parsed from `text`.
+    fn from_document(doc: &Yaml<'_>, text: &str, path: Option<&Path>) -> Result<Kubeconfig> {
+        let fail = |msg: String| at(Error::new(ErrorKind::Kubeconfig, msg), path);
         let mut users = Vec::new();
         for (index, item) in entries(doc, "users", path)?.iter().enumerate() {
             let name = scalar(item.as_mapping_get("name")).unwrap_or_default();
@@ -181,7 +206,7 @@ impl Kubeconfig {
             })
             .collect();
         Ok(Kubeconfig {
-            path: path.to_path_buf(),
+            path: path.map(Path::to_path_buf).unwrap_or_default(),
             current_context: scalar(doc.as_mapping_get("current-context"))
                 .filter(|s| !s.is_empty()),
             text: SecretString::new(text.to_string()),
@@ -204,6 +229,16 @@ impl Kubeconfig {
     /// Every `clusters:` entry, in file order.
     pub fn clusters(&self) -> Vec<KubeconfigCluster> {
         self.clusters.clone()
+    }
+
+    /// Every `users:` entry, borrowed (`users` clones, keys included).
+    pub(crate) fn user_entries(&self) -> &[KubeconfigUser] {
+        &self.users
+    }
+
+    /// Every `clusters:` entry, borrowed.
+    pub(crate) fn cluster_entries(&self) -> &[KubeconfigCluster] {
+        &self.clusters
     }
 
     /// Every `contexts:` entry, in file order.
@@ -321,17 +356,49 @@ fn preview(value: &str) -> String {
     }
 }
 
+/// `err` naming `path`, when there is one.
+fn at(err: Error, path: Option<&Path>) -> Error {
+    match path {
+        Some(path) => err.with_path(path),
+        None => err,
+    }
+}
+
+/// The YAML documents of `text`, within the bounds of `yaml_bounds`.
+fn load_yaml<'a>(text: &'a str, path: Option<&Path>) -> Result<Vec<Yaml<'a>>> {
+    let fail = |msg: String| at(Error::new(ErrorKind::Kubeconfig, msg), path);
+    if let Some(why) = yaml_bounds::excess(text) {
+        return Err(fail(format!("kubeconfig YAML {why}")));
+    }
+    Yaml::load_from_str(text).map_err(|e| fail(format!("malformed kubeconfig YAML: {e}")))
+}
+
+/// Whether a YAML document is a kubeconfig (see `Kubeconfig::parse_if_kubeconfig`).
+fn is_kubeconfig_document(doc: &Yaml<'_>) -> bool {
+    if !doc.is_mapping() {
+        return false;
+    }
+    match scalar(doc.as_mapping_get("kind")) {
+        Some(kind) => kind == "Config",
+        None => ["clusters", "users", "contexts"]
+            .iter()
+            .any(|key| doc.as_mapping_get(key).is_some()),
+    }
+}
+
 /// The items of a top-level list (`users`, `clusters`, `contexts`); absent or null is empty.
-fn entries<'a>(doc: &'a Yaml<'a>, key: &str, path: &Path) -> Result<&'a [Yaml<'a>]> {
+fn entries<'a>(doc: &'a Yaml<'a>, key: &str, path: Option<&Path>) -> Result<&'a [Yaml<'a>]> {
     match doc.as_mapping_get(key) {
         None => Ok(&[]),
         Some(v) if v.is_null() => Ok(&[]),
         Some(v) => v.as_sequence().map(Vec::as_slice).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Kubeconfig,
-                format!("`{key}` is not a list in the kubeconfig"),
+            at(
+                Error::new(
+                    ErrorKind::Kubeconfig,
+                    format!("`{key}` is not a list in the kubeconfig"),
+                ),
+                path,
             )
-            .with_path(path)
         }),
     }
 }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod fixture;
 pub mod inventory;
 pub mod kubeconfig;
+pub mod load;
 pub mod pem;
 pub mod renew;
 pub mod signer;

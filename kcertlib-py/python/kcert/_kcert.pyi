@@ -156,8 +156,13 @@ class PrivateKey:
         """The encoding :meth:`to_pem` writes."""
 
 def load_certificates(data: _DataOrPath) -> List[Certificate]:
-    """Every certificate in ``data``: a PEM bundle, one DER certificate, a kubeconfig (its
-    users' client certificates), or the path of a file holding any of these.
+    """Every certificate in ``data``: a PEM bundle (kubelet's cert + key pem included; keys are
+    skipped), one DER certificate, a kubeconfig (its users' client certificates, then its
+    clusters' CAs, embedded or referenced), or the path of a file holding any of these.
+
+    A kubeconfig's relative file references are resolved against the kubeconfig's directory,
+    so they can be followed only when ``data`` is a path; given as bytes, a kubeconfig with a
+    relative reference raises :class:`kcert.KubeconfigError`.
 
     Runs with the GIL released. Raises :class:`kcert.PemError`, :class:`kcert.DerError`,
     :class:`kcert.InvalidCertificateError`, :class:`kcert.KubeconfigError` or

@@ -306,22 +306,27 @@ impl InRoot {
     }
 
     fn require_regular(&self, stat: &Stat) -> Result<()> {
-        let what = match FileType::from_raw_mode(stat.st_mode) {
-            FileType::RegularFile => return Ok(()),
-            FileType::Symlink => "a symlink, not the file itself",
-            FileType::Directory => "a directory",
-            FileType::Fifo => "a FIFO (named pipe)",
-            FileType::Socket => "a socket",
-            FileType::CharacterDevice => "a character device",
-            FileType::BlockDevice => "a block device",
-            FileType::Unknown => "not a regular file",
-        };
-        Err(Error::new(
-            ErrorKind::Io,
-            format!("is {what}; kcertlib reads regular files only"),
-        )
-        .with_path(&self.path))
+        require_regular(stat, &self.path)
     }
+}
+
+/// `Ok` for a regular file; otherwise an `Io` error naming `path` and what is there instead.
+pub(super) fn require_regular(stat: &Stat, path: &Path) -> Result<()> {
+    let what = match FileType::from_raw_mode(stat.st_mode) {
+        FileType::RegularFile => return Ok(()),
+        FileType::Symlink => "a symlink, not the file itself",
+        FileType::Directory => "a directory",
+        FileType::Fifo => "a FIFO (named pipe)",
+        FileType::Socket => "a socket",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Unknown => "not a regular file",
+    };
+    Err(Error::new(
+        ErrorKind::Io,
+        format!("is {what}; kcertlib reads regular files only"),
+    )
+    .with_path(path))
 }
 
 /// Whether `err` says a file or directory does not exist (and no symlink was involved).
@@ -331,7 +336,7 @@ pub fn is_not_found(err: &Error) -> bool {
         .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
-fn too_big(path: &Path, size: u64) -> Error {
+pub(super) fn too_big(path: &Path, size: u64) -> Error {
     Error::new(
         ErrorKind::Io,
         format!(
