@@ -201,7 +201,7 @@ check "no traceback anywhere" q bad \
 echo "== kcert_info on files"
 play paths "$here/info-paths.yml" -e "kcert_root=$work/partial"
 check "kcert_info reads a certificate file and a kubeconfig" q paths \
-    'rc == 0 and [c["index"] for c in task("read files")["certificates"]] == [0, 0] and task("read files")["changed"] is False'
+    'rc == 0 and [c["index"] for c in task("read files")["certificates"]] == [0, 0, 1] and task("read files")["changed"] is False'
 
 echo "== missing kcert library"
 # A fresh venv is an interpreter that certainly lacks kcert (made here, never skipped).
