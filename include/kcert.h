@@ -124,7 +124,7 @@ typedef uint32_t kcert_not_before_mode;
 // The core reported a kind of error this build of the C library has no code for.
 #define KCERT_UNKNOWN_ERROR 1002
 
-// `notBefore = now - backdate` (default; backdate 3600 seconds).
+// `notBefore = now - backdate` (default; backdate `kcertlib::defaults::BACKDATE`, one hour).
 #define KCERT_NOT_BEFORE_BACKDATE 0
 
 // `notBefore` = the CA's own `notBefore` (what kubeadm before 1.31 and RKE do).
@@ -429,6 +429,17 @@ kcert_result kcert_renew_options_set_backdate_seconds(kcert_renew_options *opts,
 kcert_result kcert_renew_options_set_not_before_mode(kcert_renew_options *opts,
                                                      kcert_not_before_mode mode);
 
+// Sets the `notBefore` rule from text, as the `kcert` command's `--backdate` takes it: a
+// backdate such as `1h` or `2d` (`KCERT_NOT_BEFORE_BACKDATE` with that backdate), `ca`
+// (`KCERT_NOT_BEFORE_CA`), `keep` (`KCERT_NOT_BEFORE_KEEP_ORIGINAL`) or an RFC 3339 UTC time
+// such as `2026-01-31T12:00:00Z` (a fixed `notBefore`). Unreadable text, or a backdate over
+// 1000 years, returns `KCERT_INVALID_ARGUMENT` and leaves the options unchanged; text that is
+// not UTF-8 returns `KCERT_INVALID_UTF8`. NULL `opts` or `rule` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`; `rule` is NULL or a NUL-terminated string.
+kcert_result kcert_renew_options_set_not_before(kcert_renew_options *opts, const char *rule);
+
 // Takes `unix_seconds` as "now" for the whole renewal instead of reading the clock.
 // NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 //
@@ -571,6 +582,17 @@ kcert_result kcert_resign_options_set_backdate_seconds(kcert_resign_options *opt
 // `opts` is NULL or a live `kcert_resign_options`.
 kcert_result kcert_resign_options_set_not_before_mode(kcert_resign_options *opts,
                                                       kcert_not_before_mode mode);
+
+// Sets the `notBefore` rule from text, as the `kcert` command's `--backdate` takes it: a
+// backdate such as `1h` or `2d` (`KCERT_NOT_BEFORE_BACKDATE` with that backdate), `ca`
+// (`KCERT_NOT_BEFORE_CA`), `keep` (`KCERT_NOT_BEFORE_KEEP_ORIGINAL`) or an RFC 3339 UTC time
+// such as `2026-01-31T12:00:00Z` (a fixed `notBefore`). Unreadable text, or a backdate over
+// 1000 years, returns `KCERT_INVALID_ARGUMENT` and leaves the options unchanged; text that is
+// not UTF-8 returns `KCERT_INVALID_UTF8`. NULL `opts` or `rule` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_resign_options`; `rule` is NULL or a NUL-terminated string.
+kcert_result kcert_resign_options_set_not_before(kcert_resign_options *opts, const char *rule);
 
 // Pins `notBefore` to a fixed time (Unix seconds), replacing the mode.
 // NULL `opts` returns `KCERT_NULL_ARGUMENT`.

@@ -85,6 +85,29 @@ pub unsafe extern "C" fn kcert_resign_options_set_not_before_mode(
     unsafe { update_options(opts, |o| o.validity.set_mode(mode)) }
 }
 
+/// Sets the `notBefore` rule from text, as the `kcert` command's `--backdate` takes it: a
+/// backdate such as `1h` or `2d` (`KCERT_NOT_BEFORE_BACKDATE` with that backdate), `ca`
+/// (`KCERT_NOT_BEFORE_CA`), `keep` (`KCERT_NOT_BEFORE_KEEP_ORIGINAL`) or an RFC 3339 UTC time
+/// such as `2026-01-31T12:00:00Z` (a fixed `notBefore`). Unreadable text, or a backdate over
+/// 1000 years, returns `KCERT_INVALID_ARGUMENT` and leaves the options unchanged; text that is
+/// not UTF-8 returns `KCERT_INVALID_UTF8`. NULL `opts` or `rule` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_resign_options`; `rule` is NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_resign_options_set_not_before(
+    opts: *mut kcert_resign_options,
+    rule: *const c_char,
+) -> kcert_result {
+    let change = |o: &mut kcert_resign_options| {
+        // SAFETY: this export's contract makes `rule` NULL or NUL-terminated.
+        let rule = unsafe { text(rule, "rule") }?;
+        o.validity.set_not_before_text(rule)
+    };
+    // SAFETY: same contract as this export.
+    unsafe { update_options(opts, change) }
+}
+
 /// Pins `notBefore` to a fixed time (Unix seconds), replacing the mode.
 /// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
 ///

@@ -1,16 +1,17 @@
 //! The validity settings shared by the resign and renew option handles: lifetime in days,
-//! `notBefore` mode and backdate, and a pinned "now".
+//! `notBefore` mode and backdate, and a pinned "now". The rules (ranges, the text syntax of a
+//! `notBefore` rule, the defaults) are the core's; these setters only convert C values.
 
 use std::time::Duration;
 
-use kcertlib::{IssuerWindow, NotBefore, Timestamp, ValidityPolicy};
+use kcertlib::{IssuerWindow, NotBefore, Timestamp, ValidityPolicy, defaults};
 
 use crate::error::FfiError;
 
 /// How the new `notBefore` is chosen (a `uint32_t`; use the `KCERT_NOT_BEFORE_*` constants).
 pub type kcert_not_before_mode = u32;
 
-/// `notBefore = now - backdate` (default; backdate 3600 seconds).
+/// `notBefore = now - backdate` (default; backdate `kcertlib::defaults::BACKDATE`, one hour).
 pub const KCERT_NOT_BEFORE_BACKDATE: kcert_not_before_mode = 0;
 /// `notBefore` = the CA's own `notBefore` (what kubeadm before 1.31 and RKE do).
 pub const KCERT_NOT_BEFORE_CA: kcert_not_before_mode = 1;
@@ -20,7 +21,7 @@ pub const KCERT_NOT_BEFORE_KEEP_ORIGINAL: kcert_not_before_mode = 2;
 /// Validity settings as C sets them one by one; turned into a `ValidityPolicy` when used.
 #[derive(Clone, Debug)]
 pub(crate) struct ValiditySettings {
-    days: u32,
+    lifetime: Duration,
     mode: Mode,
     backdate: Duration,
     now: Option<Timestamp>,
@@ -38,9 +39,9 @@ enum Mode {
 impl Default for ValiditySettings {
     fn default() -> Self {
         ValiditySettings {
-            days: 365,
+            lifetime: defaults::LIFETIME,
             mode: Mode::Backdate,
-            backdate: Duration::from_secs(3600),
+            backdate: defaults::BACKDATE,
             now: None,
             allow_outliving_ca: false,
         }
@@ -49,13 +50,22 @@ impl Default for ValiditySettings {
 
 impl ValiditySettings {
     pub(crate) fn set_days(&mut self, days: u32) -> Result<(), FfiError> {
-        if days == 0 {
-            return Err(FfiError::invalid_argument(
-                "days must be at least 1 (the lifetime of the new certificate)",
-            ));
+        self.lifetime = kcertlib::time::days(u64::from(days))?;
+        Ok(())
+    }
+
+    /// Sets the rule from text the core's `NotBefore` parser reads: `1h`, `ca`, `keep` or an
+    /// RFC 3339 time.
+    pub(crate) fn set_not_before_text(&mut self, rule: &str) -> Result<(), FfiError> {
+        match rule.parse::<NotBefore>()? {
+            NotBefore::Backdate(d) => {
+                self.mode = Mode::Backdate;
+                self.backdate = d;
+            }
+            NotBefore::CaNotBefore => self.mode = Mode::CaNotBefore,
+            NotBefore::KeepOriginal => self.mode = Mode::KeepOriginal,
+            NotBefore::At(t) => self.mode = Mode::At(t),
         }
-        kcertlib::time::days(u64::from(days))?;
-        self.days = days;
         Ok(())
     }
 
@@ -93,7 +103,7 @@ impl ValiditySettings {
 
     pub(crate) fn policy(&self) -> ValidityPolicy {
         let mut policy = ValidityPolicy::default()
-            .with_lifetime(Duration::from_secs(u64::from(self.days) * 86_400))
+            .with_lifetime(self.lifetime)
             .with_not_before(match self.mode {
                 Mode::Backdate => NotBefore::Backdate(self.backdate),
                 Mode::CaNotBefore => NotBefore::CaNotBefore,
@@ -143,5 +153,14 @@ mod tests {
             s.policy().not_before,
             NotBefore::At(Timestamp::from_unix(5))
         );
+        assert!(s.set_not_before_text("2h").is_ok());
+        assert_eq!(
+            s.policy().not_before,
+            NotBefore::Backdate(Duration::from_secs(7200))
+        );
+        assert!(s.set_not_before_text("keep").is_ok());
+        assert_eq!(s.policy().not_before, NotBefore::KeepOriginal);
+        assert!(s.set_not_before_text("soonish").is_err());
+        assert_eq!(s.policy().not_before, NotBefore::KeepOriginal, "unchanged");
     }
 }

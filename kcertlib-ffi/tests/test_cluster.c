@@ -145,6 +145,11 @@ static void test_renew_errors(void) {
     EXPECT_FAIL(kcert_renew_options_set_expiring_within_seconds(opts, UINT64_MAX), KCERT_INVALID_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_warn_within_seconds(opts, UINT64_MAX), KCERT_INVALID_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_not_before_mode(opts, 7), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_not_before(opts, "tomorrow"), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_not_before(opts, "1001y"), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_not_before(opts, not_utf8), KCERT_INVALID_UTF8);
+    EXPECT_FAIL(kcert_renew_options_set_not_before(opts, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_not_before(NULL, "ca"), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_add_only(opts, NULL), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_set_backup_dir(opts, not_utf8), KCERT_INVALID_UTF8);
     EXPECT_FAIL(kcert_renew_options_set_days(NULL, 1), KCERT_NULL_ARGUMENT);
@@ -170,7 +175,8 @@ static void test_renew(void) {
     snprintf(backups, sizeof backups, "%s/backups", out_dir);
     EXPECT_OK(kcert_renew_options_set_days(opts, 90));
     EXPECT_OK(kcert_renew_options_set_threads(opts, 0));
-    EXPECT_OK(kcert_renew_options_set_backdate_seconds(opts, 600));
+    /* 600 s, as text the core parses (what `kcert renew --backdate 10m` takes). */
+    EXPECT_OK(kcert_renew_options_set_not_before(opts, "10m"));
     EXPECT_OK(kcert_renew_options_set_expiring_within_seconds(opts, 30 * 86400));
     EXPECT_OK(kcert_renew_options_set_warn_within_seconds(opts, 7 * 86400));
     EXPECT_OK(kcert_renew_options_set_backup_dir(opts, backups));

@@ -163,6 +163,31 @@ static void test_not_before_modes_with_pinned_now(void) {
     kcert_cert_free(cert);
     kcert_string_free(pem);
 
+    /* The same rules as text, read by the core's parser (what `kcert renew --backdate` takes). */
+    EXPECT_OK(kcert_resign_options_set_not_before(opts, "ca"));
+    EXPECT_OK(kcert_resign_pem(leaf_pem, ca_pem, key_pem, opts, &pem));
+    cert = parse_text(pem);
+    CHECK(kcert_cert_not_before(cert) == kcert_cert_not_before(ca));
+    kcert_cert_free(cert);
+    kcert_string_free(pem);
+    EXPECT_OK(kcert_resign_options_set_not_before(opts, "2h"));
+    EXPECT_OK(kcert_resign_pem(leaf_pem, ca_pem, key_pem, opts, &pem));
+    cert = parse_text(pem);
+    CHECK(kcert_cert_not_before(cert) == now - 7200);
+    kcert_cert_free(cert);
+    kcert_string_free(pem);
+    EXPECT_FAIL(kcert_resign_options_set_not_before(opts, "whenever"), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_resign_options_set_not_before(opts, "1001y"), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_resign_options_set_not_before(opts, "\xff"), KCERT_INVALID_UTF8);
+    EXPECT_FAIL(kcert_resign_options_set_not_before(opts, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_resign_options_set_not_before(NULL, "ca"), KCERT_NULL_ARGUMENT);
+    /* A failed setter left the 2-hour backdate in place. */
+    EXPECT_OK(kcert_resign_pem(leaf_pem, ca_pem, key_pem, opts, &pem));
+    cert = parse_text(pem);
+    CHECK(kcert_cert_not_before(cert) == now - 7200);
+    kcert_cert_free(cert);
+    kcert_string_free(pem);
+
     /* Back to backdating; a lifetime past the CA's end is clamped to it ... */
     EXPECT_OK(kcert_resign_options_set_not_before_mode(opts, KCERT_NOT_BEFORE_BACKDATE));
     EXPECT_OK(kcert_resign_options_set_days(opts, 40000));

@@ -2,9 +2,8 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
-use std::time::Duration;
 
-use kcertlib::{Certificate, Timestamp, load};
+use kcertlib::{Certificate, Timestamp, defaults, load};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList};
@@ -12,9 +11,6 @@ use pyo3::types::{PyBytes, PyList};
 use crate::boundary::without_gil;
 use crate::datetime::{duration_or, from_datetime, to_datetime};
 use crate::source::Source;
-
-/// The warning window of `status()` when none is given (kubeadm and k3s use 30 days too).
-pub(crate) const DEFAULT_WARN_WITHIN: Duration = Duration::from_secs(30 * 86_400);
 
 static IPV4_ADDRESS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static IPV6_ADDRESS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -173,7 +169,7 @@ impl PyCertificate {
             Some(t) => from_datetime(t)?,
             None => Timestamp::now(),
         };
-        let window = duration_or(warn_within, DEFAULT_WARN_WITHIN)?;
+        let window = duration_or(warn_within, defaults::WARN_WITHIN)?;
         Ok(self.inner.status(at, window).name())
     }
 

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use kcertlib::Timestamp;
+use kcertlib::time::HumanDuration;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -96,7 +97,10 @@ pub(crate) fn from_duration(value: &Bound<'_, PyAny>) -> PyResult<Duration> {
             value.str()?
         ))));
     }
-    Ok(Duration::from_secs(seconds.floor() as u64))
+    // The float-to-integer cast saturates (and maps NaN to 0); the core bounds the result.
+    HumanDuration::new(Duration::from_secs(seconds.floor() as u64))
+        .map(Duration::from)
+        .map_err(to_py_err)
 }
 
 /// Like `from_duration`, with `default` for `None`.

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kcertlib::{EntryKind, Inventory, Location, ScanOptions};
+use kcertlib::{EntryKind, Inventory, Location, ScanOptions, defaults};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
 use crate::boundary::without_gil;
-use crate::certificate::{DEFAULT_WARN_WITHIN, PyCertificate};
+use crate::certificate::PyCertificate;
 use crate::datetime::{duration_or, to_datetime};
 
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -41,7 +41,7 @@ pub(crate) fn scan(
 ) -> PyResult<PyInventory> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
     let options = ScanOptions::default()
-        .with_warn_within(duration_or(warn_within, DEFAULT_WARN_WITHIN)?)
+        .with_warn_within(duration_or(warn_within, defaults::WARN_WITHIN)?)
         .with_threads(kcertlib::Threads::from_count(threads));
     let inventory = without_gil(py, move || kcertlib::scan(&root, &options))?;
     Ok(PyInventory {

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kcertlib::defaults;
 use kcertlib::renew::{RenewOptions, RenewReport, Renewed, RollbackReport, Skipped};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
 use crate::boundary::without_gil;
-use crate::certificate::DEFAULT_WARN_WITHIN;
 use crate::datetime::{duration_or, from_duration, to_datetime};
 use crate::validity_args::validity_policy;
 
@@ -70,7 +70,7 @@ pub(crate) fn renew(
         .with_rotate_keys(rotate_keys)
         .with_include_ca(include_ca)
         .with_dry_run(dry_run)
-        .with_warn_within(duration_or(warn_within, DEFAULT_WARN_WITHIN)?)
+        .with_warn_within(duration_or(warn_within, defaults::WARN_WITHIN)?)
         .with_threads(kcertlib::Threads::from_count(threads));
     options.expiring_within = optional_duration(expiring_within)?;
     options.backup_dir = backup_dir;

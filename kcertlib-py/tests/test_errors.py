@@ -3,7 +3,7 @@ raised with the library's message on bad input."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -123,3 +123,13 @@ def test_signing_errors(fx):
         kcert.resign(client, nocertsign, kcert.PrivateKey.load(fx.path("ca-nocertsign.key")))
     with pytest.raises(kcert.InvalidArgumentError, match="days"):
         kcert.resign(client, ca, kcert.PrivateKey.load(fx.path("ca-rsa2048.key")), days=-1)
+    # The core's rules and messages, not the module's own: the day range, the backdate syntax.
+    ca_key = kcert.PrivateKey.load(fx.path("ca-rsa2048.key"))
+    with pytest.raises(kcert.InvalidArgumentError, match="at least one day"):
+        kcert.resign(client, ca, ca_key, days=0)
+    with pytest.raises(kcert.InvalidArgumentError, match="1000 years"):
+        kcert.resign(client, ca, ca_key, days=365001)
+    with pytest.raises(kcert.InvalidArgumentError, match="a notBefore rule is a backdate"):
+        kcert.resign(client, ca, ca_key, backdate="whenever")
+    with pytest.raises(kcert.InvalidArgumentError, match="1000 years"):
+        kcert.resign(client, ca, ca_key, backdate=timedelta(days=365001))

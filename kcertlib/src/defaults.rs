@@ -3,8 +3,12 @@
 
 use std::time::Duration;
 
-/// Lifetime of a renewed or issued leaf certificate: 365 days, as kubeadm, RKE and k3s give.
-pub const LIFETIME: Duration = Duration::from_secs(365 * 86_400);
+/// Lifetime of a renewed or issued leaf certificate in days: 365, as kubeadm, RKE and k3s give.
+/// The Python module's `days=` keyword defaults to it.
+pub const LIFETIME_DAYS: u64 = 365;
+
+/// [`LIFETIME_DAYS`] as a duration.
+pub const LIFETIME: Duration = Duration::from_secs(LIFETIME_DAYS * 86_400);
 
 /// How far `notBefore` is set back from now: one hour, so a node whose clock runs a little
 /// behind accepts the certificate at once (dynamiclistener backdates by an hour too).

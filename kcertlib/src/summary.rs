@@ -90,7 +90,7 @@ impl CertificateSummary {
 impl Certificate {
     /// The summary of this certificate now, with a 30-day warning window.
     pub fn summary(&self) -> CertificateSummary {
-        CertificateSummary::new(self, Timestamp::now(), Duration::from_secs(30 * 86_400))
+        CertificateSummary::new(self, Timestamp::now(), crate::defaults::WARN_WITHIN)
     }
 
     /// The summary as a JSON object.

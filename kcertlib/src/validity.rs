@@ -5,13 +5,16 @@
 //! `certificate is not yet valid`. By default the result stays inside the issuing CA's window,
 //! because a leaf that outlives its CA fails verification the day the CA expires.
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
-use crate::time::{LAST_ENCODABLE, Timestamp};
+use crate::time::duration::write_duration;
+use crate::time::{HumanDuration, LAST_ENCODABLE, Timestamp};
 
 /// Where the new `notBefore` lies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +27,65 @@ pub enum NotBefore {
     KeepOriginal,
     /// A fixed time.
     At(Timestamp),
+}
+
+impl FromStr for NotBefore {
+    type Err = Error;
+
+    /// Reads the rule as the `kcert` command, the Python module and the C setters take it:
+    /// `ca` (the CA's `notBefore`), `keep` (the certificate's own), an RFC 3339 UTC time
+    /// (`2026-01-31T12:00:00Z`: a fixed `notBefore`), or a backdate in the [`HumanDuration`]
+    /// syntax (`1h`, `365d`). Words are matched without regard to case and surrounding space.
+    ///
+    /// ```
+    /// use kcertlib::NotBefore;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!("2h".parse::<NotBefore>()?, NotBefore::Backdate(Duration::from_secs(7200)));
+    /// assert_eq!("CA".parse::<NotBefore>()?, NotBefore::CaNotBefore);
+    /// assert_eq!(NotBefore::KeepOriginal.to_string().parse::<NotBefore>()?, NotBefore::KeepOriginal);
+    /// # Ok::<(), kcertlib::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the text and the accepted forms.
+    fn from_str(text: &str) -> Result<NotBefore> {
+        let word = text.trim();
+        if word.eq_ignore_ascii_case("ca") {
+            return Ok(NotBefore::CaNotBefore);
+        }
+        if word.eq_ignore_ascii_case("keep") {
+            return Ok(NotBefore::KeepOriginal);
+        }
+        // A time has a date (`2026-01-31`); a duration never holds a `-`.
+        if word.contains('-') && word.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            return Timestamp::parse_rfc3339(word).map(NotBefore::At);
+        }
+        word.parse::<HumanDuration>()
+            .map(|d| NotBefore::Backdate(d.as_duration()))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "{}; a notBefore rule is a backdate such as 1h, `ca` (the CA's \
+                         notBefore), `keep` (the certificate's own) or an RFC 3339 time",
+                        e.message()
+                    ),
+                )
+            })
+    }
+}
+
+impl fmt::Display for NotBefore {
+    /// The form `FromStr` reads back: `1h`, `ca`, `keep`, `2026-01-31T12:00:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotBefore::Backdate(d) => write_duration(f, *d),
+            NotBefore::CaNotBefore => f.write_str("ca"),
+            NotBefore::KeepOriginal => f.write_str("keep"),
+            NotBefore::At(t) => write!(f, "{t}"),
+        }
+    }
 }
 
 /// What to do when the requested window leaves the CA's window.
@@ -268,6 +330,45 @@ impl ResolvedValidity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_before_rules_parse_and_round_trip() {
+        for (text, rule) in [
+            ("1h", NotBefore::Backdate(Duration::from_secs(3600))),
+            (
+                "365d",
+                NotBefore::Backdate(Duration::from_secs(365 * 86_400)),
+            ),
+            ("0s", NotBefore::Backdate(Duration::ZERO)),
+            (" ca ", NotBefore::CaNotBefore),
+            ("KEEP", NotBefore::KeepOriginal),
+            (
+                "2026-01-31T12:00:00Z",
+                NotBefore::At(Timestamp::from_unix(1_769_860_800)),
+            ),
+        ] {
+            assert_eq!(text.parse::<NotBefore>().ok(), Some(rule), "{text}");
+            assert_eq!(
+                rule.to_string().parse::<NotBefore>().ok(),
+                Some(rule),
+                "{rule}"
+            );
+        }
+        assert_eq!(
+            NotBefore::Backdate(Duration::from_secs(7200)).to_string(),
+            "2h"
+        );
+        for (text, why) in [
+            ("later", "unknown unit"),
+            ("", "empty"),
+            ("1001y", "1000 years"),
+            ("2026-13-01T00:00:00Z", "invalid time"),
+        ] {
+            let e = text.parse::<NotBefore>().expect_err(text);
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.to_string().contains(why), "{text}: {e}");
+        }
+    }
 
     #[test]
     fn a_huge_lifetime_or_backdate_is_a_validity_error_not_an_overflow() {

@@ -37,9 +37,9 @@ pub struct RenewArgs {
     /// Lifetime of the new certificates, in days (1 to 365000).
     #[arg(long, value_name = "N", value_parser = values::days)]
     pub days: Option<Duration>,
-    /// notBefore of the new certificates: this long before now (e.g. 1h), or `ca` for the
-    /// CA's notBefore.
-    #[arg(long, value_name = "DUR|ca", value_parser = values::backdate)]
+    /// notBefore of the new certificates: this long before now (e.g. 1h), `ca` for the CA's
+    /// notBefore, `keep` for the certificate's own, or an RFC 3339 time.
+    #[arg(long, value_name = "DUR|ca|keep|TIME", value_parser = values::backdate)]
     pub backdate: Option<NotBefore>,
     /// Give each renewed leaf a new key of the same algorithm.
     #[arg(long)]

@@ -25,12 +25,12 @@ pub fn days(value: &str) -> Result<Duration, String> {
     kcertlib::time::days(days).map_err(|e| e.message().to_string())
 }
 
-/// `--backdate DUR|ca`: how far before now the new `notBefore` lies, or the CA's `notBefore`.
+/// `--backdate DUR|ca|keep|TIME`: the core's own reading of the `notBefore` rule (how far
+/// before now, the CA's, the certificate's own, or a fixed RFC 3339 time).
 pub fn backdate(value: &str) -> Result<kcertlib::NotBefore, String> {
-    if value == "ca" {
-        return Ok(kcertlib::NotBefore::CaNotBefore);
-    }
-    duration(value).map(kcertlib::NotBefore::Backdate)
+    value
+        .parse::<kcertlib::NotBefore>()
+        .map_err(|e| e.message().to_string())
 }
 
 /// `--threads N`: N threads, 0 for one per core.

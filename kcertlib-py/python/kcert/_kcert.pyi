@@ -185,8 +185,9 @@ def resign(
     byte-identical.
 
     ``days`` of lifetime from now; ``not_before`` (an aware datetime) or ``backdate``: a
-    duration before now (default one hour), ``"ca"`` for the CA's own notBefore or ``"keep"``
-    for the certificate's current one. The window is kept inside the CA's, with a
+    duration before now (default one hour), ``"ca"`` for the CA's own notBefore, ``"keep"``
+    for the certificate's current one, or an RFC 3339 UTC time (text is read by the same
+    parser as ``kcert renew --backdate``). ``days`` is 1 to 365000. The window is kept inside the CA's, with a
     :class:`UserWarning` saying what was adjusted. With ``rotate_key=True`` a new key of the
     same algorithm replaces the old one and ``(certificate, new_key)`` is returned.
     """
