@@ -494,13 +494,9 @@ impl fmt::Debug for Certificate {
     }
 }
 
+/// Lowercase hex, the one hex writer of the crate (serials, fingerprints, digests, ids).
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    base16ct::lower::encode_string(bytes)
 }
 
 /// Every `CERTIFICATE` block of PEM text with the line its `BEGIN` is on, in order; other

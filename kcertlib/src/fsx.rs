@@ -24,12 +24,7 @@ use crate::parallel::{self, Spread, Threads};
 
 /// Lower-case hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    let digest = Sha256::digest(data);
-    let mut out = String::with_capacity(64);
-    for byte in digest.iter() {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    crate::cert::hex(&Sha256::digest(data))
 }
 
 /// Runs `work` on every item from a few threads and returns the first error in item order.

@@ -11,6 +11,7 @@ mod model;
 mod parallel;
 mod profile;
 mod report;
+mod serial;
 mod sign;
 mod summary;
 mod validity;

@@ -147,3 +147,22 @@ impl fmt::Display for Location {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every distribution names where it is looked for, as paths relative to the root (what
+    /// "nothing found under ROOT" prints; an absolute path there would mislead).
+    #[test]
+    fn every_distribution_says_where_it_is_looked_for() {
+        assert_eq!(Distribution::all().len(), 5);
+        for d in Distribution::all() {
+            let paths = d.searched_paths();
+            assert!(!paths.is_empty(), "{d}");
+            for p in paths {
+                assert!(!p.starts_with('/') && !p.is_empty(), "{d}: {p}");
+            }
+        }
+    }
+}

@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::extensions::{AltNames, KeyUsageBit};
 use crate::key::{KeyAlgorithm, PrivateKey, same_public_key};
 use crate::profile::{self, EncodedExtension, Profile};
+use crate::serial::{self, SerialShape};
 use crate::signer::Signer;
 use crate::tlv::{self, RawExtension, RawTbs};
 use crate::validity::{Clamp, ResolvedValidity, ValidityPolicy};
@@ -337,14 +338,9 @@ fn sign_tbs(mut raw: RawTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
     Certificate::from_der_vec(der)
 }
 
-/// A fresh serial: 16 random octets with the top bit cleared and the next set, so it is
-/// positive, never zero, and always 16 content octets (well inside RFC 5280's 20).
+/// A fresh serial: 16 random octets, always 16 content octets (see `serial::random`).
 pub(crate) fn random_serial() -> Result<Vec<u8>> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::new(ErrorKind::Crypto, format!("system RNG failed: {e}")))?;
-    bytes[0] = (bytes[0] & 0x7f) | 0x40;
-    Ok(tlv::wrap(0x02, &[&bytes]))
+    serial::random(16, SerialShape::FullLength)
 }
 
 /// What a new certificate should say.

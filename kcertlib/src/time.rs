@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use der::DateTime;
 use der::asn1::{GeneralizedTime, UtcTime};
+use jiff::fmt::temporal::{Pieces, PiecesOffset};
 use x509_cert::time::Time;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -79,52 +80,44 @@ impl Timestamp {
     }
 
     /// RFC 3339 in UTC, e.g. `2026-11-28T13:58:57Z` (kubeadm's `expirationDate` format).
+    /// A time outside the years -9999..=9999, which no certificate can hold, is written as
+    /// `@` and its Unix seconds.
     pub fn to_rfc3339(self) -> String {
-        let (y, mo, d, h, mi, s) = civil_from_unix(self.0);
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        // Civil arithmetic rather than `jiff::Timestamp`, whose range stops a day short of
+        // 9999-12-31T23:59:59Z (the last time a certificate can hold).
+        match unix_epoch().checked_add(jiff::SignedDuration::from_secs(self.0)) {
+            Ok(civil) => format!("{}Z", civil.strftime("%Y-%m-%dT%H:%M:%S")),
+            Err(_) => format!("@{}", self.0),
+        }
     }
 
-    /// Parses RFC 3339 UTC (`2026-11-28T13:58:57Z`; a `+00:00` offset and fractions are accepted).
+    /// Parses an RFC 3339 time (`2026-11-28T13:58:57Z`; an offset such as `+02:00` is
+    /// converted to UTC, and fractions of a second are dropped). Civil dates are checked for
+    /// real: `2026-02-31` is refused.
     ///
     /// # Errors
-    /// `InvalidArgument` when the text is not such a time.
+    /// `InvalidArgument` when the text is not such a time, with the parser's reason.
     pub fn parse_rfc3339(text: &str) -> Result<Timestamp> {
-        let bad = || {
+        let bad = |why: String| {
             Error::new(
                 ErrorKind::InvalidArgument,
                 format!(
-                    "invalid time {text:?}: expected RFC 3339 UTC such as 2026-01-31T12:00:00Z"
+                    "invalid time {text:?}: expected RFC 3339 such as 2026-01-31T12:00:00Z ({why})"
                 ),
             )
         };
-        let t = text.trim();
-        let body = t
-            .strip_suffix('Z')
-            .or_else(|| t.strip_suffix("+00:00"))
-            .ok_or_else(bad)?;
-        let body = body.split('.').next().ok_or_else(bad)?;
-        let (date, clock) = body.split_once(['T', ' ']).ok_or_else(bad)?;
-        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
-        let dp: Vec<&str> = date.split('-').collect();
-        let cp: Vec<&str> = clock.split(':').collect();
-        if dp.len() != 3 || cp.len() != 3 {
-            return Err(bad());
-        }
-        let (y, mo, d) = (num(dp[0])?, num(dp[1])?, num(dp[2])?);
-        let (h, mi, s) = (num(cp[0])?, num(cp[1])?, num(cp[2])?);
-        // RFC 3339 years have four digits; the range also keeps the arithmetic below in i64.
-        if !(0..=9999).contains(&y)
-            || !(1..=12).contains(&mo)
-            || !(1..=31).contains(&d)
-            || !(0..=23).contains(&h)
-            || !(0..=59).contains(&mi)
-            || !(0..=60).contains(&s)
-        {
-            return Err(bad());
-        }
-        Ok(Timestamp(
-            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s,
-        ))
+        let pieces = Pieces::parse(text.trim()).map_err(|e| bad(e.to_string()))?;
+        let offset = match pieces.offset() {
+            Some(PiecesOffset::Zulu) => 0,
+            Some(PiecesOffset::Numeric(n)) => i64::from(n.offset().seconds()),
+            _ => return Err(bad("a UTC offset (Z or +hh:mm) is required".into())),
+        };
+        let Some(time) = pieces.time() else {
+            return Err(bad("a time of day is required".into()));
+        };
+        let local = pieces.date().to_datetime(time);
+        let secs = local.duration_since(unix_epoch()).as_secs();
+        Ok(Timestamp(secs - offset))
     }
 
     /// The ASN.1 time RFC 5280 §4.1.2.5 asks for: UTCTime through 2049, GeneralizedTime from 2050.
@@ -170,6 +163,11 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// 1970-01-01T00:00:00, the civil origin of Unix seconds.
+fn unix_epoch() -> jiff::civil::DateTime {
+    jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
+}
+
 fn duration_secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
@@ -204,32 +202,6 @@ pub fn short_human_duration(secs: i64) -> String {
         DAY..YEAR => format!("{}d", secs / DAY),
         _ => format!("{}y", secs / YEAR),
     }
-}
-
-// Civil-date conversions (proleptic Gregorian), after Howard Hinnant's public-domain algorithms.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_unix(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -288,6 +260,30 @@ mod tests {
             "2000-02-29T00:00:00Z"
         );
         assert!(Timestamp::parse_rfc3339("2026-13-01T00:00:00Z").is_err());
+        // Civil dates are real dates: no February 31st, no February 29th outside leap years.
+        for text in [
+            "2026-02-31T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-04-31T12:00:00Z",
+        ] {
+            let e = Timestamp::parse_rfc3339(text).expect_err(text);
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.to_string().contains(text), "{e}");
+        }
+        assert_eq!(
+            Timestamp::parse_rfc3339("2028-02-29T00:00:00Z")
+                .map(Timestamp::unix)
+                .ok(),
+            Some(1_835_395_200)
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-01-31T14:00:00.75+02:00").ok(),
+            Timestamp::parse_rfc3339("2026-01-31T12:00:00Z").ok()
+        );
+        assert_eq!(
+            Timestamp::from_unix(i64::MAX).to_rfc3339(),
+            format!("@{}", i64::MAX)
+        );
         assert!(Timestamp::parse_rfc3339("yesterday").is_err());
     }
 

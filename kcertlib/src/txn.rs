@@ -602,7 +602,7 @@ fn new_id() -> Result<String> {
             format!("no randomness for a transaction id: {e}"),
         )
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::cert::hex(&bytes))
 }
 
 fn failed(step: &str, err: Error, aftermath: &str) -> Error {

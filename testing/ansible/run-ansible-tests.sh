@@ -275,7 +275,7 @@ check "backup_dir given: the backups and manifest land in that directory" q rela
 echo "== kcert_info on files"
 play paths "$here/info-paths.yml" -e "kcert_root=$work/partial"
 check "kcert_info reads a certificate file and a kubeconfig" q paths \
-    'rc == 0 and [c["index"] for c in task("read files")["certificates"]] == [0, 0] and task("read files")["changed"] is False'
+    'rc == 0 and [c["index"] for c in task("read files")["certificates"]] == [0, 0, 1] and task("read files")["changed"] is False'
 check "kcert_info on files: snake_case keys, RFC 3339 times" q paths \
     'all(re.fullmatch("[a-z0-9_]+", k) for c in task("read files")["certificates"] for k in c) and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c["not_after"]) for c in task("read files")["certificates"])'
 

@@ -28,10 +28,6 @@ pub struct InspectArgs {
     /// Files and directories (read recursively): PEM, DER, kubeconfigs, kubelet pems.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// Read the absolute file references of kubeconfigs under this directory (a mounted
-    /// node disk, a copy of one) instead of where they point.
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
     /// Tell which certificates this private key belongs to (repeatable).
     #[arg(long, value_name = "FILE")]
     pub key: Vec<PathBuf>,
@@ -63,7 +59,7 @@ pub fn run(args: &InspectArgs, quiet: bool) -> Result<i32, Failure> {
     let mut progress = crate::progress::Counter::new(quiet, inputs.len() as u64, "files");
     for input in &inputs {
         progress.inc();
-        if let Some(file) = read(input, args.root.as_deref()) {
+        if let Some(file) = read(input) {
             files.push(file);
         }
     }
@@ -127,28 +123,29 @@ pub fn run(args: &InspectArgs, quiet: bool) -> Result<i32, Failure> {
 }
 
 /// Reads one input: `None` for a file the walk found that holds nothing certificate-like.
-fn read(input: &walk::Input, root: Option<&std::path::Path>) -> Option<FileResult> {
+fn read(input: &walk::Input) -> Option<FileResult> {
     let path = input.path.display().to_string();
     let failed = |e: String| FileResult {
         path: path.clone(),
         found: Vec::new(),
         errors: vec![e],
     };
-    let bytes = match std::fs::read(&input.path) {
-        Ok(bytes) => bytes,
-        Err(e) => return Some(failed(format!("{path}: reading failed: {e}"))),
-    };
-    if !input.named && !walk::may_hold_certificates(&input.path, &bytes) {
-        return None;
+    // A file the walk found is looked at first (a regular file: the walk keeps no other),
+    // and left alone unless it may hold a certificate; a named file goes straight to the core,
+    // which refuses what is not a regular file.
+    if !input.named {
+        match walk::may_hold_certificates(&input.path) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(e) => return Some(failed(format!("{path}: reading failed: {e}"))),
+        }
     }
-    match source::load(&input.path, &bytes, root) {
-        Ok((found, problems)) if !found.is_empty() || !problems.is_empty() => Some(FileResult {
+    match source::load(&input.path) {
+        Ok(found) => Some(FileResult {
             path: path.clone(),
             found,
-            errors: problems.iter().map(ToString::to_string).collect(),
+            errors: Vec::new(),
         }),
-        Ok(_) if !input.named => None,
-        Ok(_) => Some(failed(format!("{path}: no certificate in it"))),
         Err(e) => Some(failed(e.to_string())),
     }
 }

@@ -40,8 +40,8 @@ pub struct RenewArgs {
     #[arg(long, value_name = "N", value_parser = values::days)]
     pub days: Option<Duration>,
     /// notBefore of the new certificates: this long before now (e.g. 1h), `ca` for the CA's
-    /// notBefore, `keep` for the old certificate's own, or an RFC 3339 time.
-    #[arg(long, value_name = "DUR|ca|keep", value_parser = values::backdate)]
+    /// notBefore, `keep` for the certificate's own, or an RFC 3339 time.
+    #[arg(long, value_name = "DUR|ca|keep|TIME", value_parser = values::backdate)]
     pub backdate: Option<NotBefore>,
     /// Give each renewed leaf a new key of the same algorithm.
     #[arg(long)]

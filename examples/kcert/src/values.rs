@@ -22,8 +22,8 @@ pub fn days(value: &str) -> Result<Duration, String> {
     kcertlib::time::days(days).map_err(|e| e.message().to_string())
 }
 
-/// `--backdate DUR|ca|keep|TIME`: the new `notBefore` rule, read by the core
-/// (`NotBefore::from_str`) as the C and Python bindings read it.
+/// `--backdate DUR|ca|keep|TIME`: the core's own reading of the `notBefore` rule (how far
+/// before now, the CA's, the certificate's own, or a fixed RFC 3339 time).
 pub fn backdate(value: &str) -> Result<kcertlib::NotBefore, String> {
     value
         .parse::<kcertlib::NotBefore>()

@@ -252,6 +252,13 @@ fn renew_exits_0_when_everything_is_renewed_and_nothing_is_left_behind() {
     assert_eq!(plan["dryRun"], true);
     assert_eq!(plan["needsAttention"], Value::Array(vec![]));
     assert!(!names(&plan["renewed"]).is_empty(), "{plan}");
+    // The core's notBefore rules: keep the certificate's own, or the CA's.
+    for rule in ["keep", "ca", "2h"] {
+        expect(
+            &["renew", "--root", root, "--dry-run", "--backdate", rule],
+            EXIT_OK,
+        );
+    }
     let out = expect(&["renew", "--root", root, "-o", "yaml"], EXIT_OK);
     let report = yaml(&stdout(&out));
     assert_eq!(report["changed"], true, "{report}");

@@ -147,7 +147,7 @@ fn out_of_range_days_and_durations_are_usage_errors_naming_the_value() {
             &["renew", "--days", "99999999999999999999999"],
             "99999999999999999999999",
         ),
-        (&["renew", "--days", "0"], "--days 0"),
+        (&["renew", "--days", "0"], "lifetime of 0 days"),
         (&["renew", "--days", "-5"], "-5"),
         (&["renew", "--backdate", "1001y"], "1001y"),
         (

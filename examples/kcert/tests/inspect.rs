@@ -1,7 +1,6 @@
 //! `kcert inspect` through the built binary, on trees built by `kcert fixture`: kubeconfigs
-//! (embedded certificates labelled with their user and cluster, referenced files read under
-//! `--root`), kubelet's pem bundles, directories, DER, the chain, `--key`, every output and
-//! exit code.
+//! (embedded and referenced certificates labelled with their user and cluster), kubelet's pem
+//! bundles, directories, DER, the chain, `--key`, every output and exit code.
 
 mod support;
 
@@ -34,14 +33,10 @@ fn a_kubeconfig_lists_its_embedded_certificates_with_user_and_cluster() {
     let admin = admin.to_str().expect("utf-8");
     let out = expect(&["inspect", admin], EXIT_OK);
     let text = stdout(&out);
-    assert!(
-        text.contains(&format!("{admin} user kubernetes-admin\n")),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!("{admin} cluster kubernetes\n")),
-        "{text}"
-    );
+    let user = format!("{admin}: user kubernetes-admin (client-certificate-data)");
+    let cluster = format!("{admin}: cluster kubernetes (certificate-authority-data)");
+    assert!(text.contains(&format!("{user}\n")), "{text}");
+    assert!(text.contains(&format!("{cluster}\n")), "{text}");
     for field in [
         "subject:",
         "issuer:",
@@ -61,40 +56,54 @@ fn a_kubeconfig_lists_its_embedded_certificates_with_user_and_cluster() {
     }
     assert!(text.contains("CN=kubernetes-admin"), "{text}");
     assert!(
-        text.contains(&format!("issued by:      {admin} cluster kubernetes")),
+        text.contains(&format!("issued by:      {cluster}")),
         "{text}"
     );
     assert!(text.contains("itself (self-signed)"), "{text}");
     let out = expect(&["inspect", admin, "-o", "json"], EXIT_OK);
     let doc = json(&out);
-    let user = certificate(&doc, &format!("{admin} user kubernetes-admin"));
-    assert_eq!(user["origin"]["type"], "kubeconfig-user");
-    assert_eq!(user["origin"]["user"], "kubernetes-admin");
-    assert_eq!(user["issuedBy"], format!("{admin} cluster kubernetes"));
-    assert_eq!(user["status"], "ok");
+    let leaf = certificate(&doc, &user);
+    assert_eq!(leaf["origin"]["type"], "kubeconfig");
+    assert_eq!(leaf["origin"]["section"], "user");
+    assert_eq!(leaf["origin"]["name"], "kubernetes-admin");
+    assert_eq!(leaf["issuedBy"], cluster);
+    assert_eq!(leaf["status"], "ok");
     let out = expect(&["inspect", admin, "-o", "yaml"], EXIT_OK);
     assert_eq!(yaml(&stdout(&out)), doc);
 }
 
 #[test]
-fn referenced_files_are_read_under_root_and_kubelet_pems_are_bundles() {
+fn referenced_files_and_kubelet_pems() {
     let dir = tempfile::tempdir().expect("tmp");
     let root = fixture(dir.path(), "kubeadm", &["--valid"]);
+    // A kubeconfig that references its certificates, relative to its own directory.
+    let conf = root.join("etc/kubernetes/referencing.conf");
+    std::fs::write(
+        &conf,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    \
+         certificate-authority: pki/ca.crt\n    server: https://127.0.0.1:6443\nusers:\n\
+         - name: probe\n  user:\n    client-certificate: pki/apiserver-kubelet-client.crt\n\
+         \x20   client-key: pki/apiserver-kubelet-client.key\n",
+    )
+    .expect("write");
+    let conf = conf.to_str().expect("utf-8");
+    let out = expect(&["inspect", conf, "-o", "json"], EXIT_OK);
+    let doc = json(&out);
+    let user = format!("{conf}: user probe (client-certificate pki/apiserver-kubelet-client.crt)");
+    let cluster = format!("{conf}: cluster local (certificate-authority pki/ca.crt)");
+    assert_eq!(labels(&doc), [user.clone(), cluster.clone()]);
+    assert_eq!(certificate(&doc, &user)["issuedBy"], cluster);
+    // kubelet.conf references /var/lib/kubelet/...: not on this machine, so an error naming
+    // the file, the entry and the reference.
     let kubelet_conf = root.join("etc/kubernetes/kubelet.conf");
-    let kubelet_conf = kubelet_conf.to_str().expect("utf-8");
-    let root_arg = root.to_str().expect("utf-8");
-    // The reference is absolute (/var/lib/kubelet/...): under --root it is found.
     let out = expect(
-        &["inspect", kubelet_conf, "--root", root_arg, "-o", "json"],
-        EXIT_OK,
+        &["inspect", kubelet_conf.to_str().expect("utf-8")],
+        EXIT_ERROR,
     );
-    let found = labels(&json(&out));
     assert!(
-        found
-            .iter()
-            .any(|l| l.contains("user system:node:node1 -> ")
-                && l.ends_with(" -> /var/lib/kubelet/pki/kubelet-client-current.pem")),
-        "{found:?}"
+        stderr(&out).contains("user system:node:node1 (client-certificate /var/lib/kubelet/pki/kubelet-client-current.pem)"),
+        "{}",
+        stderr(&out)
     );
     // The combined pem (the dated file; the -current symlink points into the node's /): the
     // certificate, the key skipped.
@@ -107,7 +116,7 @@ fn referenced_files_are_read_under_root_and_kubelet_pems_are_bundles() {
         &["inspect", pem.to_str().expect("utf-8"), "-o", "json"],
         EXIT_OK,
     );
-    assert_eq!(labels(&json(&out)).len(), 1);
+    assert_eq!(labels(&json(&out)), [pem.display().to_string()]);
 }
 
 #[test]

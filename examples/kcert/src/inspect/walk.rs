@@ -56,10 +56,21 @@ fn walk(dir: &Path, files: &mut Vec<Input>, errors: &mut Vec<String>) {
     }
 }
 
+/// The largest file the walk looks into (the core reads no larger certificate file either).
+const MAX_LOOK: u64 = 16 << 20;
+
 /// Whether a file found by the walk may hold a certificate: a PEM certificate block, a
 /// kubeconfig's certificate fields, or DER under a certificate's usual extension. Anything
-/// else (keys, manifests, logs) is not read further.
-pub fn may_hold_certificates(path: &Path, bytes: &[u8]) -> bool {
+/// else (keys, manifests, logs, anything over 16 MiB) is not read further.
+pub fn may_hold_certificates(path: &Path) -> std::io::Result<bool> {
+    if std::fs::metadata(path)?.len() > MAX_LOOK {
+        return Ok(false);
+    }
+    let bytes = std::fs::read(path)?;
+    Ok(looks_certificate_like(path, &bytes))
+}
+
+fn looks_certificate_like(path: &Path, bytes: &[u8]) -> bool {
     let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     if contains(b"-----BEGIN CERTIFICATE-----") || contains(b"-----BEGIN X509 CERTIFICATE-----") {
         return true;
