@@ -27,7 +27,7 @@
 //! std::fs::write(dir.path().join("ca.crt"), ca.to_pem())?;
 //! std::fs::write(
 //!     dir.path().join("admin.conf"),
-//!     "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    certificate-authority: ca.crt\n",
+//!     "kind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    certificate-authority: ca.crt\n",
 //! )?;
 //!
 //! let found = load::from_path(dir.path().join("admin.conf"))?;
