@@ -24,6 +24,23 @@ use crate::tlv;
 use crate::view::name;
 
 /// An X.509 certificate. The DER it was read from is kept byte for byte (`as_der`).
+///
+/// ```
+/// use kcertlib::{Certificate, KeyAlgorithm, PrivateKey, ValidityPolicy, self_signed_ca};
+///
+/// # fn main() -> kcertlib::Result<()> {
+/// let ca_key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let ca = self_signed_ca("CN=kubernetes", &ca_key, &ValidityPolicy::days(3650))?;
+/// let pem = ca.to_pem(); // on a node: Certificate::load_file("/etc/kubernetes/pki/ca.crt")
+///
+/// let cert = Certificate::from_pem(pem.as_bytes())?;
+/// assert_eq!(cert.subject(), "CN=kubernetes");
+/// assert!(cert.is_ca() && cert.is_self_issued());
+/// assert_eq!(cert.as_der(), ca.as_der());
+/// assert_eq!(Certificate::load_all(cert.as_der())?, vec![cert]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,

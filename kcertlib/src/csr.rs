@@ -12,6 +12,19 @@ use crate::signer::Signer;
 use crate::tlv::{self, OID, SEQUENCE, wrap};
 
 /// A DER PKCS#10 CertificationRequest.
+///
+/// ```
+/// use kcertlib::{CertificateRequest, KeyAlgorithm, PrivateKey, ValidityPolicy, self_signed_ca};
+///
+/// # fn main() -> kcertlib::Result<()> {
+/// let key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let cert = self_signed_ca("CN=kubernetes", &key, &ValidityPolicy::days(3650))?;
+/// // A request to have another CA sign the same subject, key and extensions.
+/// let csr = CertificateRequest::from_certificate(&cert, &key)?;
+/// assert!(csr.to_pem().starts_with("-----BEGIN CERTIFICATE REQUEST-----"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateRequest {
     der: Vec<u8>,

@@ -209,6 +209,26 @@ impl Inventory {
     }
 }
 
+/// Scans a generated kubeadm node in a temporary directory:
+///
+/// ```
+/// use kcertlib::fixture::{self, FixtureLayout, FixtureOptions};
+/// use kcertlib::{Distribution, EntryStatus, KeyAlgorithm, ScanOptions, scan};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let root = dir.path();
+/// let options = FixtureOptions::default().with_leaf_key(KeyAlgorithm::P256);
+/// fixture::build(root, FixtureLayout::Kubeadm, &options)?; // an expired kubeadm node
+/// let inventory = scan(root, &ScanOptions::default())?;
+/// let apiserver = inventory.get("apiserver").ok_or("kubeadm has an apiserver")?;
+/// assert_eq!(apiserver.status, EntryStatus::Expired);
+/// assert_eq!(apiserver.distribution, Distribution::Kubeadm);
+/// assert!(inventory.to_table().contains("apiserver"));
+/// # Ok(())
+/// # }
+/// ```
+///
 /// Scans `root` (the node's `/`, or a copy of it) and checks every certificate found.
 ///
 /// # Errors

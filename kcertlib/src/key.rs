@@ -117,6 +117,20 @@ pub enum KeyFormat {
 }
 
 /// A private key usable for signing certificates.
+///
+/// ```
+/// use kcertlib::{KeyAlgorithm, PrivateKey, ValidityPolicy, self_signed_ca};
+///
+/// # fn main() -> kcertlib::Result<()> {
+/// let key = PrivateKey::generate(&KeyAlgorithm::P256)?; // or PrivateKey::load_file(path)
+/// let pem = key.to_pem()?; // SEC1 for P-256, as kubeadm writes; wiped when dropped
+/// let again = PrivateKey::load(pem.as_bytes())?;
+/// let ca = self_signed_ca("CN=kubernetes", &key, &ValidityPolicy::days(3650))?;
+/// assert!(again.matches(&ca));
+/// assert!(!PrivateKey::generate(&KeyAlgorithm::P256)?.matches(&ca));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct PrivateKey {
     pub(crate) material: KeyMaterial,

@@ -27,13 +27,13 @@
 //! std::fs::write(dir.path().join("ca.crt"), ca.to_pem())?;
 //! std::fs::write(
 //!     dir.path().join("admin.conf"),
-//!     "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    certificate-authority: ca.crt\n",
+//!     "kind: Config\nclusters:\n- name: k8s\n  cluster:\n    certificate-authority: ca.crt\n",
 //! )?;
 //!
 //! let found = load::from_path(dir.path().join("admin.conf"))?;
 //! assert_eq!(found.len(), 1);
 //! assert_eq!(found[0].certificate, ca);
-//! assert_eq!(found[0].origin.to_string(), "cluster kubernetes (certificate-authority ca.crt)");
+//! assert_eq!(found[0].origin.to_string(), "cluster k8s (certificate-authority ca.crt)");
 //! # Ok(())
 //! # }
 //! ```

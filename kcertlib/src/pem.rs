@@ -13,6 +13,19 @@
 //! bodies (public) are decoded by a fast SIMD decoder; every other label (keys) keeps the
 //! constant-time `base64ct` decoder.
 
+//!
+//! ```
+//! let text = b"notes\r\n-----BEGIN CERTIFICATE-----\r\nAQID\r\n-----END CERTIFICATE-----\r\n";
+//! let blocks = kcertlib::pem::blocks(text)?;
+//! assert_eq!((blocks[0].label.as_str(), blocks[0].line), ("CERTIFICATE", 2));
+//! assert_eq!(blocks[0].der, [1, 2, 3]);
+//! assert_eq!(
+//!     kcertlib::pem::encode("CERTIFICATE", &[1, 2, 3]),
+//!     "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n"
+//! );
+//! # Ok::<(), kcertlib::Error>(())
+//! ```
+
 mod decode;
 mod splitter;
 mod stream;

@@ -285,6 +285,37 @@ pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
     select::plan(&RootDir::open(root)?, options)
 }
 
+/// Renews an expired node and rolls the renewal back, always under an explicit root (here a
+/// generated kubeadm tree in a temporary directory, never the host's `/`):
+///
+/// ```
+/// use kcertlib::fixture::{self, FixtureLayout, FixtureOptions};
+/// use kcertlib::renew::{RenewOptions, recover, renew, rollback};
+/// use kcertlib::{EntryStatus, KeyAlgorithm, ScanOptions, scan};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let root = dir.path();
+/// let options = FixtureOptions::default().with_leaf_key(KeyAlgorithm::P256);
+/// fixture::build(root, FixtureLayout::Kubeadm, &options)?; // an expired kubeadm node
+/// assert!(scan(root, &ScanOptions::default())?.any_expired());
+///
+/// let report = renew(root, &RenewOptions::default())?;
+/// assert!(!report.renewed.is_empty());
+/// let status = |name: &str| {
+///     scan(root, &ScanOptions::default()).map(|i| i.get(name).map(|e| e.status))
+/// };
+/// assert_eq!(status("apiserver")?, Some(EntryStatus::Ok));
+/// assert!(recover(root)?.is_none(), "nothing was interrupted");
+///
+/// let manifest = report.manifest.ok_or("a real run writes a manifest")?;
+/// let undone = rollback(&manifest)?;
+/// assert!(!undone.restored.is_empty());
+/// assert_eq!(status("apiserver")?, Some(EntryStatus::Expired));
+/// # Ok(())
+/// # }
+/// ```
+///
 /// Renews what `plan` selects, as one transaction (or only plans and signs, for a dry run).
 ///
 /// A real run takes the root's lock before it scans and holds it until the transaction

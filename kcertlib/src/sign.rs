@@ -170,6 +170,27 @@ pub struct Signed {
 /// `force_profile`/`alt_names` ask for). Subject, SPKI and every other extension, unknown ones
 /// included, stay byte-identical.
 ///
+/// ```
+/// use kcertlib::{
+///     IssueRequest, Issuer, KeyAlgorithm, PrivateKey, Profile, ResignOptions, ValidityPolicy,
+///     issue, resign, self_signed_ca,
+/// };
+///
+/// # fn main() -> kcertlib::Result<()> {
+/// let ca_key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let ca = self_signed_ca("CN=kubernetes", &ca_key, &ValidityPolicy::days(3650))?;
+/// let issuer = Issuer::new(&ca, &ca_key)?;
+/// let key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let old = issue(&IssueRequest::new("CN=etcd", Profile::Etcd), &key.public_key_der()?, &issuer)?;
+///
+/// let new = resign(&old, &issuer, &ResignOptions::default())?.certificate;
+/// assert_eq!(new.subject_der()?, old.subject_der()?);
+/// assert_eq!(new.extensions().len(), old.extensions().len());
+/// assert_ne!(new.serial(), old.serial());
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Errors
 /// `Validity` when the window is empty after clamping; `Crypto` on signing failure; `Der` when
 /// the certificate's tbsCertificate cannot be split.
@@ -383,6 +404,28 @@ impl IssueRequest {
 
 /// Issues a new certificate for `public_key_der` (a DER SubjectPublicKeyInfo) signed by
 /// `issuer`, with the profile's extensions plus SKI and AKI.
+///
+/// A [`Profile`] picks the extensions, as kubeadm sets them for that kind of certificate:
+///
+/// ```
+/// use kcertlib::{
+///     ExtendedKeyUsage, IssueRequest, Issuer, KeyAlgorithm, PrivateKey, Profile,
+///     ValidityPolicy, issue, self_signed_ca,
+/// };
+///
+/// # fn main() -> kcertlib::Result<()> {
+/// let ca_key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let ca = self_signed_ca("CN=kubernetes", &ca_key, &ValidityPolicy::days(3650))?;
+/// let issuer = Issuer::new(&ca, &ca_key)?;
+/// let key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let request = IssueRequest::new("CN=system:node:node1,O=system:nodes", Profile::Client)
+///     .with_validity(ValidityPolicy::days(365));
+/// let cert = issue(&request, &key.public_key_der()?, &issuer)?;
+/// assert_eq!(cert.extended_key_usage(), Some(vec![ExtendedKeyUsage::ClientAuth]));
+/// assert!(!cert.is_ca() && key.matches(&cert));
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 /// `InvalidArgument` for an unparsable subject; otherwise as `resign`.

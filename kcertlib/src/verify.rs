@@ -273,6 +273,26 @@ pub fn could_issue(issuer: &Certificate, cert: &Certificate) -> bool {
 /// Returns the chain, leaf first, ending at the root. Validity dates are not checked (renewal
 /// works on expired trees); signatures and the CA flag of every issuer are.
 ///
+/// ```
+/// use kcertlib::{
+///     IssueRequest, Issuer, KeyAlgorithm, PrivateKey, Profile, ValidityPolicy, issue,
+///     self_signed_ca, verify_chain, verify_signature,
+/// };
+///
+/// # fn main() -> kcertlib::Result<()> {
+/// let ca_key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let ca = self_signed_ca("CN=kubernetes", &ca_key, &ValidityPolicy::days(3650))?;
+/// let issuer = Issuer::new(&ca, &ca_key)?;
+/// let key = PrivateKey::generate(&KeyAlgorithm::P256)?;
+/// let leaf = issue(&IssueRequest::new("CN=admin", Profile::Client), &key.public_key_der()?, &issuer)?;
+/// verify_signature(&leaf, &ca)?;
+/// let chain = verify_chain(&leaf, &[], &[ca.clone()])?;
+/// assert_eq!(chain, vec![leaf.clone(), ca]);
+/// assert!(verify_chain(&leaf, &[], &[]).is_err());
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Errors
 /// `VerificationFailed` when no chain can be built, saying where it stopped.
 pub fn verify_chain(
