@@ -48,8 +48,8 @@ for args in "$work"/*.args; do
     rc=$?
     case "$name" in
         kcert-textfile.service) grep -q '^x509_cert_not_after{' "$work/$name.out" && [ "$rc" -le 1 ] ;;
-        # exit 1: kubelet's self-signed serving certificate is not renewable (SuccessExitStatus=1)
-        kcert-renew.service) [ "$rc" -le 1 ] && grep -q '"changed": true' "$work/$name.out" ;;
+        # An expired generated node renews whole (kubelet's serving pair included): exit 0.
+        kcert-renew.service) [ "$rc" -eq 0 ] && grep -q '"changed": true' "$work/$name.out" ;;
         *) false ;;
     esac
     if [ $? -eq 0 ]; then
