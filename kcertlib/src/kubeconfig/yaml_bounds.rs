@@ -143,7 +143,7 @@ mod tests {
             Some(COLLECTION_KEY.to_string())
         );
         // A cut-short bomb: refused before the syntax error, not loaded up to it.
-        // (fuzz/corpus/kubeconfig/timeout-key-bomb-cut-short is the fuzzer's own.)
+        // (fuzz/corpus/kubeconfig/regression_collection_keys_cut_short.yaml is the fuzzer's own.)
         let cut = format!("{keys}users: ]]: [\n");
         assert_eq!(excess(&cut), Some(COLLECTION_KEY.to_string()));
     }
