@@ -38,12 +38,20 @@ def expired_kubeadm(tmp_path: Path) -> Path:
 
 
 def judge_pair(inventory: kcert.Inventory, name: str) -> tuple[x509.Certificate, x509.Certificate]:
+    """The leaf and the CA that issued it. kubelet's self-signed serving pair has no CA in the
+    inventory: its throwaway CA is the certificate after the leaf in the same file."""
     entry = inventory[name]
-    assert entry.certificate is not None and entry.ca_name is not None
+    assert entry.certificate is not None
+    leaf = x509.load_pem_x509_certificate(entry.certificate.to_pem().encode())
+    if name == "kubelet-serving":
+        assert entry.ca_name is None and entry.path is not None
+        blocks = x509.load_pem_x509_certificates(Path(entry.path).read_bytes())
+        assert len(blocks) == 2 and blocks[0] == leaf
+        return leaf, blocks[1]
+    assert entry.ca_name is not None
     ca = inventory[entry.ca_name].certificate
     assert ca is not None
-    return (x509.load_pem_x509_certificate(entry.certificate.to_pem().encode()),
-            x509.load_pem_x509_certificate(ca.to_pem().encode()))
+    return leaf, x509.load_pem_x509_certificate(ca.to_pem().encode())
 
 
 def test_renew_makes_every_renewable_leaf_valid_and_verifiable(expired_kubeadm: Path):
