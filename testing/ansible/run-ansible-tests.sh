@@ -247,7 +247,7 @@ check "bad duration: names the option and the forms" q bad \
 check "window in the past: says so" q bad '"lies in the past" in task("window in the past")["msg"]'
 check "notBefore in the future: says so" q bad '"in the future" in task("notBefore in the future")["msg"]'
 check "unknown entry: library message" q bad '"no certificate named \"no-such-entry\"" in task("unknown entry")["msg"]'
-check "non-positive days: library message" q bad '"days must be a positive number" in task("non-positive days")["msg"]'
+check "non-positive days: library message" q bad '"a lifetime of 0 days" in task("non-positive days")["msg"]'
 check "missing root: library message and code" q bad \
     '"does-not-exist" in task("missing root")["msg"] and task("missing root")["error_code"] == 1'
 check "not a certificate: PEM error" q bad 'task("not a certificate")["error_kind"] == "pem"'
