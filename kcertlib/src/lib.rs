@@ -22,6 +22,7 @@ pub mod defaults;
 pub mod error;
 #[cfg(feature = "fixture")]
 pub mod fixture;
+pub mod handoff;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod load;
