@@ -146,7 +146,7 @@ fn a_renewed_ca_is_carried_to_the_worker_with_include_ca() {
 
     let sign = SignOptions::default().with_include_ca(true);
     let (_, signed) = export_and_sign(&worker, &cp, &sign);
-    assert_eq!(signed.ca_certificates, [cp_ca.clone()]);
+    assert_eq!(signed.ca_certificates, std::slice::from_ref(&cp_ca));
     let report = install_signed(&worker, &signed, &InstallOptions::default()).expect("install");
     let renewed: Vec<&str> = report.renewed.iter().map(|r| r.name.as_str()).collect();
     assert!(

@@ -64,7 +64,7 @@ pub fn run(args: &ExportArgs, quiet: bool) -> Result<i32, Failure> {
     let summary = render(args.output, &summary_json(&set, &args.out), || {
         summary_table(&set, &args.out)
     });
-    if args.out == PathBuf::from("-") {
+    if args.out.as_os_str() == "-" {
         warn(&summary);
     } else {
         emit(&summary);

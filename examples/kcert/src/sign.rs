@@ -69,7 +69,7 @@ pub fn run(args: &SignArgs, quiet: bool) -> Result<i32, Failure> {
     let summary = render(args.output, &summary_json(&signed, &args.out), || {
         summary_table(&signed, &args.out)
     });
-    if args.out == PathBuf::from("-") {
+    if args.out.as_os_str() == "-" {
         warn(&summary);
     } else {
         emit(&summary);
