@@ -187,7 +187,22 @@ fn a_kubespray_etcd_only_host_is_renewed_through_the_first_etcd_host() {
     let before = snapshot(&host);
     let etcd = host.join("etc/ssl/etcd/ssl");
 
-    let (requests, signed) = export_and_sign(&host, &cp, &SignOptions::default());
+    // The signing side's validity policy applies: 90 days, notBefore an hour back.
+    let now = kcertlib::Timestamp::now();
+    let validity = kcertlib::ValidityPolicy::days(90).at(now);
+    let sign = SignOptions::default().with_validity(validity);
+    let (requests, signed) = export_and_sign(&host, &cp, &sign);
+    for s in &signed.signed {
+        let new = kcertlib::Certificate::from_pem(s.certificate_pem.as_bytes()).expect("pem");
+        assert_eq!(
+            new.not_after(),
+            now.plus(std::time::Duration::from_secs(90 * 86_400))
+        );
+        assert_eq!(
+            new.not_before(),
+            now.minus(std::time::Duration::from_secs(3_600))
+        );
+    }
     let mut names: Vec<&str> = requests.requests.iter().map(|r| r.name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(

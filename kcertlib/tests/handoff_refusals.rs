@@ -235,6 +235,27 @@ fn the_node_refuses_tampered_certificates_and_changes_nothing() {
 }
 
 #[test]
+fn a_carried_ca_the_node_already_has_installs_nothing() {
+    let t = trees();
+    let ca = std::fs::read_to_string(t.worker.join("etc/kubernetes/pki/ca.crt")).expect("ca");
+    let mut signed = t.signed.clone();
+    signed.signed.clear();
+    signed.ca_certificates = vec![ca];
+    let before = snapshot(&t.worker);
+    let report = install_signed(&t.worker, &signed, &InstallOptions::default()).expect("install");
+    assert!(
+        !report.changed && report.renewed.is_empty(),
+        "{}",
+        report.to_json()
+    );
+    let after = snapshot(&t.worker);
+    assert!(
+        before.iter().all(|(p, b)| after.get(p) == Some(b)),
+        "an empty install changed a file"
+    );
+}
+
+#[test]
 fn files_of_another_kind_or_format_are_refused_with_the_field_named() {
     let t = trees();
     let requests = t.requests.to_json();
