@@ -230,6 +230,19 @@ fn a_kubespray_etcd_only_host_is_renewed_through_the_first_etcd_host() {
         &etcd.join("admin-node2-key.pem"),
     )
     .expect("the renewed etcd admin certificate");
+    // And etcd itself, serving with the host's renewed member certificate.
+    etcd_accepts(
+        &etcd.join("ca.pem"),
+        (
+            &etcd.join("member-node2.pem"),
+            &etcd.join("member-node2-key.pem"),
+        ),
+        (
+            &etcd.join("admin-node2.pem"),
+            &etcd.join("admin-node2-key.pem"),
+        ),
+    )
+    .expect("etcd with the renewed member and admin certificates");
 }
 
 #[test]
