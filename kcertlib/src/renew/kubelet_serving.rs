@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use super::select::Plan;
-use super::sign::{NewCert, SignedAction};
+use super::sign::SignedAction;
 use super::{Action, files};
 use crate::cert::Certificate;
 use crate::error::{Result, ResultExt};
@@ -29,7 +29,7 @@ use crate::extensions::KeyUsageBit;
 use crate::inventory::{Entry, Location};
 use crate::key::{KeyAlgorithm, PrivateKey};
 use crate::profile;
-use crate::sign::{Issuer, KeyPolicy, NewTbs, ResignOptions, encode_name, resign, sign_new};
+use crate::sign::{Issuer, NewTbs, encode_name, sign_new};
 
 /// The inventory name of kubelet's self-signed serving pair (`layout::kubelet`).
 const ENTRY: &str = "kubelet-serving";
@@ -111,45 +111,30 @@ pub(super) fn sign<'p>(
         profile::basic_constraints(true).at_entry(name)?,
         profile::subject_key_identifier(&spki).at_entry(name)?.1,
     ];
-    let ca = sign_new(
-        &NewTbs {
-            serial: &serial,
-            subject: &subject,
-            issuer: &subject,
-            validity: &validity.to_der().at_entry(name)?,
-            spki: &spki,
-            extensions: &extensions,
-        },
-        &ca_key,
-    )
-    .at_entry(name)?;
+    let ca = Arc::new(
+        sign_new(
+            &NewTbs {
+                serial: &serial,
+                subject: &subject,
+                issuer: &subject,
+                validity: &validity.to_der().at_entry(name)?,
+                spki: &spki,
+                extensions: &extensions,
+            },
+            &ca_key,
+        )
+        .at_entry(name)?,
+    );
     let issuer = Issuer::new(&ca, &ca_key).at_entry(name)?;
-    let options = ResignOptions {
-        validity: plan.validity,
-        key: if action.rotate_key {
-            KeyPolicy::Rotate
-        } else {
-            KeyPolicy::Keep
-        },
-        add_alt_names: plan.add_sans.clone(),
-        ..ResignOptions::default()
-    };
-    let signed = resign(old, &issuer, &options).at_entry(name)?;
-    let new_key = match signed.key {
-        Some(k) => Some(k.with_format(current_key.format()).at_entry(name)?),
-        None => None,
-    };
-    Ok(SignedAction {
+    super::sign::resign_leaf(
+        plan,
         action,
         entry,
-        copies: plan.copies_of(name),
         old,
-        new: NewCert::new(signed.certificate).at_entry(name)?,
-        issuer: Arc::new(ca),
-        key: Some(new_key.clone().unwrap_or(current_key)),
-        new_key,
-        clamps: signed.clamps,
-    })
+        &issuer,
+        current_key,
+        Arc::clone(&ca),
+    )
 }
 
 /// `<host>` of client-go's `<host>-ca@<unix>` CA, else of the leaf's `<host>@<unix>`.

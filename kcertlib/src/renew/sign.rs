@@ -212,6 +212,30 @@ fn sign_leaf<'p>(
     }
     let ca_key = plan.ca_keys.get(ca_name).ok_or_else(|| lost(ca_name))?;
     let issuer = Issuer::new(&ca_cert, ca_key).at_entry(ca_name)?;
+    resign_leaf(
+        plan,
+        action,
+        entry,
+        old,
+        &issuer,
+        current_key,
+        Arc::clone(&ca_cert),
+    )
+}
+
+/// Re-signs a planned leaf with `issuer` (whose certificate is `issuer_cert`): the plan's
+/// validity and extra SANs, the key kept or rotated as the action says, a rotated key written
+/// in the format of `current_key`. Shared by CA-signed leaves and kubelet's self-signed serving
+/// pair, whose issuer is a new throwaway CA.
+pub(super) fn resign_leaf<'p>(
+    plan: &'p Plan,
+    action: &'p Action,
+    entry: &'p Entry,
+    old: &'p Certificate,
+    issuer: &Issuer<'_>,
+    current_key: PrivateKey,
+    issuer_cert: Arc<Certificate>,
+) -> Result<SignedAction<'p>> {
     let options = ResignOptions {
         validity: plan.validity,
         key: if action.rotate_key {
@@ -222,7 +246,7 @@ fn sign_leaf<'p>(
         add_alt_names: plan.add_sans.clone(),
         ..ResignOptions::default()
     };
-    let signed = resign(old, &issuer, &options).at_entry(&action.name)?;
+    let signed = resign(old, issuer, &options).at_entry(&action.name)?;
     let new_key = match signed.key {
         Some(k) => Some(k.with_format(current_key.format()).at_entry(&action.name)?),
         None => None,
@@ -233,7 +257,7 @@ fn sign_leaf<'p>(
         copies: plan.copies_of(&action.name),
         old,
         new: NewCert::new(signed.certificate).at_entry(&action.name)?,
-        issuer: ca_cert,
+        issuer: issuer_cert,
         key: Some(new_key.clone().unwrap_or(current_key)),
         new_key,
         clamps: signed.clamps,
