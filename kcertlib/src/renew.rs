@@ -31,6 +31,7 @@ mod kubelet_serving;
 mod pem_text;
 mod select;
 mod sign;
+pub(crate) mod source;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,7 +48,10 @@ pub use crate::txn::Recovery;
 use crate::txn::{self, RootLock, TxnOptions};
 use crate::validity::ValidityPolicy;
 
+pub(crate) use check::signed_elsewhere_says_the_same;
+pub(crate) use files::load_key;
 pub use select::Plan;
+use source::Source;
 
 /// What to renew and how.
 #[derive(Clone, Debug)]
@@ -282,7 +286,12 @@ pub struct RollbackReport {
 /// As `inventory::scan` for an unusable root; `InvalidArgument` when `only` names an entry the
 /// inventory does not have.
 pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
-    select::plan(&RootDir::open(root)?, options)
+    plan_from(root, options, &Source::Local)
+}
+
+/// `plan`, for an export or an install (`source`).
+pub(crate) fn plan_from(root: &Path, options: &RenewOptions, source: &Source<'_>) -> Result<Plan> {
+    select::plan(&RootDir::open(root)?, options, source)
 }
 
 /// Renews an expired node and rolls the renewal back, always under an explicit root (here a
@@ -329,9 +338,18 @@ pub fn plan(root: &Path, options: &RenewOptions) -> Result<Plan> {
 /// tree is not its own; `Conflict` when a file changed between the scan and the commit;
 /// `Transaction` when writing fails (every original is restored; the error names the step).
 pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
+    renew_from(root, options, &Source::Local)
+}
+
+/// `renew`, with the new certificates signed here or (an install) provided.
+pub(crate) fn renew_from(
+    root: &Path,
+    options: &RenewOptions,
+    source: &Source<'_>,
+) -> Result<RenewReport> {
     if options.dry_run {
         let dir = RootDir::open(root)?;
-        let plan = plan_warming_signer(&dir, options)?;
+        let plan = plan_warming_signer(&dir, options, source)?;
         let mut report = plan_and_sign(&plan, options, None)?.0;
         let journal = dir.path().join(txn::STATE_DIR).join(txn::JOURNAL_FILE);
         if dir
@@ -349,7 +367,7 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
     let lock = RootLock::acquire(root)?;
     let recovered = txn::recover_locked(&lock)?;
     // The plan outlives the transaction: the staged-file checks borrow its old certificates.
-    let plan = plan_warming_signer(lock.root(), options)?;
+    let plan = plan_warming_signer(lock.root(), options, source)?;
     let (mut report, written) = plan_and_sign(&plan, options, recovered.as_ref())?;
     let Some(written) = written else {
         return Ok(report);
@@ -376,13 +394,17 @@ pub fn renew(root: &Path, options: &RenewOptions) -> Result<RenewReport> {
 /// `select::plan`, with the signer warmed up on a second thread meanwhile when the options allow
 /// more than one: the one-time seeding of AWS-LC's random number generator (`signer::warm_up`)
 /// then overlaps the scan's file reads instead of delaying the first signature.
-fn plan_warming_signer(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
-    if options.threads.count() < 2 {
-        return select::plan(root, options);
+fn plan_warming_signer(
+    root: &RootDir,
+    options: &RenewOptions,
+    source: &Source<'_>,
+) -> Result<Plan> {
+    if options.threads.count() < 2 || !matches!(source, Source::Local) {
+        return select::plan(root, options, source);
     }
     std::thread::scope(|scope| {
         scope.spawn(crate::signer::warm_up);
-        select::plan(root, options)
+        select::plan(root, options, source)
     })
 }
 

@@ -73,13 +73,16 @@ pub(super) struct SignedCert<'p> {
     pub new_sha256: String,
     pub old: &'p Certificate,
     pub issuer: Arc<Certificate>,
-    /// The key that goes with `new`.
-    pub key: PrivateKey,
+    /// The key that goes with `new` (`None`: a provided CA certificate, whose key is not on
+    /// this node; `key_kept` then holds it to the old public key).
+    pub key: Option<PrivateKey>,
     /// The key was kept, so the public key must be unchanged.
     pub key_kept: bool,
     /// Names asked to be added to the subjectAltName: it must then hold the old names and
     /// these, and is not compared byte for byte.
     pub add_sans: Option<&'p AltNames>,
+    /// Signed elsewhere (an install): held to `signed_elsewhere_says_the_same`.
+    pub signed_elsewhere: bool,
 }
 
 /// Runs every check of the staged file.
@@ -200,21 +203,7 @@ fn verify_renewed(
             new.not_after()
         ));
     }
-    let same = |what: &str, equal: bool| {
-        if equal {
-            Ok(())
-        } else {
-            Err(format!("{what} changed"))
-        }
-    };
-    same(
-        "subject",
-        new.subject_der().ok() == s.old.subject_der().ok(),
-    )?;
-    // Every extension but the key identifiers must be byte-identical: subjectAltName, key
-    // usages, basic constraints and unknown extensions alike (comparing the raw values is
-    // also far cheaper than decoding a kubespray etcd certificate's thousand SANs).
-    let mut identifiers = vec![AUTHORITY_KEY_ID];
+    let mut identifiers = Vec::new();
     if !s.key_kept {
         identifiers.push(SUBJECT_KEY_ID);
     }
@@ -228,31 +217,86 @@ fn verify_renewed(
             ));
         }
     }
+    if s.signed_elsewhere {
+        signed_elsewhere_says_the_same(s.old, new)?;
+    } else {
+        same_identity(s.old, new, &identifiers)?;
+    }
+    if s.key_kept && new.spki_der().ok() != s.old.spki_der().ok() {
+        return Err("public key changed".to_string());
+    }
+    if s.key.as_ref().is_some_and(|key| !key.matches(new)) {
+        return Err("its key does not match it".to_string());
+    }
+    Ok(())
+}
+
+/// Whether `new` says what `old` said: the same subject and, byte for byte, every extension
+/// but the `ignored` ones (by OID; the authority key identifier always follows the issuer).
+/// Every extension must be byte-identical: subjectAltName, key usages, basic constraints and
+/// unknown extensions alike (comparing the raw values is also far cheaper than decoding a
+/// kubespray etcd certificate's thousand SANs).
+pub(crate) fn same_identity(
+    old: &Certificate,
+    new: &Certificate,
+    ignored: &[&str],
+) -> std::result::Result<(), String> {
+    if new.subject_der().ok() != old.subject_der().ok() {
+        return Err(format!(
+            "subject changed: {:?}, was {:?}",
+            new.subject(),
+            old.subject()
+        ));
+    }
     let kept = |c: &Certificate| -> Vec<_> {
         c.extensions()
             .into_iter()
-            .filter(|e| !identifiers.contains(&e.oid.as_str()))
+            .filter(|e| e.oid != AUTHORITY_KEY_ID && !ignored.contains(&e.oid.as_str()))
             .collect()
     };
-    let (old_exts, new_exts) = (kept(s.old), kept(new));
+    let (old_exts, new_exts) = (kept(old), kept(new));
     if old_exts != new_exts {
         let differing = old_exts
             .iter()
             .zip(&new_exts)
             .find(|(a, b)| a != b)
             .map_or_else(
-                || "the set of extensions".to_string(),
+                || {
+                    let oids = |exts: &[crate::extensions::RawExtensionView]| {
+                        exts.iter()
+                            .map(|e| e.oid.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    format!(
+                        "the set of extensions (was {}, is {})",
+                        oids(&old_exts),
+                        oids(&new_exts)
+                    )
+                },
                 |(a, _)| format!("extension {}", a.oid),
             );
         return Err(format!("{differing} changed"));
     }
-    if s.key_kept {
-        same("public key", new.spki_der().ok() == s.old.spki_der().ok())?;
-    }
-    if !s.key.matches(new) {
-        return Err("its key does not match it".to_string());
-    }
     Ok(())
+}
+
+/// `same_identity` for a certificate signed elsewhere with the key kept: a CA that adds a
+/// subjectKeyIdentifier where the old certificate had none (OpenSSL 3's `ca` and `x509` do by
+/// default, Vault does) changes nothing that matters, so only an identifier that was there must
+/// stay as it was.
+pub(crate) fn signed_elsewhere_says_the_same(
+    old: &Certificate,
+    new: &Certificate,
+) -> std::result::Result<(), String> {
+    same_identity(old, new, &[SUBJECT_KEY_ID])?;
+    let ski = |c: &Certificate| c.extensions().into_iter().find(|e| e.oid == SUBJECT_KEY_ID);
+    match ski(old) {
+        Some(was) if ski(new).as_ref() != Some(&was) => {
+            Err(format!("extension {SUBJECT_KEY_ID} changed"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn certificate_at(text: &str, place: &Place, path: &Path) -> Result<Certificate> {

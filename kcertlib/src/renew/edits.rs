@@ -90,6 +90,7 @@ pub(super) fn build<'p>(plan: &'p Plan, signed: &mut [SignedAction<'p>]) -> Resu
             key: s.key.clone(),
             key_kept: s.new_key.is_none(),
             add_sans: (!plan.add_sans.is_empty()).then_some(&plan.add_sans),
+            signed_elsewhere: plan.provided.is_some(),
         });
         let spki: Arc<[u8]> = Arc::from(s.new.spki.as_slice());
         for holder in holders(s) {
@@ -252,6 +253,7 @@ impl<'p> Editor<'p> {
             key: s.key.clone(),
             key_kept: true,
             add_sans: None,
+            signed_elsewhere: plan.provided.is_some(),
         });
         let own = s.entry.cert.path();
         let source = self

@@ -57,7 +57,7 @@ pub(super) fn kubeconfig(root: &RootDir, path: &Path) -> Result<Kubeconfig> {
 /// # Errors
 /// `Io`/`Kubeconfig` when its file cannot be read, the key errors of `PrivateKey::load`, and
 /// `InvalidKey` when a kubeconfig user has no `client-key-data`.
-pub(super) fn load_key(root: &RootDir, location: &Location) -> Result<PrivateKey> {
+pub(crate) fn load_key(root: &RootDir, location: &Location) -> Result<PrivateKey> {
     match location {
         Location::File(path) | Location::Combined(path) => {
             let bytes = Zeroizing::new(read(root, path)?);

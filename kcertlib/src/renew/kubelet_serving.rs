@@ -146,7 +146,7 @@ pub(super) fn sign<'p>(
         old,
         new: NewCert::new(signed.certificate).at_entry(name)?,
         issuer: Arc::new(ca),
-        key: new_key.clone().unwrap_or(current_key),
+        key: Some(new_key.clone().unwrap_or(current_key)),
         new_key,
         clamps: signed.clamps,
     })

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use super::source::{Provided, Source};
 use super::{Action, RenewOptions, Skipped, files};
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
@@ -46,9 +47,29 @@ pub struct Plan {
     pub(super) throwaway_cas: BTreeMap<String, Certificate>,
     /// `options.add_sans`.
     pub(super) add_sans: AltNames,
+    /// The certificates signed elsewhere that this plan installs (`Source::Provided`).
+    pub(crate) provided: Option<Provided>,
+    /// For an export (`Source::Export`): the leaves whose only obstacle is that their CA's key
+    /// is not on this node (also in `skipped`, with that reason).
+    pub(crate) exportable: Option<BTreeSet<String>>,
 }
 
 impl Plan {
+    /// The scan the plan was made from.
+    pub(crate) fn inventory(&self) -> &Inventory {
+        &self.inventory
+    }
+
+    /// The root, open.
+    pub(crate) fn root_dir(&self) -> &RootDir {
+        &self.dir
+    }
+
+    /// Whether `name` is kubelet's self-signed serving pair, renewed with a new throwaway CA.
+    pub(crate) fn renews_throwaway_ca(&self, name: &str) -> bool {
+        self.throwaway_cas.contains_key(name)
+    }
+
     /// The inventory entry of an action.
     pub(super) fn entry(&self, name: &str) -> Option<&Entry> {
         self.inventory.get(name)
@@ -64,7 +85,7 @@ impl Plan {
     }
 }
 
-pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
+pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) -> Result<Plan> {
     let now = options.validity.now();
     let validity = ValidityPolicy {
         now: Some(now),
@@ -95,6 +116,29 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
         validity,
         throwaway_cas: BTreeMap::new(),
         add_sans: options.add_sans.clone(),
+        provided: None,
+        exportable: matches!(source, Source::Export).then(BTreeSet::new),
+    };
+    // An install renews exactly the entries it was given certificates for, as if named, and
+    // the CAs whose new certificate came along; nothing else, and nothing added.
+    let provided_options;
+    let options = match source {
+        Source::Provided(resolve) => {
+            let provided = resolve(&plan.inventory, now)?;
+            plan.warnings.extend(provided.warnings.iter().cloned());
+            provided_options = RenewOptions {
+                only: provided.names(),
+                expiring_within: None,
+                rotate_keys: false,
+                include_ca: !provided.cas.is_empty(),
+                add_sans: AltNames::default(),
+                ..options.clone()
+            };
+            plan.add_sans = AltNames::default();
+            plan.provided = Some(provided);
+            &provided_options
+        }
+        Source::Local | Source::Export => options,
     };
     let named = named_entries(&mut plan, options)?;
     let mut renewed_cas = BTreeSet::new();
@@ -119,6 +163,16 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
             }
             continue;
         }
+        if plan
+            .provided
+            .as_ref()
+            .is_some_and(|p| p.cas.contains_key(&ca.name))
+        {
+            renewed_cas.insert(ca.name.clone());
+            let action = plan.action(ca, reason, false);
+            plan.actions.push(action);
+            continue;
+        }
         match preflight_ca(&plan, ca) {
             Ok(key) => {
                 plan.ca_keys.insert(ca.name.clone(), key);
@@ -132,10 +186,12 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
     for index in originals(EntryKind::Leaf, &plan.inventory) {
         let leaf = &plan.inventory.entries[index].clone();
         let selected = selection(&mut plan, options, &named, leaf);
+        // A CA certificate provided for an install has the old one's key: what it signed stays
+        // valid, and only the leaves provided are replaced.
         let by_ca = leaf
             .ca_name
             .as_ref()
-            .filter(|ca| renewed_cas.contains(*ca))
+            .filter(|ca| renewed_cas.contains(*ca) && plan.provided.is_none())
             .map(|ca| format!("its CA {ca} is renewed"));
         let Some(reason) = selected.or(by_ca) else {
             continue;
@@ -157,6 +213,7 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
     }
     keep_shared_keys(&mut plan);
     check_add_sans(&plan)?;
+    check_provided(&plan)?;
     let mut restart = Vec::new();
     for action in &plan.actions {
         for component in &action.restart {
@@ -394,8 +451,16 @@ fn preflight_leaf(
         .get(&ca_name)
         .cloned()
         .ok_or_else(|| format!("its CA {ca_name} is not in the inventory"))?;
-    if !plan.ca_keys.contains_key(&ca_name) {
-        if ca.externally_managed || leaf.externally_managed {
+    if plan.provided.is_some() {
+        // Signed elsewhere: the certificate was checked against this CA when it was matched.
+    } else if !plan.ca_keys.contains_key(&ca_name) {
+        let external = ca.externally_managed || leaf.externally_managed;
+        if (external || ca.key.is_none())
+            && let Some(exportable) = &mut plan.exportable
+        {
+            exportable.insert(leaf.name.clone());
+        }
+        if external {
             return Err(format!(
                 "externally managed: the key of CA {ca_name} is not on this node"
             ));
@@ -412,6 +477,10 @@ fn preflight_leaf(
             "its CA {ca_name} expired at {}: renew the CA too (include_ca)",
             ca_cert.not_after()
         ));
+    }
+    if plan.provided.is_some() {
+        // The validity was chosen where it was signed.
+        return Ok(());
     }
     let wanted = plan.now.plus(plan.validity.lifetime);
     let warning = format!(
@@ -492,6 +561,27 @@ fn check_add_sans(plan: &Plan) -> Result<()> {
                 ),
             )
             .with_entry(&action.name));
+        }
+    }
+    Ok(())
+}
+
+/// An install writes every certificate it was given, or nothing: one that cannot be installed
+/// (its key unreadable, its CA expired here, ...) refuses the whole plan.
+fn check_provided(plan: &Plan) -> Result<()> {
+    let Some(provided) = &plan.provided else {
+        return Ok(());
+    };
+    for skipped in &plan.skipped {
+        if provided.leaves.contains_key(&skipped.name) || provided.cas.contains_key(&skipped.name) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "{}: the signed certificate cannot be installed: {}",
+                    skipped.name, skipped.reason
+                ),
+            )
+            .with_entry(&skipped.name));
         }
     }
     Ok(())

@@ -37,8 +37,10 @@ pub(super) struct SignedAction<'p> {
     pub new: NewCert,
     /// The CA certificate that signed `new` (for a CA: `new` itself).
     pub issuer: Arc<Certificate>,
-    /// The key that belongs to `new` (the current one, or the new one when rotated).
-    pub key: PrivateKey,
+    /// The key that belongs to `new` (the current one, or the new one when rotated); `None` for
+    /// a CA certificate provided by an install, whose key is not on this node (the check then
+    /// holds it to the old certificate's public key).
+    pub key: Option<PrivateKey>,
     /// The new key, in the old key's format, when rotated.
     pub new_key: Option<PrivateKey>,
     /// Validity adjustments made to stay inside the CA's window.
@@ -99,6 +101,26 @@ pub(super) fn sign_all(plan: &Plan, threads: Threads) -> Result<Vec<SignedAction
             .certificate
             .as_ref()
             .ok_or_else(|| lost(&action.name))?;
+        if let Some(provided) = &plan.provided {
+            let new = provided
+                .cas
+                .get(&action.name)
+                .ok_or_else(|| lost(&action.name))?;
+            let issuer = Arc::new(new.clone());
+            issuers.insert(&action.name, Arc::clone(&issuer));
+            out.push(SignedAction {
+                action,
+                entry,
+                copies: plan.copies_of(&action.name),
+                new: NewCert::new(new.clone()).at_entry(&action.name)?,
+                issuer,
+                old,
+                key: None,
+                new_key: None,
+                clamps: Vec::new(),
+            });
+            continue;
+        }
         let key = plan
             .ca_keys
             .get(&action.name)
@@ -121,7 +143,7 @@ pub(super) fn sign_all(plan: &Plan, threads: Threads) -> Result<Vec<SignedAction
             new: NewCert::new((*issuer).clone()).at_entry(&action.name)?,
             issuer,
             old,
-            key: key.clone(),
+            key: Some(key.clone()),
             new_key: None,
             clamps: signed.clamps,
         });
@@ -167,11 +189,29 @@ fn sign_leaf<'p>(
         .ca_name
         .as_deref()
         .ok_or_else(|| lost(&action.name))?;
-    let ca_key = plan.ca_keys.get(ca_name).ok_or_else(|| lost(ca_name))?;
     let ca_cert = Arc::clone(issuers.get(ca_name).ok_or_else(|| lost(ca_name))?);
-    let issuer = Issuer::new(&ca_cert, ca_key).at_entry(ca_name)?;
     let key_location = entry.key.as_ref().ok_or_else(|| lost(&action.name))?;
     let current_key = files::load_key(&plan.dir, key_location).at_entry(&action.name)?;
+    if let Some(provided) = &plan.provided {
+        // Signed elsewhere and checked when matched; the staged files are checked again.
+        let new = provided
+            .leaves
+            .get(&action.name)
+            .ok_or_else(|| lost(&action.name))?;
+        return Ok(SignedAction {
+            action,
+            entry,
+            copies: plan.copies_of(&action.name),
+            old,
+            new: NewCert::new(new.clone()).at_entry(&action.name)?,
+            issuer: ca_cert,
+            key: Some(current_key),
+            new_key: None,
+            clamps: Vec::new(),
+        });
+    }
+    let ca_key = plan.ca_keys.get(ca_name).ok_or_else(|| lost(ca_name))?;
+    let issuer = Issuer::new(&ca_cert, ca_key).at_entry(ca_name)?;
     let options = ResignOptions {
         validity: plan.validity,
         key: if action.rotate_key {
@@ -194,7 +234,7 @@ fn sign_leaf<'p>(
         old,
         new: NewCert::new(signed.certificate).at_entry(&action.name)?,
         issuer: ca_cert,
-        key: new_key.clone().unwrap_or(current_key),
+        key: Some(new_key.clone().unwrap_or(current_key)),
         new_key,
         clamps: signed.clamps,
     })
