@@ -4,6 +4,7 @@ its CA key renewed by a control-plane tree that holds it. Results judged by `cry
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,13 +15,19 @@ from cryptography.hazmat.primitives import serialization
 
 import kcert
 from conftest import build_tree
-from test_renew import tree_digest
+from test_renew import tree_digest as full_digest
 
 UTC = timezone.utc
 
 # What a kubeadm worker keeps of a control-plane tree: its kubelet's credentials and the
 # cluster CA's certificate, never a CA key.
 WORKER_FILES = ("etc/kubernetes/kubelet.conf", "etc/kubernetes/pki/ca.crt")
+
+
+def tree_digest(root: Path) -> dict:
+    """Every file under root, but the transaction's lock file: a refused installation has taken
+    the lock (an empty file kept for later runs, as renew's) and written nothing else."""
+    return {k: v for k, v in full_digest(root).items() if k != "var/lib/kcert/renew.lock"}
 
 
 def make_worker(control_plane: Path, worker: Path) -> Path:
@@ -43,19 +50,19 @@ def cluster(tmp_path: Path) -> tuple[Path, Path]:
     """(control plane, worker): expired leaves, one CA, whose key only the control plane has."""
     control_plane = tmp_path / "control-plane"
     build_tree(control_plane, "kubeadm", expired=True)
-    worker = make_worker(control_plane, tmp_path / "worker")
-    # Until the branch `handoff` (the core's bodies) is merged, the core answers with this
-    # stub message; the round trips below need the real thing. Remove with the merge.
-    try:
-        kcert.export_requests(worker)
-    except kcert.InvalidArgumentError as err:
-        if "not implemented yet" in str(err):
-            pytest.skip("kcertlib::handoff bodies not merged yet")
-    return control_plane, worker
+    return control_plane, make_worker(control_plane, tmp_path / "worker")
 
 
 def cert_of(path: Path) -> x509.Certificate:
     return x509.load_pem_x509_certificates(path.read_bytes())[0]
+
+
+def kubelet_pem(root: Path) -> Path:
+    """The file behind kubelet's current-pem symlink, inside `root` (kubelet writes absolute
+    targets, which name the real node's path)."""
+    link = root / "var/lib/kubelet/pki/kubelet-client-current.pem"
+    target = Path(os.readlink(link)) if link.is_symlink() else link
+    return root / target.relative_to("/") if target.is_absolute() else link.parent / target
 
 
 def spki(cert: x509.Certificate) -> bytes:
@@ -116,8 +123,7 @@ def test_export_of_a_missing_root_names_it(tmp_path: Path):
 
 def test_worker_is_renewed_without_a_key_leaving_it(cluster: tuple[Path, Path]):
     control_plane, worker = cluster
-    pem = worker / "var/lib/kubelet/pki/kubelet-client-current.pem"
-    old = cert_of(pem)
+    old = cert_of(kubelet_pem(worker))
     assert kcert.scan(worker)["kubelet-client-current"].status == "expired"
 
     requests = kcert.export_requests(worker)
@@ -125,7 +131,7 @@ def test_worker_is_renewed_without_a_key_leaving_it(cluster: tuple[Path, Path]):
     exported = {r["name"] for r in json.loads(requests)["requests"]}
     assert "kubelet-client-current" in exported
 
-    signed = kcert.sign_requests(control_plane, requests, days=30)
+    signed = kcert.sign_requests(control_plane, requests, days=90)
     assert "PRIVATE KEY" not in signed
     assert json.loads(signed)["refused"] == []
 
@@ -136,13 +142,13 @@ def test_worker_is_renewed_without_a_key_leaving_it(cluster: tuple[Path, Path]):
     assert "kubelet" in report.restart
 
     assert kcert.scan(worker)["kubelet-client-current"].status == "ok"
-    new = cert_of(pem)
+    new = cert_of(kubelet_pem(worker))
     ca = cert_of(control_plane / "etc/kubernetes/pki/ca.crt")
     new.verify_directly_issued_by(ca)
     assert new.subject == old.subject and spki(new) == spki(old)
     assert list(new.extensions) == list(old.extensions)
     lifetime = new.not_valid_after_utc - new.not_valid_before_utc
-    assert abs(lifetime.total_seconds() - (30 * 86400 + 3600)) < 5
+    assert abs(lifetime.total_seconds() - (90 * 86400 + 3600)) < 5
 
 
 def test_install_returns_the_report_renew_returns(cluster: tuple[Path, Path]):
@@ -166,7 +172,7 @@ def test_dry_run_install_writes_nothing(cluster: tuple[Path, Path]):
 
 def test_export_at_a_moment_before_expiry_with_a_window_exports_nothing(cluster: tuple[Path, Path]):
     _, worker = cluster
-    not_after = cert_of(worker / "var/lib/kubelet/pki/kubelet-client-current.pem").not_valid_after_utc
+    not_after = cert_of(kubelet_pem(worker)).not_valid_after_utc
     early = datetime.fromtimestamp(not_after.timestamp() - 400 * 86400, UTC)
     requests = json.loads(kcert.export_requests(worker, expiring_within="30d", at=early))
     assert requests["requests"] == []
@@ -186,7 +192,7 @@ def test_a_request_for_another_clusters_ca_is_refused_not_raised(
     assert "kubelet-client-current" in refused and refused["kubelet-client-current"]
 
 
-def test_install_refuses_certificates_of_another_ca_and_writes_nothing(
+def test_install_refuses_certificates_for_another_nodes_key_and_writes_nothing(
     cluster: tuple[Path, Path], tmp_path: Path
 ):
     _, worker = cluster
@@ -195,7 +201,23 @@ def test_install_refuses_certificates_of_another_ca_and_writes_nothing(
     other_worker = make_worker(other_cp, tmp_path / "other-worker")
     foreign = kcert.sign_requests(other_cp, kcert.export_requests(other_worker))
     before = tree_digest(worker)
-    with pytest.raises(kcert.VerificationFailedError) as err:
+    with pytest.raises(kcert.KeyMismatchError) as err:
         kcert.install_signed(worker, foreign)
+    assert err.value.code == 8 and "kubelet-client-current" in str(err.value)
+    assert tree_digest(worker) == before
+
+
+def test_install_refuses_certificates_of_another_ca_and_writes_nothing(
+    cluster: tuple[Path, Path], tmp_path: Path
+):
+    control_plane, worker = cluster
+    signed = kcert.sign_requests(control_plane, kcert.export_requests(worker))
+    # The same node (same key) trusting another cluster's CA: what our CA signed must not pass.
+    other_cp = tmp_path / "other-control-plane"
+    build_tree(other_cp, "kubeadm", expired=True)
+    shutil.copyfile(other_cp / "etc/kubernetes/pki/ca.crt", worker / "etc/kubernetes/pki/ca.crt")
+    before = tree_digest(worker)
+    with pytest.raises(kcert.VerificationFailedError) as err:
+        kcert.install_signed(worker, signed)
     assert err.value.code == 9 and "kubelet-client-current" in str(err.value)
     assert tree_digest(worker) == before
