@@ -180,22 +180,6 @@ static void test_altered_certificate_refused(void) {
     kcert_string_free(requests);
 }
 
-/* Until the branch `handoff` (the core's bodies) is merged, the core answers with a stub
- * message; the round trips need the real thing. Remove with the merge. */
-static bool core_not_merged_yet(void) {
-    char *json = NULL;
-    char *message;
-    bool stub;
-    if (kcert_export_requests(worker, NULL, &json) == KCERT_OK) {
-        kcert_string_free(json);
-        return false;
-    }
-    message = harness_last_error();
-    stub = message != NULL && strstr(message, "not implemented yet") != NULL;
-    free(message);
-    return stub;
-}
-
 int main(int argc, char **argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: %s CONTROL_PLANE WORKER WORKER_DRY OUT_DIR\n", argv[0]);
@@ -209,10 +193,6 @@ int main(int argc, char **argv) {
     test_sign_options();
     test_install_options();
     test_argument_errors();
-    if (core_not_merged_yet()) {
-        harness_write(out_dir, "handoff-skipped", "kcertlib::handoff bodies not merged yet\n");
-        return harness_finish("test_handoff (round trips skipped)");
-    }
     test_round_trip();
     test_altered_certificate_refused();
     return harness_finish("test_handoff");
