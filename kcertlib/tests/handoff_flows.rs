@@ -146,7 +146,7 @@ fn a_renewed_ca_is_carried_to_the_worker_with_include_ca() {
 
     let sign = SignOptions::default().with_include_ca(true);
     let (_, signed) = export_and_sign(&worker, &cp, &sign);
-    assert_eq!(signed.ca_certificates, [cp_ca.clone()]);
+    assert_eq!(signed.ca_certificates, std::slice::from_ref(&cp_ca));
     let report = install_signed(&worker, &signed, &InstallOptions::default()).expect("install");
     let renewed: Vec<&str> = report.renewed.iter().map(|r| r.name.as_str()).collect();
     assert!(
@@ -187,7 +187,22 @@ fn a_kubespray_etcd_only_host_is_renewed_through_the_first_etcd_host() {
     let before = snapshot(&host);
     let etcd = host.join("etc/ssl/etcd/ssl");
 
-    let (requests, signed) = export_and_sign(&host, &cp, &SignOptions::default());
+    // The signing side's validity policy applies: 90 days, notBefore an hour back.
+    let now = kcertlib::Timestamp::now();
+    let validity = kcertlib::ValidityPolicy::days(90).at(now);
+    let sign = SignOptions::default().with_validity(validity);
+    let (requests, signed) = export_and_sign(&host, &cp, &sign);
+    for s in &signed.signed {
+        let new = kcertlib::Certificate::from_pem(s.certificate_pem.as_bytes()).expect("pem");
+        assert_eq!(
+            new.not_after(),
+            now.plus(std::time::Duration::from_secs(90 * 86_400))
+        );
+        assert_eq!(
+            new.not_before(),
+            now.minus(std::time::Duration::from_secs(3_600))
+        );
+    }
     let mut names: Vec<&str> = requests.requests.iter().map(|r| r.name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(
@@ -215,6 +230,19 @@ fn a_kubespray_etcd_only_host_is_renewed_through_the_first_etcd_host() {
         &etcd.join("admin-node2-key.pem"),
     )
     .expect("the renewed etcd admin certificate");
+    // And etcd itself, serving with the host's renewed member certificate.
+    etcd_accepts(
+        &etcd.join("ca.pem"),
+        (
+            &etcd.join("member-node2.pem"),
+            &etcd.join("member-node2-key.pem"),
+        ),
+        (
+            &etcd.join("admin-node2.pem"),
+            &etcd.join("admin-node2-key.pem"),
+        ),
+    )
+    .expect("etcd with the renewed member and admin certificates");
 }
 
 #[test]
@@ -291,4 +319,89 @@ fn the_csr_path_is_signed_by_openssl_ca_and_installed_from_plain_pem() {
         key_files(&snapshot(&worker)),
         "a key file changed"
     );
+}
+
+#[test]
+fn a_client_certificate_embedded_in_kubelet_conf_is_installed_in_place() {
+    use base64ct::{Base64, Encoding};
+    let (dir, cp) = control_plane(FixtureLayout::Kubeadm, 1);
+    let worker = dir.path().join("worker");
+    kubeadm_worker(&cp, &worker);
+    // A worker before kubelet's first rotation: kubelet.conf embeds its client credentials.
+    let pem_link = worker.join("var/lib/kubelet/pki/kubelet-client-current.pem");
+    let pem = std::fs::read_to_string(in_root_target(&pem_link)).expect("pem");
+    let key_at = pem
+        .find("-----BEGIN EC PRIVATE KEY-----")
+        .expect("key block");
+    let (cert_pem, key_pem) = pem.split_at(key_at);
+    let conf_path = worker.join("etc/kubernetes/kubelet.conf");
+    let conf = std::fs::read_to_string(&conf_path).expect("conf");
+    let embedded: String = conf
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("client-certificate:") {
+                format!(
+                    "    client-certificate-data: {}",
+                    Base64::encode_string(cert_pem.as_bytes())
+                )
+            } else if line.trim_start().starts_with("client-key:") {
+                format!(
+                    "    client-key-data: {}",
+                    Base64::encode_string(key_pem.as_bytes())
+                )
+            } else {
+                line.to_string()
+            }
+        })
+        .map(|line| line + "\n")
+        .collect();
+    std::fs::write(&conf_path, &embedded).expect("write conf");
+    for entry in std::fs::read_dir(worker.join("var/lib/kubelet/pki")).expect("pki") {
+        let path = entry.expect("entry").path();
+        if path.to_string_lossy().contains("kubelet-client") {
+            std::fs::remove_file(&path).expect("rm");
+        }
+    }
+
+    let (requests, signed) = export_and_sign(&worker, &cp, &SignOptions::default());
+    assert_eq!(requests.requests.len(), 1, "{}", requests.to_json());
+    let name = requests.requests[0].name.clone();
+    let report = install_signed(&worker, &signed, &InstallOptions::default()).expect("install");
+    assert!(
+        report.renewed.iter().any(|r| r.name == name),
+        "{}",
+        report.to_json()
+    );
+    assert_eq!(status(&worker, &name), Some(EntryStatus::Ok));
+    let after = std::fs::read_to_string(&conf_path).expect("conf");
+    let key_line = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("client-key-data"))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        key_line(&after),
+        key_line(&embedded),
+        "the embedded key changed"
+    );
+    // Only the client certificate's base64 value differs.
+    let differing: Vec<_> = after
+        .lines()
+        .zip(embedded.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(differing.len(), 1, "{differing:?}");
+    assert!(
+        differing[0].0.contains("client-certificate-data"),
+        "{differing:?}"
+    );
+    // The installed certificate, with the embedded key, is accepted by a server trusting ca.
+    let conf = kcertlib::Kubeconfig::load(&conf_path).expect("conf");
+    let user = conf.users().into_iter().next().expect("user");
+    let cert = dir.path().join("client.crt");
+    let key = dir.path().join("client.key");
+    std::fs::write(&cert, user.client_certificate_data.expect("cert data")).expect("write");
+    std::fs::write(&key, key_pem).expect("write");
+    tls_server_accepts(&worker.join("etc/kubernetes/pki/ca.crt"), &cert, &key)
+        .expect("the embedded renewed certificate");
 }

@@ -40,6 +40,17 @@ pub enum Command {
     /// Renew a node's certificates as one transaction (backup, atomic renames, rollback).
     #[command(after_help = EXIT_CODES)]
     Renew(crate::renew::RenewArgs),
+    /// On a node without its CA key: write what needs renewing (certificates only, no keys) for
+    /// the holder of the CA key to sign.
+    #[command(after_help = EXIT_CODES)]
+    Export(crate::export::ExportArgs),
+    /// Where the CA key is: re-sign the requests of `kcert export` faithfully.
+    #[command(after_help = EXIT_CODES)]
+    Sign(crate::sign::SignArgs),
+    /// On the node: check and install what `kcert sign` (or an external CA) signed, as one
+    /// transaction.
+    #[command(after_help = EXIT_CODES)]
+    Install(crate::install::InstallArgs),
     /// Restore the files a renewal replaced, from its manifest.
     #[command(after_help = EXIT_CODES)]
     Rollback(crate::rollback::RollbackArgs),

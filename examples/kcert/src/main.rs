@@ -9,11 +9,15 @@ mod cli;
 mod demo;
 mod docs;
 mod exit;
+mod export;
+mod handoff_files;
 mod inspect;
+mod install;
 mod output;
 mod progress;
 mod renew;
 mod rollback;
+mod sign;
 mod values;
 mod version;
 
@@ -36,6 +40,9 @@ fn run(cli: &cli::Cli) -> Result<i32, Failure> {
         Command::Inspect(args) => inspect::run(args, cli.quiet),
         Command::Check(args) => check::run(args, cli.quiet),
         Command::Renew(args) => renew::run(args, cli.quiet),
+        Command::Export(args) => export::run(args, cli.quiet),
+        Command::Sign(args) => sign::run(args, cli.quiet),
+        Command::Install(args) => install::run(args, cli.quiet),
         Command::Rollback(args) => rollback::run_rollback(args),
         Command::Recover(args) => rollback::run_recover(args),
         Command::Demo(args) => demo::run(args),

@@ -28,6 +28,9 @@ fn every_command_has_help_and_the_exit_codes_are_documented() {
         "fixture",
         "completions",
         "man",
+        "export",
+        "sign",
+        "install",
     ] {
         for flag in ["-h", "--help"] {
             let out = expect(&[command, flag], EXIT_OK);

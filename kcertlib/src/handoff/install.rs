@@ -14,7 +14,7 @@ use std::path::Path;
 use super::{InstallOptions, SignedSet};
 use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
-use crate::inventory::{Entry, EntryKind, Inventory};
+use crate::inventory::{self, Entry, EntryKind, Inventory, ScanOptions};
 use crate::renew::source::{Provided, Source};
 use crate::renew::{self, RenewOptions, RenewReport};
 use crate::time::Timestamp;
@@ -78,6 +78,19 @@ pub(super) fn install(
         threads: options.threads,
         ..RenewOptions::default()
     };
+    // Checked once before the node is touched at all (not even its lock taken): tampered input
+    // is refused on a plain scan. The renewal checks again on its own scan, under the lock.
+    let scan_options = ScanOptions {
+        now: Some(now),
+        threads: options.threads,
+        ..ScanOptions::default()
+    };
+    resolve(
+        &inventory::scan(root, &scan_options)?,
+        now,
+        &offered,
+        &carried,
+    )?;
     let resolve =
         |inventory: &Inventory, now: Timestamp| resolve(inventory, now, &offered, &carried);
     let mut report = renew::renew_from(root, &renew_options, &Source::Provided(&resolve))?;

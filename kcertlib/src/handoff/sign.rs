@@ -85,6 +85,10 @@ fn cas<'i>(dir: &RootDir, inventory: &'i Inventory) -> Vec<Ca<'i>> {
         .filter_map(|entry| {
             let cert = entry.certificate.as_ref()?;
             let key = match &entry.key {
+                // `externally_managed`: the scan found no key where the layout keeps it.
+                Some(_) if entry.externally_managed => {
+                    Err(format!("the key of CA {} is not on this node", entry.name))
+                }
                 None => Err(format!("the key of CA {} is not on this node", entry.name)),
                 Some(location) => renew::load_key(dir, location)
                     .map_err(|e| format!("the key of CA {} cannot be used: {e}", entry.name)),

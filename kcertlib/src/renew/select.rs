@@ -135,7 +135,13 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
                 ..options.clone()
             };
             plan.add_sans = AltNames::default();
+            let nothing = provided.names().is_empty();
             plan.provided = Some(provided);
+            if nothing {
+                // Nothing new (a carried CA the node already has): an empty `only` would
+                // otherwise select every leaf.
+                return Ok(plan);
+            }
             &provided_options
         }
         Source::Local | Source::Export => options,

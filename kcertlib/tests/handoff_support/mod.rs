@@ -236,3 +236,72 @@ pub fn tls_server_accepts(ca: &Path, cert: &Path, key: &Path) -> Result<(), Stri
         ))
     }
 }
+
+/// Whether a real etcd, serving with `server_cert`/`server_key` and requiring client
+/// certificates signed by `ca` (`--client-cert-auth`), answers `etcdctl endpoint health` made
+/// with `client_cert`/`client_key`. etcd runs on free loopback ports, killed by PID afterwards;
+/// a fresh member gets a bounded 20 s to elect itself.
+pub fn etcd_accepts(
+    ca: &Path,
+    server: (&Path, &Path),
+    client: (&Path, &Path),
+) -> Result<(), String> {
+    need("etcd");
+    need("etcdctl");
+    let data = tempfile::tempdir().expect("tempdir");
+    let (client_port, peer_port) = (free_port(), free_port());
+    let p = |path: &Path| path.display().to_string();
+    let mut etcd = Server(
+        Command::new("etcd")
+            .args(["--name", "node2", "--data-dir"])
+            .arg(data.path().join("etcd"))
+            .args([
+                format!("--listen-client-urls=https://127.0.0.1:{client_port}"),
+                format!("--advertise-client-urls=https://127.0.0.1:{client_port}"),
+                format!("--listen-peer-urls=http://127.0.0.1:{peer_port}"),
+                format!("--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}"),
+                format!("--initial-cluster=node2=http://127.0.0.1:{peer_port}"),
+                format!("--cert-file={}", p(server.0)),
+                format!("--key-file={}", p(server.1)),
+                format!("--trusted-ca-file={}", p(ca)),
+                "--client-cert-auth".into(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("etcd starts"),
+    );
+    wait_for_port(client_port, &mut etcd, "etcd");
+    let health = || {
+        Command::new("timeout")
+            .args(["20", "etcdctl"])
+            .env("ETCDCTL_API", "3")
+            .args([
+                format!("--endpoints=https://127.0.0.1:{client_port}"),
+                format!("--cacert={}", p(ca)),
+                format!("--cert={}", p(client.0)),
+                format!("--key={}", p(client.1)),
+                "--command-timeout=5s".into(),
+                "--dial-timeout=5s".into(),
+                "endpoint".into(),
+                "health".into(),
+            ])
+            .output()
+            .expect("etcdctl runs")
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut out = health();
+    while !out.status.success() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(300));
+        out = health();
+    }
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
