@@ -65,7 +65,7 @@ def kubelet_pem(root: Path) -> Path:
     return root / target.relative_to("/") if target.is_absolute() else link.parent / target
 
 
-def spki(cert: x509.Certificate) -> bytes:
+def spki(cert: x509.Certificate | x509.CertificateSigningRequest) -> bytes:
     return cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -221,3 +221,17 @@ def test_install_refuses_certificates_of_another_ca_and_writes_nothing(
         kcert.install_signed(worker, signed)
     assert err.value.code == 9 and "kubelet-client-current" in str(err.value)
     assert tree_digest(worker) == before
+
+
+def test_csr_and_include_ca_reach_the_core(cluster: tuple[Path, Path]):
+    control_plane, worker = cluster
+    requests = kcert.export_requests(worker, only="kubelet-client-current", csr=True, threads=1)
+    assert "PRIVATE KEY" not in requests
+    (request,) = json.loads(requests)["requests"]
+    csr = x509.load_pem_x509_csr(request["csrPem"].encode())
+    assert csr.is_signature_valid
+    assert spki(csr) == spki(cert_of(kubelet_pem(worker)))
+    signed = json.loads(kcert.sign_requests(control_plane, requests, include_ca=True))
+    ca = cert_of(control_plane / "etc/kubernetes/pki/ca.crt")
+    carried = [x509.load_pem_x509_certificate(pem.encode()) for pem in signed["caCertificates"]]
+    assert carried == [ca]
