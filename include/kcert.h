@@ -40,6 +40,15 @@ typedef struct kcert_bundle kcert_bundle;
 // `kcert_resign`; always owned by the caller, who frees it with `kcert_cert_free`.
 typedef struct kcert_cert kcert_cert;
 
+// Options of an export (opaque). Defaults: every leaf whose CA key is not on the node and
+// that needs renewal, no CSRs, the system clock, one thread per core.
+typedef struct kcert_export_options kcert_export_options;
+
+// Options of an installation (opaque). Defaults: not a dry run, backups under
+// `<root>/var/lib/kcert/backups/<timestamp>`, users' kubeconfig copies refreshed, the system
+// clock, one thread per core.
+typedef struct kcert_install_options kcert_install_options;
+
 // A private key (opaque). Its secret material is zeroized when freed with `kcert_key_free`.
 typedef struct kcert_key kcert_key;
 
@@ -51,6 +60,10 @@ typedef struct kcert_renew_options kcert_renew_options;
 // Options of a re-sign (opaque). Defaults: 365 days, `notBefore` backdated one hour, the
 // subject key kept, the result clamped to the CA's validity window.
 typedef struct kcert_resign_options kcert_resign_options;
+
+// Options of a signing (opaque). Defaults: 365 days, `notBefore` backdated one hour, no CA
+// certificates carried along, the system clock, one thread per core.
+typedef struct kcert_sign_options kcert_sign_options;
 
 // A status code: `KCERT_OK` (0) on success, otherwise the reason of the failure.
 // Use `kcert_result_name` for a short stable name and `kcert_last_error_message` for details.
@@ -329,6 +342,245 @@ kcert_result kcert_cert_der(const kcert_cert *cert, const uint8_t **out_der, siz
 // # Safety
 // `cert` is NULL or an owned `kcert_cert` not freed yet.
 void kcert_cert_free(kcert_cert *cert);
+
+// A new export options handle with the defaults. Free it with `kcert_export_options_free`.
+// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
+kcert_export_options *kcert_export_options_new(void);
+
+// Adds an entry to export, by its inventory name (`kubelet-client-current`, ...). With no name
+// added, every entry that needs it is exported. An unknown name makes `kcert_export_requests`
+// fail with `KCERT_INVALID_ARGUMENT`. The name is copied. NULL `opts` or `name` returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_export_options`; `name` is NULL or NUL-terminated.
+kcert_result kcert_export_options_add_only(kcert_export_options *opts, const char *name);
+
+// Exports only entries whose `notAfter` falls within `seconds` from now (expired ones
+// included). More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_export_options`.
+kcert_result kcert_export_options_set_expiring_within_seconds(kcert_export_options *opts,
+                                                              uint64_t seconds);
+
+// Also puts a PKCS#10 request in each request, signed by the node's own key, for CAs that
+// only accept CSRs. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_export_options`.
+kcert_result kcert_export_options_set_csr(kcert_export_options *opts, bool csr);
+
+// Takes `unix_seconds` as "now" for the expiry decisions instead of reading the clock.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_export_options`.
+kcert_result kcert_export_options_set_now(kcert_export_options *opts, int64_t unix_seconds);
+
+// Sets how many threads scan; 0 (the default) means one per core. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_export_options`.
+kcert_result kcert_export_options_set_threads(kcert_export_options *opts, uint32_t threads);
+
+// Frees an export options handle. NULL handling: `kcert_export_options_free(NULL)` does
+// nothing.
+//
+// # Safety
+// `opts` is NULL or a `kcert_export_options` from `kcert_export_options_new` not freed yet.
+void kcert_export_options_free(kcert_export_options *opts);
+
+// Step 1 of renewing a node that does not hold its CA key, run on the node: writes the
+// requests for every entry under `root` that needs renewal and whose CA key is not there.
+// `*out_json` is the request file to carry to the CA's holder (`format`, `root`, `created`,
+// `requests` with each entry's name, layout, path, certificate PEM and CA identity, and
+// `skipped` with the reason for entries left out). It holds certificates only, never key
+// material. Reads only; writes nothing under `root`.
+//
+// `opts` NULL means the defaults.
+//
+// Errors: `KCERT_IO`/`KCERT_LAYOUT` for an unusable root; `KCERT_INVALID_ARGUMENT` for an
+// unknown name in `only`; `KCERT_CRYPTO` when a CSR cannot be signed with the node's key.
+//
+// Ownership: on `KCERT_OK`, `*out_json` is a new string freed with `kcert_string_free`; on
+// failure it is not written. NULL handling: `root` or `out_json` NULL returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `root` is NULL or NUL-terminated; `opts` is NULL or live; `out_json` is NULL or writable.
+kcert_result kcert_export_requests(const char *root,
+                                   const kcert_export_options *opts,
+                                   char **out_json);
+
+// A new installation options handle with the defaults. Free it with
+// `kcert_install_options_free`. Returns NULL only if a panic was caught (see
+// `kcert_last_error_message`).
+kcert_install_options *kcert_install_options_new(void);
+
+// A dry run checks every certificate and writes nothing; the report says what would change.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_install_options`.
+kcert_result kcert_install_options_set_dry_run(kcert_install_options *opts, bool dry_run);
+
+// Sets where the originals are backed up (the directory must not exist or be empty); NULL
+// restores the default `<root>/var/lib/kcert/backups/<timestamp>`. The path is copied.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`; a non-UTF-8 path `KCERT_INVALID_UTF8`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_install_options`; `dir` is NULL or NUL-terminated.
+kcert_result kcert_install_options_set_backup_dir(kcert_install_options *opts, const char *dir);
+
+// Takes `unix_seconds` as "now" for the checks of the new certificates' validity instead of
+// reading the clock. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_install_options`.
+kcert_result kcert_install_options_set_now(kcert_install_options *opts, int64_t unix_seconds);
+
+// Whether users' kubeconfig copies of renewed credentials (`root/.kube`, `home/*/.kube`) are
+// refreshed too (default true). NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_install_options`.
+kcert_result kcert_install_options_set_user_kubeconfigs(kcert_install_options *opts, bool refresh);
+
+// Sets how many threads work; 0 (the default) means one per core. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_install_options`.
+kcert_result kcert_install_options_set_threads(kcert_install_options *opts, uint32_t threads);
+
+// Frees an installation options handle. NULL handling: `kcert_install_options_free(NULL)`
+// does nothing.
+//
+// # Safety
+// `opts` is NULL or a `kcert_install_options` from `kcert_install_options_new` not freed yet.
+void kcert_install_options_free(kcert_install_options *opts);
+
+// Step 3, on the node: checks every certificate of `signed_text` (the text
+// `kcert_sign_requests` wrote, or PEM certificates an external CA returned for the CSRs)
+// against the node's copy of its CA, the node's private key and the certificate it replaces,
+// then applies them under `root` as one transaction with backups and a manifest, exactly as
+// `kcert_renew` applies what it signs. `*out_report_json` is the same report `kcert_renew`
+// writes (`dryRun`, `changed`, `renewed`, `skipped`, `backups`, `manifest`, `restart`,
+// `warnings`).
+//
+// `opts` NULL means the defaults.
+//
+// Errors: `KCERT_VERIFICATION_FAILED` when a certificate was not signed by the node's CA;
+// `KCERT_KEY_MISMATCH` when it does not hold the node's key; `KCERT_INVALID_CERTIFICATE` when
+// its subject or extensions differ from the certificate it replaces; `KCERT_INVALID_ARGUMENT`
+// when the text is not a signed set or names an entry the node does not have; `KCERT_PEM`
+// when PEM text holds no certificate; otherwise as `kcert_renew`. A certificate that fails a
+// check refuses the whole installation: nothing is written.
+//
+// Ownership: on `KCERT_OK`, `*out_report_json` is a new string freed with
+// `kcert_string_free`; on failure it is not written. NULL handling: `root`, `signed_text` or
+// `out_report_json` NULL returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `root` and `signed_text` are NULL or NUL-terminated; `opts` is NULL or live;
+// `out_report_json` is NULL or writable.
+kcert_result kcert_install_signed(const char *root,
+                                  const char *signed_text,
+                                  const kcert_install_options *opts,
+                                  char **out_report_json);
+
+// A new signing options handle with the defaults. Free it with `kcert_sign_options_free`.
+// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
+kcert_sign_options *kcert_sign_options_new(void);
+
+// Sets the lifetime of the new certificates: `notAfter = now + days` (kept within the CA's
+// validity). `days` 0 or over 365000 (1000 years) returns `KCERT_INVALID_ARGUMENT`. NULL
+// `opts` returns `KCERT_NULL_ARGUMENT`. A failing setter leaves the options unchanged.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`.
+kcert_result kcert_sign_options_set_days(kcert_sign_options *opts, uint32_t days);
+
+// Sets how far `notBefore` lies before now in `KCERT_NOT_BEFORE_BACKDATE` mode (default 3600).
+// More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+// `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`.
+kcert_result kcert_sign_options_set_backdate_seconds(kcert_sign_options *opts, uint64_t seconds);
+
+// Chooses the `notBefore` rule (`KCERT_NOT_BEFORE_*`); any other value returns
+// `KCERT_INVALID_ARGUMENT`. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`.
+kcert_result kcert_sign_options_set_not_before_mode(kcert_sign_options *opts,
+                                                    kcert_not_before_mode mode);
+
+// Sets the `notBefore` rule from text, as `kcert_renew_options_set_not_before` takes it: a
+// backdate such as `1h`, `ca`, `keep` or an RFC 3339 UTC time. Unreadable text returns
+// `KCERT_INVALID_ARGUMENT` and leaves the options unchanged; text that is not UTF-8 returns
+// `KCERT_INVALID_UTF8`. NULL `opts` or `rule` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`; `rule` is NULL or a NUL-terminated string.
+kcert_result kcert_sign_options_set_not_before(kcert_sign_options *opts, const char *rule);
+
+// Takes `unix_seconds` as "now" for the new validity instead of reading the clock.
+// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`.
+kcert_result kcert_sign_options_set_now(kcert_sign_options *opts, int64_t unix_seconds);
+
+// Carries the signing side's current certificate of each CA used along in the result, for
+// the node to install into its CA copies. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`.
+kcert_result kcert_sign_options_set_include_ca(kcert_sign_options *opts, bool include_ca);
+
+// Sets how many threads scan and sign; 0 (the default) means one per core. NULL `opts`
+// returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_sign_options`.
+kcert_result kcert_sign_options_set_threads(kcert_sign_options *opts, uint32_t threads);
+
+// Frees a signing options handle. NULL handling: `kcert_sign_options_free(NULL)` does
+// nothing.
+//
+// # Safety
+// `opts` is NULL or a `kcert_sign_options` from `kcert_sign_options_new` not freed yet.
+void kcert_sign_options_free(kcert_sign_options *opts);
+
+// Step 2, where the CA keys are: re-signs each request of `requests_json` (the text
+// `kcert_export_requests` wrote) faithfully with the CA found under `ca_root` by the identity
+// the request records. `*out_json` is the signed file to carry back to the node (`format`,
+// `created`, `signed` with each entry's name, new certificate PEM and CA identity, `refused`
+// with a reason for each request whose CA is not here or did not sign its certificate, and
+// `caCertificates` when carried along). A refused request is not an error. Writes nothing.
+//
+// `opts` NULL means the defaults.
+//
+// Errors: `KCERT_INVALID_ARGUMENT` naming the field when `requests_json` is not a request set
+// of a known format; `KCERT_IO`/`KCERT_LAYOUT` for an unusable `ca_root`;
+// `KCERT_CRYPTO`/`KCERT_VALIDITY` when signing fails.
+//
+// Ownership: on `KCERT_OK`, `*out_json` is a new string freed with `kcert_string_free`; on
+// failure it is not written. NULL handling: `ca_root`, `requests_json` or `out_json` NULL
+// returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `ca_root` and `requests_json` are NULL or NUL-terminated; `opts` is NULL or live; `out_json`
+// is NULL or writable.
+kcert_result kcert_sign_requests(const char *ca_root,
+                                 const char *requests_json,
+                                 const kcert_sign_options *opts,
+                                 char **out_json);
 
 // Scans `root` (a node's `/`, or a copy of it) for the certificates of kubeadm, kubespray,
 // RKE1, RKE2 and k3s, checks each (expiry with a 30-day warning window, key match, chain) and

@@ -14,6 +14,7 @@ mod args;
 pub mod bundle;
 pub mod cert;
 mod error;
+pub mod handoff;
 pub mod inventory;
 pub mod key;
 pub mod last_error;

@@ -31,7 +31,7 @@ REPO="$(cd "$FFI/.." && pwd)"
 TARGET="$(cd "$1" 2>/dev/null && pwd)" || { echo "run-c-tests: no such directory: $1" >&2; exit 2; }
 BUILD="$HERE/build"
 PYTHON="$REPO/.venv/bin/python"
-TESTS=(test_parse test_resign test_boundary test_cluster)
+TESTS=(test_parse test_resign test_boundary test_cluster test_handoff)
 
 die() { echo "run-c-tests: error: $*" >&2; exit 1; }
 for tool in cc openssl valgrind; do
@@ -181,6 +181,7 @@ args_of() { # test variant -> the program's arguments
         test_resign) echo "$FX $WORK/out-$2" ;;
         test_boundary) echo "$FX" ;;
         test_cluster) echo "$WORK/tree-$2 $WORK/tree-rollback-$2 $WORK/out-$2" ;;
+        test_handoff) echo "$WORK/tree-$2 $WORK/worker-$2 $WORK/worker-dry-$2 $WORK/out-$2" ;;
     esac
 }
 
@@ -288,6 +289,64 @@ judge_cluster() { # out_dir variant
     fi
 }
 
+# --- judges of what test_handoff wrote -----------------------------------------------------------
+# A kubeadm worker sharing the tree's CA: kubelet's files and ca.crt, no CA key.
+make_worker() { # source destination
+    cp -a "$1" "$2"
+    find "$2/etc/kubernetes" -mindepth 1 \( -type f -o -type l \) ! -path "$2/etc/kubernetes/pki/ca.crt" \
+        ! -path "$2/etc/kubernetes/kubelet.conf" -delete
+    find "$2/etc/kubernetes" -depth -type d -empty -delete
+}
+
+# The file behind kubelet's current-pem symlink, inside ROOT (kubelet writes absolute targets).
+kubelet_pem() { # root
+    local link="$1/var/lib/kubelet/pki/kubelet-client-current.pem" target
+    target="$(readlink "$link")" || { echo "$link"; return; }
+    case "$target" in
+        /*) echo "$1$target" ;;
+        *) echo "$(dirname "$link")/$target" ;;
+    esac
+}
+
+judge_handoff() { # out_dir variant
+    local out="$1" v="$2" worker="$WORK/worker-$2"
+    if grep -l "PRIVATE KEY" "$out/requests.json" "$out/signed.json" >"$WORK/grep.log" 2>&1; then
+        cat "$WORK/grep.log"
+        fail "$v: no private key in the files that moved (requests.json, signed.json)"
+    elif [ -s "$out/requests.json" ] && [ -s "$out/signed.json" ]; then
+        pass "$v: no private key in the files that moved (requests.json, signed.json)"
+    else
+        fail "$v: test_handoff wrote requests.json and signed.json"
+    fi
+    json_holds "$out/install.json" "$v: install report: kubelet-client-current renewed for 90 days (+600 s backdate), kubelet to restart" \
+        "doc['changed'] and doc['manifest'] and any(r['name'] == 'kubelet-client-current' and span(r) == 90 * 86400 + 600 for r in doc['renewed']) and 'kubelet' in doc['restart']"
+    json_holds "$out/scan-after.json" "$v: scan of the worker after installing: kubelet-client-current ok" \
+        "any(e['name'] == 'kubelet-client-current' and e['status'] == 'ok' for e in leaves)"
+    if openssl verify -CAfile "$WORK/tree-$v/etc/kubernetes/pki/ca.crt" "$(kubelet_pem "$worker")" >"$WORK/verify.log" 2>&1; then
+        pass "$v: the worker's new kubelet client certificate verifies against the control plane's CA (openssl)"
+    else
+        cat "$WORK/verify.log"
+        fail "$v: the worker's new kubelet client certificate verifies against the control plane's CA (openssl)"
+    fi
+    if "$PYTHON" "$REPO/testing/judge.py" key-match "$(kubelet_pem "$worker")" "$(kubelet_pem "$worker")" >"$WORK/judge.log" 2>&1; then
+        pass "$v: the new kubelet pem still holds the worker's own key (judge.py)"
+    else
+        cat "$WORK/judge.log"
+        fail "$v: the new kubelet pem still holds the worker's own key (judge.py)"
+    fi
+    # The refused installation took the transaction's lock: an empty file kept for later runs
+    # (as renew's). Anything else written would show in the diff.
+    [ -s "$WORK/worker-dry-$v/var/lib/kcert/renew.lock" ] || rm -f "$WORK/worker-dry-$v/var/lib/kcert/renew.lock"
+    rmdir "$WORK/worker-dry-$v/var/lib/kcert" 2>/dev/null
+    if diff -r --no-dereference "$WORK/worker-pristine" "$WORK/worker-dry-$v" >"$WORK/diff.log" 2>&1; then
+        pass "$v: the dry run and the refused installation left their worker byte-identical"
+    else
+        cat "$WORK/diff.log"
+        fail "$v: the dry run and the refused installation left their worker byte-identical"
+    fi
+}
+make_worker "$WORK/tree" "$WORK/worker-pristine"
+
 for test in "${TESTS[@]}"; do
     for variant in "${VARIANTS[@]}"; do
         name="$test ($variant)"
@@ -302,6 +361,12 @@ for test in "${TESTS[@]}"; do
             cp -a "$WORK/tree" "$WORK/tree-$variant"
             cp -a "$WORK/tree" "$WORK/tree-rollback-$variant"
         fi
+        if [ "$test" = test_handoff ]; then
+            rm -rf "$WORK/tree-$variant" "$WORK/worker-$variant" "$WORK/worker-dry-$variant"
+            cp -a "$WORK/tree" "$WORK/tree-$variant"
+            cp -a "$WORK/worker-pristine" "$WORK/worker-$variant"
+            cp -a "$WORK/worker-pristine" "$WORK/worker-dry-$variant"
+        fi
         # shellcheck disable=SC2046 # args_of prints space-free paths
         if run "$test" "$variant" $(args_of "$test" "$variant") >"$WORK/run.log" 2>&1; then
             pass "$name"
@@ -315,6 +380,9 @@ for test in "${TESTS[@]}"; do
         fi
         if [ "$test" = test_cluster ]; then
             judge_cluster "$WORK/out-$variant" "$variant"
+        fi
+        if [ "$test" = test_handoff ]; then
+            judge_handoff "$WORK/out-$variant" "$variant"
         fi
     done
 done

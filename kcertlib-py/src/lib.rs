@@ -8,6 +8,7 @@ mod boundary;
 mod certificate;
 mod datetime;
 mod errors;
+mod handoff;
 mod inventory;
 mod private_key;
 mod renewal;
@@ -36,6 +37,9 @@ fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<renewal::PyRollbackReport>()?;
     m.add_function(wrap_pyfunction!(renewal::renew, m)?)?;
     m.add_function(wrap_pyfunction!(renewal::rollback, m)?)?;
+    m.add_function(wrap_pyfunction!(handoff::export_requests, m)?)?;
+    m.add_function(wrap_pyfunction!(handoff::sign_requests, m)?)?;
+    m.add_function(wrap_pyfunction!(handoff::install_signed, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_raise_error, m)?)?;
     Ok(())

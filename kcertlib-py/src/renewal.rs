@@ -1,4 +1,4 @@
-//! `kcert.renew`, `kcert.rollback` and their reports.
+//! `kcert.renew`, `kcert.rollback` and their reports (`install_signed` returns the same one).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use crate::validity_args::validity_policy;
 
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// What `renew` did (or, in a dry run, would do).
+/// What `renew` or `install_signed` did (or, in a dry run, would do).
 #[pyclass(frozen, module = "kcert", name = "RenewalReport")]
 pub(crate) struct PyRenewalReport {
     inner: Arc<RenewReport>,
@@ -83,9 +83,7 @@ pub(crate) fn renew(
         options.add_sans = options.add_sans.merged(&parsed);
     }
     let report = without_gil(py, move || kcertlib::renew::renew(&root, &options))?;
-    Ok(PyRenewalReport {
-        inner: Arc::new(report),
-    })
+    Ok(PyRenewalReport::from(report))
 }
 
 /// Restores the files a renewal replaced, from the manifest it wrote (`RenewalReport.manifest`).
@@ -106,7 +104,7 @@ pub(crate) fn rollback(
 }
 
 /// `only`: one name or a sequence of names.
-fn names(only: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+pub(crate) fn names(only: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     match only {
         None => Ok(Vec::new()),
         Some(v) if v.is_none() => Ok(Vec::new()),
@@ -115,7 +113,8 @@ fn names(only: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     }
 }
 
-fn optional_duration(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+/// A duration argument that may be `None`.
+pub(crate) fn optional_duration(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     match value {
         Some(v) if !v.is_none() => from_duration(v).map(Some),
         _ => Ok(None),
@@ -128,6 +127,14 @@ fn paths(list: &[PathBuf]) -> Vec<String> {
 
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     JSON_LOADS.import(py, "json", "loads")?.call1((text,))
+}
+
+impl From<RenewReport> for PyRenewalReport {
+    fn from(report: RenewReport) -> Self {
+        PyRenewalReport {
+            inner: Arc::new(report),
+        }
+    }
 }
 
 #[pymethods]

@@ -2,7 +2,8 @@
 # Ansible tests of the kcert.kubernetes collection (ansible/): builds it with
 # `ansible-galaxy collection build` (or takes a built tarball), installs the tarball into a temp
 # collections path, runs `ansible-test sanity` on the installed copy, then runs the modules
-# kcert_info and kcert_renew and the playbook kcert.kubernetes.renew_cluster for real with
+# kcert_info, kcert_renew, kcert_export, kcert_sign and kcert_install and the playbooks
+# kcert.kubernetes.renew_cluster and kcert.kubernetes.renew_workers (two local hosts) for real with
 # ansible-playbook (connection local, inventory localhost) against expired node trees generated
 # in a temp dir, all through the installed collection. Nothing outside the temp dir is touched
 # and nothing is restarted (kcert_root is never "/").
@@ -102,20 +103,21 @@ play() { # play NAME PLAYBOOK [ansible-playbook args...]
 
 # Evaluates a Python expression over a play's JSON: `task(prefix)` is the localhost result of
 # the first task whose name starts with prefix, `tasks(prefix)` all of them, `stats` the
-# localhost stats, `rc` the exit code.
+# localhost stats, `rc` the exit code. KCERT_Q_HOST names another host than localhost.
 q() { # q NAME EXPRESSION -> exit 0 iff the expression is true
     "$py" - "$work/$1.json" "$(cat "$work/$1.rc")" "$2" <<'PY'
 import json, os, re, sys
 raw = open(sys.argv[1]).read()
 doc = json.loads(raw[raw.index("{"):]) if "{" in raw else {"plays": [], "stats": {}}
 rc = int(sys.argv[2])
-results = [(t["task"]["name"], t["hosts"].get("localhost", {})) for p in doc["plays"] for t in p["tasks"]]
+host = os.environ.get("KCERT_Q_HOST", "localhost")
+results = [(t["task"]["name"], t["hosts"].get(host, {})) for p in doc["plays"] for t in p["tasks"]]
 def tasks(prefix):
     return [r for n, r in results if n.startswith(prefix)]
 def task(prefix):
     found = tasks(prefix)
     return found[0] if found else {}
-stats = doc.get("stats", {}).get("localhost", {})
+stats = doc.get("stats", {}).get(host, {})
 try:
     ok = bool(eval(sys.argv[3]))
 except (KeyError, IndexError, TypeError) as err:
@@ -146,9 +148,12 @@ check "the collection's version is the workspace's ($workspace_version)" \
     grep -qx "version: $workspace_version" "$collection_src/galaxy.yml"
 check "ansible-galaxy collection list finds kcert.kubernetes only in the temp path" bash -c \
     "'$venv/bin/ansible-galaxy' collection list kcert.kubernetes 2>/dev/null | grep -q '^kcert.kubernetes '"
-for module in kcert_info kcert_renew; do
+for module in kcert_info kcert_renew kcert_export kcert_sign kcert_install; do
+    # Every module takes the base fragment; all but kcert_install take relative times.
+    fragments="grep -q 'ansible_python_interpreter' '$work/doc-$module.txt'"
+    [ "$module" = kcert_install ] || fragments="$fragments && grep -q 'community.crypto' '$work/doc-$module.txt'"
     check "ansible-doc kcert.kubernetes.$module (with the doc fragments)" bash -c \
-        "'$venv/bin/ansible-doc' kcert.kubernetes.$module > '$work/doc-$module.txt' 2>&1 && grep -q 'community.crypto' '$work/doc-$module.txt'"
+        "'$venv/bin/ansible-doc' kcert.kubernetes.$module > '$work/doc-$module.txt' 2>&1 && $fragments"
 done
 if [ "${KCERT_SKIP_SANITY:-0}" != 1 ]; then
     # ansible-test runs from the installed copy (it needs ansible_collections/<ns>/<name>/); its
@@ -294,6 +299,77 @@ play k3s1 "$playbook" -e "kcert_root=$work/k3s"
 play k3s2 "$playbook" -e "kcert_root=$work/k3s"
 check "k3s: first run renews" q k3s1 'rc == 0 and task("'"$RENEW"'")["changed"] is True and "k3s" in task("Inventory the node")["distributions"]'
 check "k3s: second run changes nothing" q k3s2 'rc == 0 and stats["changed"] == 0'
+
+echo "== renew_workers: a worker without its CA key renewed with a control-plane node's CA"
+# Two hosts over the local connection: the control plane (a kubeadm tree) and a worker made
+# from a copy of it, reduced to kubelet's files and ca.crt (no CA key).
+make_worker() { # make_worker CONTROL_PLANE WORKER
+    rm -rf "$2"
+    cp -a "$1" "$2"
+    find "$2/etc/kubernetes" -mindepth 1 \( -type f -o -type l \) \
+        ! -path "$2/etc/kubernetes/pki/ca.crt" ! -path "$2/etc/kubernetes/kubelet.conf" -delete
+    find "$2/etc/kubernetes" -depth -type d -empty -delete
+}
+make_tree "$work/hw-cp" kubeadm
+make_worker "$work/hw-cp" "$work/hw-worker"
+workers_inventory="$work/workers.ini"
+{
+    echo "[kube_control_plane]"
+    echo "cp ansible_connection=local ansible_python_interpreter=$py kcert_root=$work/hw-cp"
+    echo "[kube_node]"
+    echo "worker ansible_connection=local ansible_python_interpreter=$py kcert_root=$work/hw-worker"
+} > "$workers_inventory"
+play_workers() { # play_workers NAME [ansible-playbook args...]
+    local name=$1
+    shift
+    ANSIBLE_STDOUT_CALLBACK=kcert_json "$venv/bin/ansible-playbook" -i "$workers_inventory" \
+        -e ansible_become=false kcert.kubernetes.renew_workers "$@" > "$work/$name.json" 2> "$work/$name.log"
+    echo $? > "$work/$name.rc"
+}
+wq() { KCERT_Q_HOST=worker q "$@"; }
+export_names='{r["name"] for r in task("Export the requests")["requests"]}'
+play_workers workers1 -e "kcert_fetch_dir=$work/hw-moved" -e kcert_keep_handoff_files=true
+check "renew_workers succeeds, working inside the test's trees" wq workers1 \
+    'rc == 0 and stats["failures"] == 0 and task("Export the requests")["dest"].startswith("'"$work"'/hw-worker/")'
+check "the worker exports kubelet-client-current" wq workers1 '"kubelet-client-current" in '"$export_names"
+check "the control plane signs it, refusing nothing" wq workers1 \
+    '"kubelet-client-current" in task("Sign the requests")["signed"] and task("Sign the requests")["refused"] == []'
+check "the worker installs it; kubelet to restart, restart skipped off a real node" wq workers1 \
+    '"kubelet-client-current" in {r["name"] for r in task("Install the signed")["renewed"]} and "kubelet" in task("Install the signed")["restart"] and task("Restart kubelet").get("skipped") is True'
+check "the final check passes" wq workers1 \
+    'not task("Nothing is left expired").get("failed") and task("Nothing is left expired")["msg"].startswith("installed ")'
+check "kubelet-client-current is valid on the worker" test "$(entry_status "$work/hw-worker" kubelet-client-current)" = ok
+check "the new certificate is valid now and signed by the control plane's CA (cryptography)" "$py" -c '
+import sys, kcert
+from datetime import datetime, timezone
+from cryptography import x509
+leaf = x509.load_pem_x509_certificate(kcert.scan(sys.argv[1])["kubelet-client-current"].certificate.to_pem().encode())
+ca = x509.load_pem_x509_certificate(open(sys.argv[2] + "/etc/kubernetes/pki/ca.crt", "rb").read())
+leaf.verify_directly_issued_by(ca)
+sys.exit(0 if leaf.not_valid_before_utc <= datetime.now(timezone.utc) < leaf.not_valid_after_utc else 1)' "$work/hw-worker" "$work/hw-cp"
+moved=("$work/hw-moved/worker/requests.json" "$work/hw-moved/worker/signed.json"
+    "$work/hw-cp/var/lib/kcert/handoff/worker/requests.json" "$work/hw-cp/var/lib/kcert/handoff/worker/signed.json"
+    "$work/hw-worker/var/lib/kcert/handoff/requests.json" "$work/hw-worker/var/lib/kcert/handoff/signed.json")
+check "every file that moved is there and holds a certificate" bash -c \
+    'for f in "$@"; do grep -q "BEGIN CERTIFICATE" "$f" || { echo "    missing or empty: $f"; exit 1; }; done' _ "${moved[@]}"
+check "no file that moved holds a private key" bash -c \
+    'for f in "$@"; do [ -s "$f" ] || exit 1; done; ! grep -l "PRIVATE KEY" "$@"' _ "${moved[@]}"
+check "no task result holds a private key" bash -c "! grep -q 'PRIVATE KEY' '$work/workers1.json'"
+
+play_workers workers2 -e "kcert_fetch_dir=$work/hw-moved2"
+check "second run: nothing exported or installed, the stale request file removed" wq workers2 \
+    'rc == 0 and task("Export the requests")["requests"] == [] and task("Install the signed").get("skipped") is True and task("Renew what the worker").get("changed") is False and not os.path.exists("'"$work"'/hw-worker/var/lib/kcert/handoff/requests.json")'
+play_workers workers3 -e "kcert_fetch_dir=$work/hw-moved3"
+check "third run changes nothing" wq workers3 'rc == 0 and stats["changed"] == 0'
+
+echo "== renew_workers in check mode changes nothing"
+make_worker "$work/hw-cp" "$work/hw-worker"
+mkdir -p "$work/hw-worker/var/lib/kcert/handoff"
+hash_before=$(tree_hash "$work/hw-worker")
+play_workers workers_check --check -e "kcert_fetch_dir=$work/hw-moved-check"
+check "check mode succeeds and reports the requests" wq workers_check \
+    'rc == 0 and "kubelet-client-current" in '"$export_names"' and task("Export the requests")["changed"] is True'
+check "check mode left the worker byte-identical" test "$hash_before" = "$(tree_hash "$work/hw-worker")"
 
 if [ "$failed" -gt 0 ]; then
     echo "logs kept in the output above; last stderr:"

@@ -1,13 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcertlib developers
 # License: MIT OR Apache-2.0
-"""What the kcert.kubernetes modules share: importing kcert, relative times, result keys and
-turning kcert errors into a failed task."""
+"""What the kcert.kubernetes modules share: importing kcert, relative times, result keys, the
+result of a renewal (kcert_renew and kcert_install return the same) and turning kcert errors
+into a failed task."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 import traceback
 
@@ -116,3 +118,108 @@ def fail_on_kcert_error(module, call, *args, **kwargs):
         failure = err
     # Outside the except block, so Ansible attaches no traceback.
     module.fail_json(msg=str(failure), error_code=failure.code, error_kind=failure.kind)
+
+
+def _renewed_item(renewed):
+    return dict(
+        name=renewed.name,
+        paths=renewed.paths,
+        old_serial=renewed.old_serial,
+        new_serial=renewed.new_serial,
+        old_not_before=rfc3339(renewed.old_not_before),
+        old_not_after=rfc3339(renewed.old_not_after),
+        new_not_before=rfc3339(renewed.new_not_before),
+        new_not_after=rfc3339(renewed.new_not_after),
+        key_rotated=renewed.key_rotated,
+    )
+
+
+def _state_text(item, when):
+    return "notBefore: %s\nnotAfter:  %s\nserial:    %s\n" % (
+        item[when + "_not_before"],
+        item[when + "_not_after"],
+        item[when + "_serial"],
+    )
+
+
+def _diff_of(item):
+    return dict(
+        before_header="%s (before)" % item["name"],
+        after_header="%s (after)" % item["name"],
+        before=_state_text(item, "old"),
+        after=_state_text(item, "new"),
+    )
+
+
+def renewal_result(module, report):
+    """The task result of a C(kcert.RenewalReport) (from C(renew) or C(install_signed)):
+    C(renewed), C(not_renewed) (each one also an Ansible warning), C(restart), the backups when
+    something was written, and the diff in diff mode."""
+    renewed = [_renewed_item(r) for r in report.renewed]
+    # Never a key named `skipped`: Ansible would read it as "this task was skipped".
+    not_renewed = [dict(name=s.name, reason=s.reason) for s in report.skipped]
+    for item in not_renewed:
+        module.warn("%s was not renewed: %s" % (item["name"], item["reason"]))
+    for warning in report.warnings:
+        module.warn(warning)
+
+    result = dict(
+        changed=report.changed or (module.check_mode and bool(renewed)),
+        renewed=renewed,
+        not_renewed=not_renewed,
+        restart=report.restart,
+    )
+    if report.manifest:
+        result.update(
+            backup_dir=os.path.dirname(report.manifest),
+            manifest=report.manifest,
+            backups=report.backups,
+        )
+    if module._diff and renewed:
+        result["diff"] = [_diff_of(item) for item in renewed]
+    return result
+
+
+def read_text(module, path, what):
+    """The text of C(path) on the managed node; fails the task naming C(what) when unreadable."""
+    try:
+        with open(path, "r") as handle:
+            return handle.read()
+    except (IOError, OSError, UnicodeDecodeError) as err:
+        module.fail_json(msg="%s %s: cannot read: %s" % (what, path, err))
+
+
+def write_text(module, path, text, same):
+    """Writes C(text) to C(path) (mode 0644, atomically) unless C(same(old_text)) says the file
+    already holds the same content; writes nothing in check mode. Returns whether the file
+    changed (or, in check mode, would)."""
+    if os.path.isfile(path):
+        try:
+            with open(path, "r") as handle:
+                if same(handle.read()):
+                    return False
+        except (IOError, OSError, UnicodeDecodeError):
+            pass  # unreadable: replaced below
+    if module.check_mode:
+        return True
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        module.fail_json(msg="%s: the directory %s does not exist" % (path, directory))
+    temp = os.path.join(module.tmpdir, os.path.basename(path) + ".tmp")
+    with open(temp, "w") as handle:
+        handle.write(text)
+    os.chmod(temp, 0o644)
+    module.atomic_move(temp, os.path.abspath(path))
+    return True
+
+
+def remove_file(module, path):
+    """Removes C(path) when it exists (not in check mode). Returns whether it existed."""
+    if not os.path.lexists(path):
+        return False
+    if not module.check_mode:
+        try:
+            os.unlink(path)
+        except OSError as err:
+            module.fail_json(msg="%s: cannot remove: %s" % (path, err))
+    return True

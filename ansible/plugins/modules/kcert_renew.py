@@ -175,48 +175,15 @@ backups:
   elements: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kcert.kubernetes.plugins.module_utils.kcert_common import (
     backdate_option,
     fail_on_kcert_error,
     kcert,
+    renewal_result,
     require_kcert,
-    rfc3339,
     window_option,
 )
-
-
-def renewed_item(renewed):
-    return dict(
-        name=renewed.name,
-        paths=renewed.paths,
-        old_serial=renewed.old_serial,
-        new_serial=renewed.new_serial,
-        old_not_before=rfc3339(renewed.old_not_before),
-        old_not_after=rfc3339(renewed.old_not_after),
-        new_not_before=rfc3339(renewed.new_not_before),
-        new_not_after=rfc3339(renewed.new_not_after),
-        key_rotated=renewed.key_rotated,
-    )
-
-
-def state_text(item, when):
-    return "notBefore: %s\nnotAfter:  %s\nserial:    %s\n" % (
-        item[when + "_not_before"],
-        item[when + "_not_after"],
-        item[when + "_serial"],
-    )
-
-
-def diff_of(item):
-    return dict(
-        before_header="%s (before)" % item["name"],
-        after_header="%s (after)" % item["name"],
-        before=state_text(item, "old"),
-        after=state_text(item, "new"),
-    )
 
 
 def main():
@@ -249,28 +216,7 @@ def main():
         backup_dir=p["backup_dir"],
     )
 
-    renewed = [renewed_item(r) for r in report.renewed]
-    # Never a key named `skipped`: Ansible would read it as "this task was skipped".
-    not_renewed = [dict(name=s.name, reason=s.reason) for s in report.skipped]
-    for item in not_renewed:
-        module.warn("%s was not renewed: %s" % (item["name"], item["reason"]))
-    for warning in report.warnings:
-        module.warn(warning)
-
-    result = dict(
-        changed=report.changed or (module.check_mode and bool(renewed)),
-        renewed=renewed,
-        not_renewed=not_renewed,
-        restart=report.restart,
-    )
-    if report.manifest:
-        result.update(
-            backup_dir=os.path.dirname(report.manifest),
-            manifest=report.manifest,
-            backups=report.backups,
-        )
-    if module._diff and renewed:
-        result["diff"] = [diff_of(item) for item in renewed]
+    result = renewal_result(module, report)
     module.exit_json(**result)
 
 

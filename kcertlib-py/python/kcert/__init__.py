@@ -11,6 +11,12 @@ A thin Python layer over the Rust library kcertlib::
     report = kcert.renew("/", expiring_within="30d")  # a transaction with backups
     print(report.renewed, report.restart)
 
+A node without its CA key is renewed in three steps; only certificates move between machines::
+
+    requests = kcert.export_requests("/")                       # on the node
+    signed = kcert.sign_requests("/", requests)                 # where the CA key is
+    report = kcert.install_signed("/", signed)                  # on the node again
+
 Errors are :class:`KcertError` subclasses whose ``code`` is the library's permanent error code.
 """
 
@@ -48,12 +54,15 @@ from kcert._kcert import (
     Renewed,
     RollbackReport,
     Skipped,
+    export_requests,
+    install_signed,
     issue,
     load_certificates,
     renew,
     resign,
     rollback,
     scan,
+    sign_requests,
 )
 from kcert._profile import Profile
 
@@ -92,10 +101,13 @@ __all__ = [
     "ValidityError",
     "VerificationFailedError",
     "__version__",
+    "export_requests",
+    "install_signed",
     "issue",
     "load_certificates",
     "renew",
     "resign",
     "rollback",
     "scan",
+    "sign_requests",
 ]

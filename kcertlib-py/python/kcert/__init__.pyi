@@ -34,12 +34,15 @@ from kcert._kcert import RenewalReport as RenewalReport
 from kcert._kcert import Renewed as Renewed
 from kcert._kcert import RollbackReport as RollbackReport
 from kcert._kcert import Skipped as Skipped
+from kcert._kcert import export_requests as export_requests
+from kcert._kcert import install_signed as install_signed
 from kcert._kcert import issue as issue
 from kcert._kcert import load_certificates as load_certificates
 from kcert._kcert import renew as renew
 from kcert._kcert import resign as resign
 from kcert._kcert import rollback as rollback
 from kcert._kcert import scan as scan
+from kcert._kcert import sign_requests as sign_requests
 from kcert._profile import Profile as Profile
 
 __version__: str
@@ -76,10 +79,13 @@ __all__ = [
     "ValidityError",
     "VerificationFailedError",
     "__version__",
+    "export_requests",
+    "install_signed",
     "issue",
     "load_certificates",
     "renew",
     "resign",
     "rollback",
     "scan",
+    "sign_requests",
 ]

@@ -41,6 +41,9 @@ __all__ = [
     "RollbackReport",
     "renew",
     "rollback",
+    "export_requests",
+    "sign_requests",
+    "install_signed",
     "_error_kinds",
     "_raise_error",
 ]
@@ -489,6 +492,77 @@ def rollback(
     outside its default place (a renewal made with ``backup_dir``). Raises
     :class:`ConflictError` when a file changed since the renewal (nothing is restored then).
     Runs with the GIL released."""
+
+def export_requests(
+    root: Union[str, "os.PathLike[str]"],
+    *,
+    only: Union[str, Sequence[str], None] = None,
+    expiring_within: Optional[_Duration] = None,
+    csr: bool = False,
+    at: Optional[datetime] = None,
+    threads: int = 0,
+) -> str:
+    """Step 1 of renewing a node that does not hold its CA key, run on the node: the JSON text
+    of a request set, one request per entry that needs renewal and whose CA key is not under
+    ``root`` (its name, certificate, CA identity, layout and path). Certificates only: no key
+    material is ever written into it. ``only`` and ``expiring_within`` select as for
+    :func:`renew`; ``csr`` adds a PKCS#10 request per entry signed by the node's own key (for
+    CAs that only take CSRs); ``at`` (an aware datetime) is "now" for the expiry decisions.
+    Entries left out are listed under ``skipped`` with the reason. Reads only.
+
+    Raises :class:`kcert.IoError` or :class:`kcert.LayoutError` for an unusable root,
+    :class:`kcert.InvalidArgumentError` for an unknown name in ``only``,
+    :class:`kcert.CryptoError` when a CSR cannot be signed.
+    """
+
+def sign_requests(
+    ca_root: Union[str, "os.PathLike[str]"],
+    requests: str,
+    *,
+    days: int = 365,
+    backdate: Optional[_Duration] = None,
+    include_ca: bool = False,
+    at: Optional[datetime] = None,
+    threads: int = 0,
+) -> str:
+    """Step 2, where the CA keys are: re-signs every request of ``requests`` (the text
+    :func:`export_requests` returned) faithfully with the CA found under ``ca_root`` by the
+    identity the request records, and returns the JSON text of a signed set. Requests whose CA
+    is not there, or whose certificate that CA did not sign, are refused in its ``refused``
+    list with the reason, not raised. ``days`` and ``backdate`` as for :func:`renew`;
+    ``include_ca`` carries the CA certificates along for the node; ``at`` is "now" for the new
+    validity. Writes nothing.
+
+    Raises :class:`kcert.InvalidArgumentError` naming the field when ``requests`` is not a
+    request set, or for a bad option; :class:`kcert.IoError` or :class:`kcert.LayoutError`
+    for an unusable ``ca_root``; :class:`kcert.CryptoError` or :class:`kcert.ValidityError`
+    when signing fails.
+    """
+
+def install_signed(
+    root: Union[str, "os.PathLike[str]"],
+    signed: str,
+    *,
+    dry_run: bool = False,
+    backup_dir: Union[str, "os.PathLike[str]", None] = None,
+    user_kubeconfigs: bool = True,
+    at: Optional[datetime] = None,
+    threads: int = 0,
+) -> RenewalReport:
+    """Step 3, on the node: checks every certificate of ``signed`` (the text
+    :func:`sign_requests` returned, or PEM certificates an external CA returned for the CSRs)
+    against the node's CA copy, its private key and the certificate it replaces, then applies
+    them under ``root`` as one transaction with backups and a manifest, as :func:`renew` does,
+    and returns the same :class:`RenewalReport`. A certificate that fails a check refuses the
+    whole installation. ``dry_run``, ``backup_dir`` and ``user_kubeconfigs`` as for
+    :func:`renew`; ``at`` is "now" for the validity checks. Runs with the GIL released.
+
+    Raises :class:`kcert.VerificationFailedError` when a certificate was not signed by the
+    node's CA, :class:`kcert.KeyMismatchError` when it does not hold the node's key,
+    :class:`kcert.InvalidCertificateError` when its subject or extensions differ from the
+    certificate it replaces, :class:`kcert.InvalidArgumentError` when ``signed`` is unreadable
+    or names an entry the node does not have; otherwise as :func:`renew`.
+    """
 
 def _error_kinds() -> List[Tuple[int, str]]:
     """Every core error kind as ``(code, name)``, for the binding's table test."""

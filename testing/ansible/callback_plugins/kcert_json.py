@@ -42,6 +42,10 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         self.plays[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
 
+    def v2_playbook_on_handler_task_start(self, task):
+        # A handler's result is its own entry, not the previous task's.
+        self.v2_playbook_on_task_start(task, False)
+
     def _record(self, result, **flags):
         record = dict(result._result)
         record.update(flags)

@@ -1,0 +1,184 @@
+//! Step 1, on the node: `kcert_export_requests` and its options handle.
+
+use std::ffi::c_char;
+use std::path::Path;
+use std::time::Duration;
+
+use kcertlib::handoff::{ExportOptions, export_requests};
+use kcertlib::time::check_duration;
+use kcertlib::{Threads, Timestamp};
+
+use crate::args::{OutPtr, handle, text, update_options};
+use crate::panic::{ffi_boundary, ffi_status};
+use crate::result::kcert_result;
+
+/// Options of an export (opaque). Defaults: every leaf whose CA key is not on the node and
+/// that needs renewal, no CSRs, the system clock, one thread per core.
+#[derive(Default)]
+pub struct kcert_export_options {
+    core: ExportOptions,
+}
+
+/// A new export options handle with the defaults. Free it with `kcert_export_options_free`.
+/// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
+#[unsafe(no_mangle)]
+pub extern "C" fn kcert_export_options_new() -> *mut kcert_export_options {
+    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+}
+
+/// Adds an entry to export, by its inventory name (`kubelet-client-current`, ...). With no name
+/// added, every entry that needs it is exported. An unknown name makes `kcert_export_requests`
+/// fail with `KCERT_INVALID_ARGUMENT`. The name is copied. NULL `opts` or `name` returns
+/// `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_export_options`; `name` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_options_add_only(
+    opts: *mut kcert_export_options,
+    name: *const c_char,
+) -> kcert_result {
+    let change = |o: &mut kcert_export_options| {
+        // SAFETY: this export's contract makes `name` NULL or NUL-terminated.
+        let name = unsafe { text(name, "name") }?;
+        o.core.only.push(name.to_string());
+        Ok(())
+    };
+    // SAFETY: same contract as this export.
+    unsafe { update_options(opts, change) }
+}
+
+/// Exports only entries whose `notAfter` falls within `seconds` from now (expired ones
+/// included). More than 1000 years returns `KCERT_INVALID_ARGUMENT`. NULL `opts` returns
+/// `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_export_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_options_set_expiring_within_seconds(
+    opts: *mut kcert_export_options,
+    seconds: u64,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update_options(opts, |o| {
+            let window = Duration::from_secs(seconds);
+            o.core.expiring_within = Some(check_duration("an expiring-within window", window)?);
+            Ok(())
+        })
+    }
+}
+
+/// Also puts a PKCS#10 request in each request, signed by the node's own key, for CAs that
+/// only accept CSRs. NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_export_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_options_set_csr(
+    opts: *mut kcert_export_options,
+    csr: bool,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update_options(opts, |o| {
+            o.core.csr = csr;
+            Ok(())
+        })
+    }
+}
+
+/// Takes `unix_seconds` as "now" for the expiry decisions instead of reading the clock.
+/// NULL `opts` returns `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_export_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_options_set_now(
+    opts: *mut kcert_export_options,
+    unix_seconds: i64,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update_options(opts, |o| {
+            o.core.now = Some(Timestamp::from_unix(unix_seconds));
+            Ok(())
+        })
+    }
+}
+
+/// Sets how many threads scan; 0 (the default) means one per core. NULL `opts` returns
+/// `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `opts` is NULL or a live `kcert_export_options`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_options_set_threads(
+    opts: *mut kcert_export_options,
+    threads: u32,
+) -> kcert_result {
+    // SAFETY: same contract as this export.
+    unsafe {
+        update_options(opts, |o| {
+            o.core.threads = Threads::from_count(threads as usize);
+            Ok(())
+        })
+    }
+}
+
+/// Frees an export options handle. NULL handling: `kcert_export_options_free(NULL)` does
+/// nothing.
+///
+/// # Safety
+/// `opts` is NULL or a `kcert_export_options` from `kcert_export_options_new` not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_options_free(opts: *mut kcert_export_options) {
+    ffi_boundary((), || {
+        if !opts.is_null() {
+            // SAFETY: the caller guarantees `opts` came from `kcert_export_options_new` and is
+            // freed once.
+            drop(unsafe { Box::from_raw(opts) });
+        }
+    });
+}
+
+/// Step 1 of renewing a node that does not hold its CA key, run on the node: writes the
+/// requests for every entry under `root` that needs renewal and whose CA key is not there.
+/// `*out_json` is the request file to carry to the CA's holder (`format`, `root`, `created`,
+/// `requests` with each entry's name, layout, path, certificate PEM and CA identity, and
+/// `skipped` with the reason for entries left out). It holds certificates only, never key
+/// material. Reads only; writes nothing under `root`.
+///
+/// `opts` NULL means the defaults.
+///
+/// Errors: `KCERT_IO`/`KCERT_LAYOUT` for an unusable root; `KCERT_INVALID_ARGUMENT` for an
+/// unknown name in `only`; `KCERT_CRYPTO` when a CSR cannot be signed with the node's key.
+///
+/// Ownership: on `KCERT_OK`, `*out_json` is a new string freed with `kcert_string_free`; on
+/// failure it is not written. NULL handling: `root` or `out_json` NULL returns
+/// `KCERT_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `root` is NULL or NUL-terminated; `opts` is NULL or live; `out_json` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcert_export_requests(
+    root: *const c_char,
+    opts: *const kcert_export_options,
+    out_json: *mut *mut c_char,
+) -> kcert_result {
+    ffi_status(|| {
+        // SAFETY: this export's contract makes `out_json` NULL or writable.
+        let out = unsafe { OutPtr::new(out_json, "out_json") }?;
+        // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
+        let root = unsafe { text(root, "root") }?;
+        let options = if opts.is_null() {
+            ExportOptions::default()
+        } else {
+            // SAFETY: this export's contract makes `opts` a live handle.
+            unsafe { handle(opts, "opts") }?.core.clone()
+        };
+        let requests = export_requests(Path::new(root), &options)?;
+        out.write_string(requests.to_json());
+        Ok(())
+    })
+}
