@@ -110,12 +110,20 @@ pub(crate) fn judge<'a>(served: &Certificate, inventory: &'a Inventory) -> Judge
     }
 
     let served_spki = served.spki_der().ok();
-    let same_key = on_disk
+    let same_key: Vec<_> = on_disk
         .iter()
         .filter(|(_, c)| served_spki.is_some() && c.spki_der().ok() == served_spki)
         .copied()
         .collect();
-    if let Some((entry, disk)) = first(same_key) {
+    // Several entries may share a key (fixture trees, hand-made PKIs): the one whose names
+    // match the served certificate is the one it was issued as.
+    let same_key_and_names: Vec<_> = same_key
+        .iter()
+        .filter(|(_, c)| subject_and_issuer(c) == subject_and_issuer(served))
+        .copied()
+        .collect();
+    let chosen = first(same_key_and_names).or_else(|| first(same_key));
+    if let Some((entry, disk)) = chosen {
         let differs = disk.serial() != served.serial() || disk.not_after() != served.not_after();
         return if differs {
             Judgement {
