@@ -288,6 +288,31 @@ check "missing_required_lib message" q nolib \
     '"Failed to import the required Python library (kcert)" in task("read files")["msg"]'
 
 
+echo "== add_sans: extra names on a serving certificate"
+make_tree "$work/sans" kubeadm
+sans_before=$(tree_hash "$work/sans")
+play sansbad "$here/add-sans.yml" -e "kcert_root=$work/sans" --tags bad
+check "bad san: task failed with the library's message" q sansbad \
+    'task("bad san").get("failed") is True and "unknown kind" in task("bad san")["msg"] and "bogus:1" in task("bad san")["msg"]'
+check "bad san: nothing written" test "$sans_before" = "$(tree_hash "$work/sans")"
+play sans "$here/add-sans.yml" -e "kcert_root=$work/sans" --tags good
+check "add_sans run renews apiserver only" q sans \
+    '[r["name"] for r in task("renew apiserver with extra names")["renewed"]] == ["apiserver"]'
+# Judged by Python cryptography, not by kcert: the old names stay, the new ones are added once.
+check "apiserver has the added DNS and IP names, and its old ones" "$py" - "$work/sans/etc/kubernetes/pki/apiserver.crt" <<'PY'
+import ipaddress, sys
+from cryptography import x509
+cert = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+dns = san.get_values_for_type(x509.DNSName)
+ips = san.get_values_for_type(x509.IPAddress)
+ok = ({"lb.example.com", "api.internal", "kubernetes"} <= set(dns)
+      and ipaddress.ip_address("10.0.0.10") in ips
+      and len(dns) == len(set(dns)) and len(ips) == len(set(ips)))
+print("    DNS %s IP %s" % (dns, ips), file=sys.stderr) if not ok else None
+sys.exit(0 if ok else 1)
+PY
+
 echo "== a k3s node"
 make_tree "$work/k3s" k3s
 play k3s1 "$playbook" -e "kcert_root=$work/k3s"
