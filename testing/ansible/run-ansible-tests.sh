@@ -313,6 +313,48 @@ print("    DNS %s IP %s" % (dns, ips), file=sys.stderr) if not ok else None
 sys.exit(0 if ok else 1)
 PY
 
+echo "== live check in the playbook: an outdated server fails the node, a restarted one passes"
+make_tree "$work/live" kubeadm
+free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+s_server_pid=""
+stop_s_server() { [ -z "$s_server_pid" ] || { kill "$s_server_pid" 2>/dev/null; wait "$s_server_pid" 2>/dev/null; s_server_pid=""; }; }
+start_s_server() { # start_s_server CERT KEY PORT: openssl s_server standing in for kube-apiserver
+    openssl s_server -quiet -www -accept "127.0.0.1:$3" -cert "$1" -key "$2" </dev/null >/dev/null 2>&1 &
+    s_server_pid=$!
+    for _ in $(seq 200); do
+        "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$3" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+trap 'stop_s_server; [ -n "${KCERT_KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
+mkdir -p "$work/loaded-before" "$work/loaded-after"
+cp "$work/live/etc/kubernetes/pki/apiserver.crt" "$work/live/etc/kubernetes/pki/apiserver.key" "$work/loaded-before/"
+api_port=$(free_port)
+closed=$(free_port)
+live_ports="{\"kcert_live_ports\": {\"kube-apiserver\": $api_port, \"etcd\": $closed, \"etcd-peer\": $closed, \"kubelet\": $closed, \"kube-controller-manager\": $closed, \"kube-scheduler\": $closed}}"
+check "s_server serves the apiserver pair as loaded before the renewal" \
+    start_s_server "$work/loaded-before/apiserver.crt" "$work/loaded-before/apiserver.key" "$api_port"
+play live1 "$playbook" -e "kcert_root=$work/live" -e kcert_live_check=true \
+    -e kcert_live_retries=1 -e kcert_live_delay=1 -e "$live_ports"
+check "outdated: the node fails after the renewal" q live1 \
+    'rc != 0 and stats["failures"] == 1 and task("'"$RENEW"'")["changed"] is True'
+check "outdated: the failure names kube-apiserver and says restart" q live1 \
+    '"kube-apiserver: serves an older certificate of apiserver" in task("Stop the rollout")["msg"] and "restart" in task("Stop the rollout")["msg"]'
+check "outdated: kcert_info live lists it, etcd not running" q live1 \
+    'task("Dial each component")["live"]["outdated"] == ["kube-apiserver"] and {c["component"]: c["state"] for c in task("Dial each component")["live"]["components"]}["etcd"] == "not-running"'
+stop_s_server
+cp "$work/live/etc/kubernetes/pki/apiserver.crt" "$work/live/etc/kubernetes/pki/apiserver.key" "$work/loaded-after/"
+check "s_server restarted with the renewed pair" \
+    start_s_server "$work/loaded-after/apiserver.crt" "$work/loaded-after/apiserver.key" "$api_port"
+play live2 "$playbook" -e "kcert_root=$work/live" -e kcert_live_check=true \
+    -e kcert_live_retries=1 -e kcert_live_delay=1 -e "$live_ports"
+check "current: the node passes, kube-apiserver serves the file on disk" q live2 \
+    'rc == 0 and stats["failures"] == 0 and task("Dial each component")["live"]["outdated"] == [] and [c for c in task("Dial each component")["live"]["components"] if c["component"] == "kube-apiserver"][0]["state"] == "current" and [c for c in task("Dial each component")["live"]["components"] if c["component"] == "kube-apiserver"][0]["on_disk"]["serial"]'
+stop_s_server
+check "live check is off by default on a copied tree (no restarts)" q first \
+    'task("Dial each component").get("skipped", True) is True'
+
 echo "== a k3s node"
 make_tree "$work/k3s" k3s
 play k3s1 "$playbook" -e "kcert_root=$work/k3s"
