@@ -17,6 +17,7 @@ mod error;
 pub mod inventory;
 pub mod key;
 pub mod last_error;
+pub mod live;
 mod panic;
 pub mod renew;
 pub mod resign;

@@ -91,6 +91,33 @@ impl LiveOptions {
         Ok(self.with_port(component, port))
     }
 
+    /// `with_port_named` for each `COMPONENT=PORT` item of `text`, items separated by commas
+    /// (`etcd=12379,kube-apiserver=16443`): how the command line and the C library spell
+    /// port overrides.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the item that is not `COMPONENT=PORT`, names an unknown
+    /// component, or has a port outside 1 to 65535.
+    pub fn with_ports_text(mut self, text: &str) -> Result<LiveOptions> {
+        for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let invalid = |why: &str| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("port override {item:?}: {why}"),
+                )
+            };
+            let (name, port) = item
+                .split_once('=')
+                .ok_or_else(|| invalid("not COMPONENT=PORT (e.g. etcd=12379)"))?;
+            let port: u16 = port
+                .trim()
+                .parse()
+                .map_err(|_| invalid("the port is not a number from 1 to 65535"))?;
+            self = self.with_port_named(name.trim(), port)?;
+        }
+        Ok(self)
+    }
+
     /// The same options with this per-component timeout.
     pub fn with_timeout(mut self, timeout: Duration) -> LiveOptions {
         self.timeout = timeout;

@@ -259,6 +259,16 @@ fn unknown_components_and_port_zero_are_refused() {
         .with_port_named("etcd-peer", 12380)
         .expect("known");
     assert_eq!(ok.ports.get(&Component::EtcdPeer), Some(&12380));
+
+    let text = LiveOptions::default()
+        .with_ports_text(" etcd=12379, kube-apiserver = 16443 ,")
+        .expect("two overrides");
+    assert_eq!(text.ports.get(&Component::Etcd), Some(&12379));
+    assert_eq!(text.ports.get(&Component::KubeApiserver), Some(&16443));
+    for bad in ["etcd", "etcd=", "etcd=x", "etcd=70000", "etcd=0", "nope=1"] {
+        let e = LiveOptions::default().with_ports_text(bad).expect_err(bad);
+        assert_eq!(e.kind(), kcertlib::ErrorKind::InvalidArgument, "{bad}");
+    }
 }
 
 fn pem_der(pem: Vec<u8>) -> Vec<u8> {

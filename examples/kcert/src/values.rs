@@ -65,23 +65,17 @@ fn checked(t: Option<Timestamp>, value: &str) -> Result<Timestamp, String> {
 
 /// `--live-port COMPONENT=PORT`: a component the live check knows (`kube-apiserver`, `etcd`,
 /// `etcd-peer`, `kubelet`, `kube-controller-manager`, `kube-scheduler`, `supervisor`) and a
-/// port from 1 to 65535.
+/// port from 1 to 65535, read by the core's rule (`LiveOptions::with_ports_text`).
 pub fn live_port(value: &str) -> Result<(kcertlib::live::Component, u16), String> {
-    let (name, port) = value
-        .split_once('=')
-        .ok_or_else(|| format!("{value:?} is not COMPONENT=PORT (e.g. etcd=12379)"))?;
-    let port: u16 = port
-        .trim()
-        .parse()
-        .map_err(|_| format!("{port:?} is not a port from 1 to 65535"))?;
     let options = kcertlib::live::LiveOptions::default()
-        .with_port_named(name.trim(), port)
+        .with_ports_text(value)
         .map_err(|e| e.message().to_string())?;
-    options
-        .ports
-        .into_iter()
-        .next()
-        .ok_or_else(|| format!("{value:?} names no component"))
+    match options.ports.into_iter().collect::<Vec<_>>()[..] {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "{value:?} is not one COMPONENT=PORT (e.g. etcd=12379)"
+        )),
+    }
 }
 
 #[cfg(test)]
