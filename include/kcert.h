@@ -663,6 +663,36 @@ void kcert_key_free(kcert_key *key);
 // `out` is NULL or valid for writing one pointer.
 kcert_result kcert_last_error_message(char **out);
 
+// After a renewal and the restarts: scans `root`, dials each component of its layout on
+// 127.0.0.1 (or ::1) only - never an address from the tree - and writes to `*out_json` what
+// each serves, judged against the disk: `{"kind": "LiveCheck", "outdated": N, "components":
+// [{"component", "address", "port", "state", "matchedBy", "entry", "served", "onDisk",
+// "detail"}]}` with `state` one of `current`, `outdated` (an older certificate than the one
+// on disk: restart the component), `unmatched`, `not-running`, `no-certificate`. Sets
+// `*out_outdated` to the number of outdated components when `out_outdated` is not NULL.
+//
+// `ports` is NULL (the layout's defaults) or `COMPONENT=PORT` items separated by commas
+// (`"etcd=12379,kube-apiserver=16443"`; components `kube-apiserver`, `etcd`, `etcd-peer`,
+// `kubelet`, `kube-controller-manager`, `kube-scheduler`, `supervisor`). `timeout_ms` bounds
+// each dial (0: the default, 5 seconds); components are dialled in parallel.
+//
+// Errors: `KCERT_INVALID_ARGUMENT` for a bad `ports` item; `KCERT_IO` or
+// `KCERT_INVALID_ARGUMENT` when `root` is unusable. A component that is not running is
+// reported in the JSON, not as a failure.
+//
+// Ownership: on `KCERT_OK`, `*out_json` is a new string freed with `kcert_string_free`; on
+// failure neither output is written. NULL handling: `root` or `out_json` NULL returns
+// `KCERT_NULL_ARGUMENT`; `ports` and `out_outdated` may be NULL.
+//
+// # Safety
+// `root` is NULL or a NUL-terminated string, `ports` NULL or a NUL-terminated string;
+// `out_json` and `out_outdated` are NULL or writable.
+kcert_result kcert_check_live_json(const char *root,
+                                   const char *ports,
+                                   uint32_t timeout_ms,
+                                   char **out_json,
+                                   size_t *out_outdated);
+
 // A new renewal options handle with the defaults. Free it with `kcert_renew_options_free`.
 // Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 kcert_renew_options *kcert_renew_options_new(void);

@@ -18,6 +18,7 @@ pub mod handoff;
 pub mod inventory;
 pub mod key;
 pub mod last_error;
+pub mod live;
 mod panic;
 pub mod renew;
 pub mod resign;

@@ -9,8 +9,12 @@
  * end byte-identical. The JSON documents go to OUT_DIR (scan-before.json, renew-dry.json,
  * renew.json, scan-after.json), judged with Python's json module.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -247,6 +251,57 @@ static void test_add_sans(void) {
     kcert_renew_options_free(opts);
 }
 
+/* A loopback port nothing listens on: bound by the kernel's choice, then closed. */
+static int closed_port(void) {
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int port = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return 0;
+    }
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+        getsockname(fd, (struct sockaddr *)&addr, &len) == 0) {
+        port = ntohs(addr.sin_port);
+    }
+    close(fd);
+    return port;
+}
+
+/* The live check with every component sent to a closed port: all reported not running, none
+ * outdated. (Real servers serving current and stale certificates are kcertlib's and the kcert
+ * command's tests: the C layer is conversion only.) */
+static void test_live(void) {
+    char ports[512];
+    char *json = SENTINEL;
+    size_t outdated = 99;
+    int port = closed_port();
+    CHECK(port > 0);
+    snprintf(ports, sizeof ports,
+             "supervisor=%d,kube-apiserver=%d,etcd=%d,etcd-peer=%d,kubelet=%d,"
+             "kube-controller-manager=%d,kube-scheduler=%d",
+             port, port, port, port, port, port, port);
+    EXPECT_OK(kcert_check_live_json(root, ports, 2000, &json, &outdated));
+    CHECK(outdated == 0);
+    CHECK(json != NULL && json != SENTINEL && strstr(json, "\"kind\": \"LiveCheck\"") != NULL);
+    CHECK(json != NULL && json != SENTINEL && strstr(json, "\"not-running\"") != NULL);
+    CHECK(json != NULL && json != SENTINEL && strstr(json, "\"outdated\": 0") != NULL);
+    if (json != NULL && json != SENTINEL) {
+        kcert_string_free(json);
+    }
+
+    json = SENTINEL;
+    outdated = 99;
+    EXPECT_FAIL(kcert_check_live_json(root, "etcd=0", 2000, &json, &outdated), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_check_live_json(root, "apiserver=6443", 0, &json, NULL), KCERT_INVALID_ARGUMENT);
+    EXPECT_FAIL(kcert_check_live_json(NULL, ports, 0, &json, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_check_live_json(root, ports, 0, NULL, NULL), KCERT_NULL_ARGUMENT);
+    CHECK(json == SENTINEL && outdated == 99);
+}
+
 int main(int argc, char **argv) {
     if (argc != 4) {
         fprintf(stderr, "usage: %s ROOT ROLLBACK_ROOT OUT_DIR\n", argv[0]);
@@ -262,5 +317,6 @@ int main(int argc, char **argv) {
     test_renew();
     test_rollback();
     test_add_sans();
+    test_live();
     return harness_finish("test_cluster");
 }

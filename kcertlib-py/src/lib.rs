@@ -10,6 +10,7 @@ mod datetime;
 mod errors;
 mod handoff;
 mod inventory;
+mod live;
 mod private_key;
 mod renewal;
 mod signing;
@@ -31,6 +32,9 @@ fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<inventory::PyInventory>()?;
     m.add_class::<inventory::PyEntry>()?;
     m.add_function(wrap_pyfunction!(inventory::scan, m)?)?;
+    m.add_class::<live::PyLiveReport>()?;
+    m.add_class::<live::PyLiveComponent>()?;
+    m.add_function(wrap_pyfunction!(live::check_live, m)?)?;
     m.add_class::<renewal::PyRenewalReport>()?;
     m.add_class::<renewal::PyRenewed>()?;
     m.add_class::<renewal::PySkipped>()?;

@@ -25,6 +25,9 @@ pub mod fixture;
 pub mod handoff;
 pub mod inventory;
 pub mod kubeconfig;
+#[cfg(feature = "aws-lc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws-lc")))]
+pub mod live;
 pub mod load;
 pub mod pem;
 pub mod renew;

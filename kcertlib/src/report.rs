@@ -251,13 +251,13 @@ fn sorted(entries: &[Entry]) -> Vec<&Entry> {
     v
 }
 
-fn row(cells: &[&str]) -> Vec<String> {
+pub(crate) fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
 }
 
 /// Aligns cells as Go's tabwriter does in kubeadm (minimum width 10, padding 3); the last
 /// column is not padded.
-fn align(rows: &[Vec<String>]) -> String {
+pub(crate) fn align(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|i| {
@@ -286,7 +286,7 @@ fn align(rows: &[Vec<String>]) -> String {
 }
 
 /// Go's `Jan 02, 2006 15:04 MST`, in UTC, as kubeadm prints EXPIRES.
-fn kubeadm_date(t: Timestamp) -> String {
+pub(crate) fn kubeadm_date(t: Timestamp) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -370,7 +370,7 @@ fn name_field(attributes: &[NameAttribute], oid: &str) -> String {
     }
 }
 
-fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")

@@ -4,56 +4,15 @@
 //!
 //! etcd, etcdctl, kubectl and openssl are installed by `testing/install-deps.sh`.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kcertlib::fixture::{FixtureLayout, FixtureOptions, build};
 use kcertlib::renew::{RenewOptions, renew};
 
-/// A child process killed (by PID) and reaped when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-fn wait_for_port(port: u16, server: &mut Server, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = server.0.try_wait() {
-            panic!("{what} exited early with {status}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{what} did not listen on 127.0.0.1:{port} within 20 s");
-}
-
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{tool} is not installed: run testing/install-deps.sh"
-    );
-}
+mod server_support;
+use server_support::{EtcdFiles, Server, etcd, free_port, need, wait_for_port};
 
 fn copy(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
@@ -87,31 +46,14 @@ fn etcd_accepts_renewed_client_certs_and_refuses_expired_ones() {
     let (client_port, peer_port) = (free_port(), free_port());
     let data = dir.path().join("etcd-data");
     let p = |f: &str| pki.join(f).display().to_string();
-    let mut server = Server(
-        Command::new("etcd")
-            .args(["--name", "node1", "--data-dir"])
-            .arg(&data)
-            .args([
-                format!("--listen-client-urls=https://127.0.0.1:{client_port}"),
-                format!("--advertise-client-urls=https://127.0.0.1:{client_port}"),
-                format!("--listen-peer-urls=https://127.0.0.1:{peer_port}"),
-                format!("--initial-advertise-peer-urls=https://127.0.0.1:{peer_port}"),
-                format!("--initial-cluster=node1=https://127.0.0.1:{peer_port}"),
-                format!("--cert-file={}", p("server.crt")),
-                format!("--key-file={}", p("server.key")),
-                format!("--trusted-ca-file={}", p("ca.crt")),
-                "--client-cert-auth".into(),
-                format!("--peer-cert-file={}", p("peer.crt")),
-                format!("--peer-key-file={}", p("peer.key")),
-                format!("--peer-trusted-ca-file={}", p("ca.crt")),
-                "--peer-client-cert-auth".into(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("etcd starts"),
-    );
-    wait_for_port(client_port, &mut server, "etcd");
+    let files = EtcdFiles {
+        server_cert: &pki.join("server.crt"),
+        server_key: &pki.join("server.key"),
+        peer_cert: &pki.join("peer.crt"),
+        peer_key: &pki.join("peer.key"),
+        ca: &pki.join("ca.crt"),
+    };
+    let _server = etcd(&files, &data, client_port, peer_port);
 
     let health = |cert: &Path, key: &Path| {
         Command::new("etcdctl")

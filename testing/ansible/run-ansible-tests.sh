@@ -293,6 +293,73 @@ check "missing_required_lib message" q nolib \
     '"Failed to import the required Python library (kcert)" in task("read files")["msg"]'
 
 
+echo "== add_sans: extra names on a serving certificate"
+make_tree "$work/sans" kubeadm
+sans_before=$(tree_hash "$work/sans")
+play sansbad "$here/add-sans.yml" -e "kcert_root=$work/sans" --tags bad
+check "bad san: task failed with the library's message" q sansbad \
+    'task("bad san").get("failed") is True and "unknown kind" in task("bad san")["msg"] and "bogus:1" in task("bad san")["msg"]'
+check "bad san: nothing written" test "$sans_before" = "$(tree_hash "$work/sans")"
+play sans "$here/add-sans.yml" -e "kcert_root=$work/sans" --tags good
+check "add_sans run renews apiserver only" q sans \
+    '[r["name"] for r in task("renew apiserver with extra names")["renewed"]] == ["apiserver"]'
+# Judged by Python cryptography, not by kcert: the old names stay, the new ones are added once.
+check "apiserver has the added DNS and IP names, and its old ones" "$py" - "$work/sans/etc/kubernetes/pki/apiserver.crt" <<'PY'
+import ipaddress, sys
+from cryptography import x509
+cert = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+dns = san.get_values_for_type(x509.DNSName)
+ips = san.get_values_for_type(x509.IPAddress)
+ok = ({"lb.example.com", "api.internal", "kubernetes"} <= set(dns)
+      and ipaddress.ip_address("10.0.0.10") in ips
+      and len(dns) == len(set(dns)) and len(ips) == len(set(ips)))
+print("    DNS %s IP %s" % (dns, ips), file=sys.stderr) if not ok else None
+sys.exit(0 if ok else 1)
+PY
+
+echo "== live check in the playbook: an outdated server fails the node, a restarted one passes"
+make_tree "$work/live" kubeadm
+free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+s_server_pid=""
+stop_s_server() { [ -z "$s_server_pid" ] || { kill "$s_server_pid" 2>/dev/null; wait "$s_server_pid" 2>/dev/null; s_server_pid=""; }; }
+start_s_server() { # start_s_server CERT KEY PORT: openssl s_server standing in for kube-apiserver
+    openssl s_server -quiet -www -accept "127.0.0.1:$3" -cert "$1" -key "$2" </dev/null >/dev/null 2>&1 &
+    s_server_pid=$!
+    for _ in $(seq 200); do
+        "$py" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$3" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+trap 'stop_s_server; [ -n "${KCERT_KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
+mkdir -p "$work/loaded-before" "$work/loaded-after"
+cp "$work/live/etc/kubernetes/pki/apiserver.crt" "$work/live/etc/kubernetes/pki/apiserver.key" "$work/loaded-before/"
+api_port=$(free_port)
+closed=$(free_port)
+live_ports="{\"kcert_live_ports\": {\"kube-apiserver\": $api_port, \"etcd\": $closed, \"etcd-peer\": $closed, \"kubelet\": $closed, \"kube-controller-manager\": $closed, \"kube-scheduler\": $closed}}"
+check "s_server serves the apiserver pair as loaded before the renewal" \
+    start_s_server "$work/loaded-before/apiserver.crt" "$work/loaded-before/apiserver.key" "$api_port"
+play live1 "$playbook" -e "kcert_root=$work/live" -e kcert_live_check=true \
+    -e kcert_live_retries=1 -e kcert_live_delay=1 -e "$live_ports"
+check "outdated: the node fails after the renewal" q live1 \
+    'rc != 0 and stats["failures"] == 1 and task("'"$RENEW"'")["changed"] is True'
+check "outdated: the failure names kube-apiserver and says restart" q live1 \
+    '"kube-apiserver: serves an older certificate of apiserver" in task("Stop the rollout")["msg"] and "restart" in task("Stop the rollout")["msg"]'
+check "outdated: kcert_info live lists it, etcd not running" q live1 \
+    'task("Dial each component")["live"]["outdated"] == ["kube-apiserver"] and {c["component"]: c["state"] for c in task("Dial each component")["live"]["components"]}["etcd"] == "not-running"'
+stop_s_server
+cp "$work/live/etc/kubernetes/pki/apiserver.crt" "$work/live/etc/kubernetes/pki/apiserver.key" "$work/loaded-after/"
+check "s_server restarted with the renewed pair" \
+    start_s_server "$work/loaded-after/apiserver.crt" "$work/loaded-after/apiserver.key" "$api_port"
+play live2 "$playbook" -e "kcert_root=$work/live" -e kcert_live_check=true \
+    -e kcert_live_retries=1 -e kcert_live_delay=1 -e "$live_ports"
+check "current: the node passes, kube-apiserver serves the file on disk" q live2 \
+    'rc == 0 and stats["failures"] == 0 and task("Dial each component")["live"]["outdated"] == [] and [c for c in task("Dial each component")["live"]["components"] if c["component"] == "kube-apiserver"][0]["state"] == "current" and [c for c in task("Dial each component")["live"]["components"] if c["component"] == "kube-apiserver"][0]["on_disk"]["serial"]'
+stop_s_server
+check "live check is off by default on a copied tree (no restarts)" q first \
+    'task("Dial each component").get("skipped", True) is True'
+
 echo "== a k3s node"
 make_tree "$work/k3s" k3s
 play k3s1 "$playbook" -e "kcert_root=$work/k3s"

@@ -22,6 +22,9 @@ description:
   - Each entry carries the fields of C(kubeadm certs check-expiration -o json) in snake_case
     (C(expiration_date), C(residual_time), C(externally_managed), C(ca_name), C(missing)) and
     RFC 3339 C(not_before) and C(not_after).
+  - With O(live), also proves what the running components serve - after a renewal and the
+    restarts - by dialling each component of the node's layout on 127.0.0.1 (or ::1) only,
+    reading the certificate it serves and comparing it with the one on disk (RV(live)).
   - Never changes anything.
 options:
   root:
@@ -42,6 +45,30 @@ options:
         C(30d), C(12h), C(4w).
     type: str
     default: 30d
+  live:
+    description:
+      - Also dial each component of the node on loopback (kube-apiserver 6443, etcd 2379 and
+        2380, kubelet 10250, kube-controller-manager 10257, kube-scheduler 10259, the RKE2
+        supervisor 9345; k3s supervisor 6443 and kube-apiserver 6444) and report in RV(live)
+        whether it serves the certificate on disk (C(current)), an older one that a restart
+        replaces (C(outdated)), one of its own (C(unmatched)), or nothing (C(not-running),
+        C(no-certificate)).
+      - Only 127.0.0.1 and ::1 are dialled, never an address from the tree. The task does not
+        fail on an outdated component; test RV(live.outdated) (the playbook
+        C(kcert.kubernetes.renew_cluster) retries until it is empty).
+      - Ignored when O(paths) is given.
+    type: bool
+    default: false
+  live_ports:
+    description:
+      - Ports that replace a component's default, by component name (C(kube-apiserver),
+        C(etcd), C(etcd-peer), C(kubelet), C(kube-controller-manager), C(kube-scheduler),
+        C(supervisor)); a component named here is dialled even when the layout lacks it.
+    type: dict
+  live_timeout:
+    description: The bound on connecting to and reading one component, in seconds.
+    type: float
+    default: 5
 extends_documentation_fragment:
   - kcert.kubernetes.kcert
   - kcert.kubernetes.kcert.relative_time
@@ -74,6 +101,14 @@ EXAMPLES = r"""
       - /etc/kubernetes/pki/apiserver.crt
       - /etc/kubernetes/admin.conf
     warn_within: +8w
+
+- name: After the restarts, prove every component serves the renewed certificates
+  kcert.kubernetes.kcert_info:
+    live: true
+  register: served
+  until: served.live.outdated | length == 0
+  retries: 12
+  delay: 5
 """
 
 RETURN = r"""
@@ -135,6 +170,33 @@ problems:
   returned: when scanning a node
   type: list
   elements: str
+live:
+  description: What each component serves on loopback, judged against the disk.
+  returned: when O(live) is true and a node is scanned
+  type: dict
+  contains:
+    outdated:
+      description: The components serving an older certificate than the one on disk.
+      type: list
+      elements: str
+      sample: [etcd]
+    components:
+      description:
+        - One item per component - C(component), C(address), C(port), C(state) (C(current),
+          C(outdated), C(unmatched), C(not-running), C(no-certificate)), C(matched_by)
+          (C(certificate), C(public-key), C(subject-and-issuer)), C(entry), C(served) and
+          C(on_disk) (C(subject), C(issuer), C(serial), C(not_before), C(not_after),
+          C(sha256)), C(detail).
+      type: list
+      elements: dict
+      sample:
+        - component: etcd
+          address: "127.0.0.1:2379"
+          port: 2379
+          state: outdated
+          matched_by: public-key
+          entry: etcd-server
+          detail: "serves an older certificate of etcd-server (...): restart needed"
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -172,6 +234,16 @@ def node_report(root, warn_within):
     )
 
 
+def live_report(root, warn_within, ports, timeout):
+    """What each component serves on loopback, as module results."""
+    report = kcert.check_live(root, ports=ports or None, timeout=timeout, warn_within=warn_within)
+    document = report.to_dict()
+    return dict(
+        outdated=report.outdated,
+        components=[snake_keys(c) for c in document["components"]],
+    )
+
+
 def label(item):
     """`path#index`: which certificate of which file."""
     return "%s#%d" % (item["path"], item["index"])
@@ -198,6 +270,9 @@ def main():
             root=dict(type="path", default="/"),
             paths=dict(type="list", elements="path"),
             warn_within=dict(type="str", default="30d"),
+            live=dict(type="bool", default=False),
+            live_ports=dict(type="dict"),
+            live_timeout=dict(type="float", default=5),
         ),
         supports_check_mode=True,
     )
@@ -208,6 +283,16 @@ def main():
         result = fail_on_kcert_error(module, files_report, params["paths"], warn_within)
     else:
         result = fail_on_kcert_error(module, node_report, params["root"], warn_within)
+        if params["live"]:
+            ports = {}
+            for component, port in (params["live_ports"] or {}).items():
+                try:
+                    ports[component] = int(port)
+                except (TypeError, ValueError):
+                    module.fail_json(msg="live_ports: %s: %r is not a port" % (component, port))
+            result["live"] = fail_on_kcert_error(
+                module, live_report, params["root"], warn_within, ports, params["live_timeout"]
+            )
     module.exit_json(changed=False, **result)
 
 

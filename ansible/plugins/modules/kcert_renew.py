@@ -62,6 +62,17 @@ options:
     description: Renew only these entries, by inventory name (C(apiserver), C(admin.conf), ...).
     type: list
     elements: str
+  add_sans:
+    description:
+      - Subject alternative names to add to the renewed certificates, each C(DNS:name) or
+        C(IP:address) (an item may also list several, comma-separated, as C(kcert renew
+        --add-san) takes them), e.g. a new load balancer in front of the API servers.
+      - Names a certificate already has are not repeated. Only serving certificates take
+        them (client certificates are left as they are), so name those in O(only), e.g.
+        C(only=[apiserver]).
+      - A malformed name fails the task before anything is written.
+    type: list
+    elements: str
   backup_dir:
     description:
       - The directory the originals are backed up in, with the manifest; it must not exist, or
@@ -105,6 +116,13 @@ EXAMPLES = r"""
     backdate: ca
     rotate_keys: true
     backup_dir: /var/backups/kcert/before-2y
+
+- name: Add the new load balancer's names to the API server's certificate
+  kcert.kubernetes.kcert_renew:
+    only: [apiserver]
+    add_sans:
+      - DNS:api.example.com
+      - IP:10.0.0.10
 """
 
 RETURN = r"""
@@ -196,6 +214,7 @@ def main():
             rotate_keys=dict(type="bool", default=False),
             include_ca=dict(type="bool", default=False),
             only=dict(type="list", elements="str"),
+            add_sans=dict(type="list", elements="str"),
             backup_dir=dict(type="path"),
         ),
         supports_check_mode=True,
@@ -214,6 +233,7 @@ def main():
         include_ca=p["include_ca"],
         dry_run=module.check_mode,
         backup_dir=p["backup_dir"],
+        add_sans=p["add_sans"],
     )
 
     result = renewal_result(module, report)

@@ -11,7 +11,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0   all good (renew: everything asked for is renewed, nothing left expired or expiring)
   1   something needs a person: expired, not yet valid, expiring within the window, required
-      but missing, or unreadable (listed on stderr and in the output)
+      but missing, or unreadable (listed on stderr and in the output); with check --live: a
+      component serves an older certificate than the one on disk (restart it)
   2   an error: nothing found under --root, a file that cannot be read, a failed renewal
       (every original restored)
   64  a usage error: unknown option, stray argument, value out of range";
@@ -34,7 +35,8 @@ pub enum Command {
     /// Every certificate in files and directories: PEM bundles, DER, kubeconfigs, kubelet pems.
     #[command(after_help = EXIT_CODES)]
     Inspect(crate::inspect::InspectArgs),
-    /// Every certificate of a node, as `kubeadm certs check-expiration` lists them.
+    /// Every certificate of a node, as `kubeadm certs check-expiration` lists them; with
+    /// --live, whether each running component serves the certificate on disk.
     #[command(after_help = EXIT_CODES)]
     Check(crate::check::CheckArgs),
     /// Renew a node's certificates as one transaction (backup, atomic renames, rollback).

@@ -63,6 +63,21 @@ fn checked(t: Option<Timestamp>, value: &str) -> Result<Timestamp, String> {
     t.ok_or_else(|| format!("{value:?} is out of range"))
 }
 
+/// `--live-port COMPONENT=PORT`: a component the live check knows (`kube-apiserver`, `etcd`,
+/// `etcd-peer`, `kubelet`, `kube-controller-manager`, `kube-scheduler`, `supervisor`) and a
+/// port from 1 to 65535, read by the core's rule (`LiveOptions::with_ports_text`).
+pub fn live_port(value: &str) -> Result<(kcertlib::live::Component, u16), String> {
+    let options = kcertlib::live::LiveOptions::default()
+        .with_ports_text(value)
+        .map_err(|e| e.message().to_string())?;
+    match options.ports.into_iter().collect::<Vec<_>>()[..] {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "{value:?} is not one COMPONENT=PORT (e.g. etcd=12379)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

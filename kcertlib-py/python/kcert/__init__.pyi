@@ -29,11 +29,14 @@ from kcert._errors import VerificationFailedError as VerificationFailedError
 from kcert._kcert import Certificate as Certificate
 from kcert._kcert import Entry as Entry
 from kcert._kcert import Inventory as Inventory
+from kcert._kcert import LiveComponent as LiveComponent
+from kcert._kcert import LiveReport as LiveReport
 from kcert._kcert import PrivateKey as PrivateKey
 from kcert._kcert import RenewalReport as RenewalReport
 from kcert._kcert import Renewed as Renewed
 from kcert._kcert import RollbackReport as RollbackReport
 from kcert._kcert import Skipped as Skipped
+from kcert._kcert import check_live as check_live
 from kcert._kcert import export_requests as export_requests
 from kcert._kcert import install_signed as install_signed
 from kcert._kcert import issue as issue
@@ -57,6 +60,8 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidKeyError",
     "Inventory",
+    "LiveComponent",
+    "LiveReport",
     "IoError",
     "KcertError",
     "KeyMismatchError",
@@ -79,6 +84,7 @@ __all__ = [
     "ValidityError",
     "VerificationFailedError",
     "__version__",
+    "check_live",
     "export_requests",
     "install_signed",
     "issue",

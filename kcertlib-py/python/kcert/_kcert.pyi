@@ -14,6 +14,7 @@ from typing import (
     Iterator,
     List,
     Literal,
+    Mapping,
     Optional,
     Sequence,
     Tuple,
@@ -35,6 +36,9 @@ __all__ = [
     "Inventory",
     "Entry",
     "scan",
+    "LiveReport",
+    "LiveComponent",
+    "check_live",
     "RenewalReport",
     "Renewed",
     "Skipped",
@@ -344,6 +348,93 @@ def scan(
     Runs with the GIL released. Fails (:class:`kcert.IoError`,
     :class:`kcert.InvalidArgumentError`) only when ``root`` itself is unusable; per-file
     problems are reported in the entries.
+    """
+
+@final
+class LiveComponent:
+    """What one component of the node serves on loopback, judged against the disk."""
+
+    @property
+    def component(self) -> str:
+        """``kube-apiserver``, ``etcd``, ``etcd-peer``, ``kubelet``,
+        ``kube-controller-manager``, ``kube-scheduler`` or ``supervisor``."""
+    @property
+    def port(self) -> int:
+        """The port dialled."""
+    @property
+    def address(self) -> str:
+        """The loopback address that answered, or was tried first (``127.0.0.1:6443``)."""
+    @property
+    def state(self) -> str:
+        """``current`` (the certificate on disk), ``outdated`` (an older one: restart the
+        component), ``unmatched`` (a certificate of its own), ``not-running`` or
+        ``no-certificate``."""
+    @property
+    def matched_by(self) -> Optional[str]:
+        """``certificate``, ``public-key`` or ``subject-and-issuer``; ``None`` when nothing on
+        disk matched."""
+    @property
+    def entry(self) -> Optional[str]:
+        """The inventory entry the served certificate was tied to."""
+    @property
+    def served(self) -> Optional[Certificate]:
+        """The certificate served, when one was read."""
+    @property
+    def on_disk(self) -> Optional[Certificate]:
+        """The tied entry's certificate on disk."""
+    @property
+    def detail(self) -> str:
+        """What was seen, in words."""
+
+@final
+class LiveReport:
+    """What every component of a node serves (:func:`check_live`)."""
+
+    @property
+    def root(self) -> str:
+        """The scanned root, canonical."""
+    @property
+    def checked_at(self) -> datetime:
+        """When the check ran (aware, UTC)."""
+    @property
+    def components(self) -> List[LiveComponent]:
+        """One result per component, in a fixed order."""
+    @property
+    def any_outdated(self) -> bool:
+        """Whether any component serves an older certificate than the one on disk."""
+    @property
+    def outdated(self) -> List[str]:
+        """The components that serve an older certificate (restart them)."""
+    def to_table(self) -> str:
+        """One line per component, then the details."""
+    def to_json(self) -> str:
+        """The report as JSON (camelCase keys), as ``kcert check --live -o json``."""
+    def to_dict(self) -> Dict[str, Any]:
+        """:meth:`to_json` as a dict (JSON-safe)."""
+    def to_prometheus(self) -> str:
+        """Prometheus text-file lines (``kcert_live_state``, ``kcert_live_outdated``, ...)."""
+
+def check_live(
+    root: Union[str, "os.PathLike[str]", None] = None,
+    *,
+    ports: Optional[Mapping[str, int]] = None,
+    timeout: Union[float, _Duration, None] = None,
+    warn_within: Optional[_Duration] = None,
+) -> LiveReport:
+    """Scans ``root`` (default ``/``) and dials each component of its layout on 127.0.0.1 (or
+    ::1) only - never an address from the tree - reading the certificate it serves: after a
+    renewal and the restarts, proof that each serves the certificate on disk.
+
+    ``ports`` maps component names (see :attr:`LiveComponent.component`) to ports that replace
+    the layout's defaults (kube-apiserver 6443, etcd 2379, etcd-peer 2380, kubelet 10250,
+    kube-controller-manager 10257, kube-scheduler 10259, RKE2 supervisor 9345; k3s: supervisor
+    6443, kube-apiserver 6444); a component named there is dialled even when the layout lacks
+    it. ``timeout`` (seconds, a ``timedelta`` or ``"5s"``; default 5 s) bounds each dial; they
+    run in parallel. Runs with the GIL released.
+
+    Raises :class:`kcert.InvalidArgumentError` for an unknown component or a bad port or
+    timeout, and what :func:`scan` raises for an unusable ``root``. A component that is not
+    running is reported, not raised.
     """
 
 @final
