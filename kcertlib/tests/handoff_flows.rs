@@ -4,6 +4,7 @@
 //! files (byte-identical), and by the files that crossed between the two trees (no private key).
 
 mod handoff_support;
+mod server_support;
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ use kcertlib::handoff::{
 };
 use kcertlib::inventory::{EntryStatus, ScanOptions, scan};
 use kcertlib::renew::{RenewOptions, renew, rollback};
+use server_support::{etcd_accepts, need, tls_server_accepts};
 
 const KUBELET_CLIENT: &str = "kubelet-client-current";
 

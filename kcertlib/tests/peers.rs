@@ -49,8 +49,7 @@ fn etcd_accepts_renewed_client_certs_and_refuses_expired_ones() {
     let files = EtcdFiles {
         server_cert: &pki.join("server.crt"),
         server_key: &pki.join("server.key"),
-        peer_cert: &pki.join("peer.crt"),
-        peer_key: &pki.join("peer.key"),
+        peer: Some((&pki.join("peer.crt"), &pki.join("peer.key"))),
         ca: &pki.join("ca.crt"),
     };
     let _server = etcd(&files, &data, client_port, peer_port);

@@ -43,8 +43,7 @@ fn start(loaded: &Path, data: &Path, ports: &Ports) -> Running {
     let files = EtcdFiles {
         server_cert: &f("etcd-server.crt"),
         server_key: &f("etcd-server.key"),
-        peer_cert: &f("etcd-peer.crt"),
-        peer_key: &f("etcd-peer.key"),
+        peer: Some((&f("etcd-peer.crt"), &f("etcd-peer.key"))),
         ca: &f("etcd-ca.crt"),
     };
     Running {
