@@ -35,7 +35,9 @@ pub mod view;
 
 // Internals: tested where they live, or through the public API.
 mod fsx;
+mod json_text;
 mod layout;
+mod tls_secret;
 mod tlv;
 mod txn;
 

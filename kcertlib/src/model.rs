@@ -83,7 +83,8 @@ pub enum EntryKind {
 
 /// Where an entry's certificate or key lives. Paths are absolute and under the scanned root.
 ///
-/// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}` or
+/// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}`,
+/// `{"type": "secret-json", "path": ...}` or
 /// `{"type": "kubeconfig-embedded", "kubeconfig": ..., "user": ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Location {
@@ -99,13 +100,17 @@ pub enum Location {
     /// One file holding certificate(s) then the key, such as kubelet's
     /// `kubelet-client-current.pem` (often a symlink to a dated file).
     Combined(PathBuf),
+    /// A Kubernetes TLS Secret serialised as JSON (k3s/RKE2's `dynamic-cert.json`, written by
+    /// rancher/dynamiclistener): the certificate chain is the base64 PEM of `data."tls.crt"`,
+    /// the key that of `data."tls.key"`.
+    SecretJson(PathBuf),
 }
 
 impl Location {
     /// The file that holds the data (the kubeconfig for embedded data).
     pub fn path(&self) -> &Path {
         match self {
-            Location::File(p) | Location::Combined(p) => p,
+            Location::File(p) | Location::Combined(p) | Location::SecretJson(p) => p,
             Location::KubeconfigEmbedded { kubeconfig, .. } => kubeconfig,
         }
     }
@@ -127,6 +132,10 @@ impl Serialize for Location {
                 map.serialize_entry("type", "combined")?;
                 map.serialize_entry("path", p)?;
             }
+            Location::SecretJson(p) => {
+                map.serialize_entry("type", "secret-json")?;
+                map.serialize_entry("path", p)?;
+            }
             Location::KubeconfigEmbedded { kubeconfig, user } => {
                 map.serialize_entry("type", "kubeconfig-embedded")?;
                 map.serialize_entry("kubeconfig", kubeconfig)?;
@@ -140,7 +149,9 @@ impl Serialize for Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::File(p) | Location::Combined(p) => write!(f, "{}", p.display()),
+            Location::File(p) | Location::Combined(p) | Location::SecretJson(p) => {
+                write!(f, "{}", p.display())
+            }
             Location::KubeconfigEmbedded { kubeconfig, user } => {
                 write!(f, "{} (user {user:?})", kubeconfig.display())
             }

@@ -243,8 +243,8 @@ class Entry:
     def path(self) -> str:
         """The file holding the certificate (the kubeconfig for embedded data)."""
     @property
-    def storage(self) -> Literal["file", "kubeconfig", "combined"]:
-        """A PEM file, kubeconfig-embedded data, or a combined cert+key file."""
+    def storage(self) -> Literal["file", "kubeconfig", "combined", "secret-json"]:
+        """A PEM file, kubeconfig-embedded data, a combined cert+key file, or a JSON TLS Secret."""
     @property
     def kubeconfig_user(self) -> Optional[str]:
         """The kubeconfig user holding the certificate, for embedded data."""

@@ -200,6 +200,10 @@ fn read_certificates(
             })?;
             (data, describe(location))
         }
+        Location::SecretJson(p) => (
+            secret_json(context, p, SecretField::Certificate)?,
+            p.display().to_string(),
+        ),
     };
     match Certificate::load_all(&bytes) {
         Ok(certs) if !certs.is_empty() => Ok(certs),
@@ -238,6 +242,30 @@ fn embedded(
     field(found).ok_or(ReadFailure::Missing)
 }
 
+/// Which value of a TLS Secret's `data`.
+#[derive(Clone, Copy)]
+enum SecretField {
+    Certificate,
+    Key,
+}
+
+/// The decoded `data."tls.crt"` or `data."tls.key"` of a JSON TLS Secret (`Missing` for an
+/// absent key: a Secret may carry a certificate only).
+fn secret_json(context: &Context, path: &Path, field: SecretField) -> Result<Vec<u8>, ReadFailure> {
+    let bytes = zeroize::Zeroizing::new(context.read(path)?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ReadFailure::Unreadable(format!("{}: is not UTF-8 JSON", path.display())))?;
+    let unreadable = |why: String| ReadFailure::Unreadable(format!("{}: {why}", path.display()));
+    match field {
+        SecretField::Certificate => crate::tls_secret::certificate_pem(text).map_err(unreadable),
+        // A plain copy, moved into `Zeroizing` by the caller as soon as it is returned.
+        SecretField::Key => match crate::tls_secret::key_pem(text).map_err(unreadable)? {
+            Some(key) => Ok(key.to_vec()),
+            None => Err(ReadFailure::Missing),
+        },
+    }
+}
+
 fn check_key(
     context: &Context,
     spec: &EntrySpec,
@@ -255,6 +283,7 @@ fn check_key(
                 u.client_key_data.as_deref().map(<[u8]>::to_vec)
             })
         }
+        Location::SecretJson(p) => secret_json(context, p, SecretField::Key),
     };
     let bytes = match bytes {
         Ok(b) => zeroize::Zeroizing::new(b),

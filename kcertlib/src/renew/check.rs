@@ -18,6 +18,7 @@ use crate::extensions::AltNames;
 use crate::key::{PrivateKey, same_public_key};
 use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
+use crate::tls_secret;
 use crate::txn::{Content, StagedFile};
 use crate::verify::verify_signature;
 
@@ -64,6 +65,9 @@ pub(super) enum Place {
     KubeconfigUser(String),
     /// Any cluster's `certificate-authority-data`.
     KubeconfigClusters,
+    /// A JSON TLS Secret's `data."tls.crt"` (its first certificate for `Renewed`, whose
+    /// fingerprint annotation must follow it) and `data."tls.key"`.
+    SecretJson,
 }
 
 /// A renewed certificate with what it must agree with.
@@ -123,6 +127,9 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                     "the staged certificate is not the one signed",
                 ));
             }
+            if *place == Place::SecretJson {
+                check_fingerprint(text, &found).map_err(|why| failed(entry, path, &why))?;
+            }
             verify_renewed(&found, signed, now).map_err(|why| failed(entry, path, &why))
         }
         Check::Copy { entry, place, der } => {
@@ -138,6 +145,10 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                             .unwrap_or(false)
                     }),
                 Place::Pem => pem_text::contains_certificate(text, der)?,
+                Place::SecretJson => secret_pem(text, path)
+                    .ok()
+                    .and_then(|t| pem_text::contains_certificate(&t, der).ok())
+                    .unwrap_or(false),
                 Place::KubeconfigUser(user) => user_data(text, path, user, Field::Certificate)
                     .ok()
                     .and_then(|t| pem_text::contains_certificate(&t, der).ok())
@@ -156,6 +167,7 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
         Check::Key { entry, place, spki } => {
             let pem = match place {
                 Place::KubeconfigUser(user) => user_data(text, path, user, Field::Key)?,
+                Place::SecretJson => secret_key(text, path)?,
                 Place::Pem | Place::KubeconfigClusters => text.to_string(),
             };
             let pem = zeroize::Zeroizing::new(pem);
@@ -258,9 +270,43 @@ fn verify_renewed(
 fn certificate_at(text: &str, place: &Place, path: &Path) -> Result<Certificate> {
     let pem = match place {
         Place::KubeconfigUser(user) => user_data(text, path, user, Field::Certificate)?,
+        Place::SecretJson => secret_pem(text, path)?,
         Place::Pem | Place::KubeconfigClusters => text.to_string(),
     };
     Certificate::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))
+}
+
+/// dynamiclistener compares the fingerprint annotation to decide whether the Secret changed
+/// (and pushes it to the cluster's copy only then): when the Secret has one, it must be the
+/// staged leaf's.
+fn check_fingerprint(text: &str, leaf: &Certificate) -> std::result::Result<(), String> {
+    match tls_secret::fingerprint(text)? {
+        Some(found) if found != tls_secret::fingerprint_of(leaf.as_der()) => Err(format!(
+            "the fingerprint annotation {found} is not the staged certificate's"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn secret_pem(text: &str, path: &Path) -> Result<String> {
+    let pem = tls_secret::certificate_pem(text).map_err(|why| staged_secret(path, why))?;
+    String::from_utf8(pem).map_err(|_| staged_secret(path, "data.tls.crt is not PEM text".into()))
+}
+
+fn secret_key(text: &str, path: &Path) -> Result<String> {
+    let pem = tls_secret::key_pem(text)
+        .map_err(|why| staged_secret(path, why))?
+        .ok_or_else(|| staged_secret(path, "has no data.tls.key".into()))?;
+    String::from_utf8(pem.to_vec())
+        .map_err(|_| staged_secret(path, "data.tls.key is not PEM text".into()))
+}
+
+fn staged_secret(path: &Path, why: String) -> Error {
+    Error::new(
+        ErrorKind::VerificationFailed,
+        format!("staged Secret: {why}"),
+    )
+    .with_path(path)
 }
 
 #[derive(Clone, Copy)]

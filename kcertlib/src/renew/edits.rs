@@ -24,6 +24,7 @@ use crate::inventory::{Entry, EntryKind, Location};
 use crate::key::PrivateKey;
 use crate::kubeconfig::{self, Kubeconfig};
 use crate::time::Timestamp;
+use crate::tls_secret;
 use crate::txn::{Expect, FileChange, Guard};
 
 /// What the renewal writes, and how to check it.
@@ -167,6 +168,14 @@ impl<'p> Editor<'p> {
                 })?;
                 (source, Place::KubeconfigUser(user.clone()))
             }
+            Location::SecretJson(path) => {
+                let source = self.edit(path, &holder.name, |text| {
+                    replace_secret_chain(text, path, |pem| {
+                        replace_certificate(pem, old_der, new_der, path)
+                    })
+                })?;
+                (source, Place::SecretJson)
+            }
         };
         self.check(
             &source,
@@ -201,6 +210,12 @@ impl<'p> Editor<'p> {
                 })?;
                 (source, Place::KubeconfigUser(user.clone()))
             }
+            (Location::SecretJson(path), Some(pem)) => {
+                let source = self.edit(path, &holder.name, |text| {
+                    tls_secret::with_key_pem(text, pem).map_err(|why| secret_error(path, why))
+                })?;
+                (source, Place::SecretJson)
+            }
             // A kept key in a file of its own is untouched; it must match the new certificate
             // now and hold the same bytes when the renames begin.
             (Location::File(path), None) => return self.guard_key(path, &holder.name, spki),
@@ -209,6 +224,7 @@ impl<'p> Editor<'p> {
                 self.source_of(kubeconfig)?,
                 Place::KubeconfigUser(user.clone()),
             ),
+            (Location::SecretJson(path), None) => (self.source_of(path)?, Place::SecretJson),
         };
         self.check(
             &source,
@@ -292,6 +308,41 @@ impl<'p> Editor<'p> {
                 Check::Copy {
                     entry: holder,
                     place: Place::Pem,
+                    der: new_der.to_vec(),
+                },
+            );
+        }
+        // TLS Secrets (k3s/RKE2's dynamic-cert.json) carry their CA after the leaf.
+        let mut secrets = BTreeSet::new();
+        for entry in &plan.inventory.entries {
+            if let Location::SecretJson(p) = &entry.cert {
+                secrets.insert(p.clone());
+            }
+        }
+        for path in secrets {
+            let Ok(text) = self.current_text(&path) else {
+                continue;
+            };
+            let holds_old = tls_secret::certificate_pem(&text)
+                .ok()
+                .and_then(|pem| String::from_utf8(pem).ok())
+                .is_some_and(|pem| pem_text::contains_certificate(&pem, old_der).unwrap_or(false));
+            if !holds_old {
+                continue;
+            }
+            let holder = self.holder_name(plan, &path, name);
+            let source = self
+                .edit(&path, &holder, |text| {
+                    replace_secret_chain(text, &path, |pem| {
+                        Ok(pem_text::replace_certificate(pem, old_der, new_der)?.0)
+                    })
+                })
+                .at_entry(&holder)?;
+            self.check(
+                &source,
+                Check::Copy {
+                    entry: holder,
+                    place: Place::SecretJson,
                     der: new_der.to_vec(),
                 },
             );
@@ -573,6 +624,26 @@ fn replace_certificate(text: &str, old_der: &[u8], new_der: &[u8], path: &Path) 
         .with_path(path));
     }
     Ok(out)
+}
+
+/// Re-encodes a TLS Secret's `data."tls.crt"` after `change` edits its decoded PEM chain; the
+/// fingerprint annotation follows the chain's first certificate.
+fn replace_secret_chain(
+    text: &str,
+    path: &Path,
+    change: impl FnOnce(&str) -> Result<String>,
+) -> Result<String> {
+    let pem = tls_secret::certificate_pem(text).map_err(|why| secret_error(path, why))?;
+    let pem = String::from_utf8(pem)
+        .map_err(|_| secret_error(path, "data.tls.crt is not PEM text".to_string()))?;
+    let new_pem = change(&pem)?;
+    let leaf = Certificate::from_pem(new_pem.as_bytes()).at_path(path)?;
+    tls_secret::with_certificate_pem(text, &new_pem, leaf.as_der())
+        .map_err(|why| secret_error(path, why))
+}
+
+fn secret_error(path: &Path, why: String) -> Error {
+    Error::new(ErrorKind::Layout, why).with_path(path)
 }
 
 #[derive(Clone, Copy)]

@@ -81,5 +81,15 @@ pub(super) fn load_key(root: &RootDir, location: &Location) -> Result<PrivateKey
             let data = Zeroizing::new(data);
             PrivateKey::load(&data).at_path(path)
         }
+        Location::SecretJson(path) => {
+            let text = Zeroizing::new(read_text(root, path)?);
+            let pem = crate::tls_secret::key_pem(&text)
+                .map_err(|why| Error::new(ErrorKind::InvalidKey, why).with_path(path))?
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidKey, "the Secret has no data.tls.key")
+                        .with_path(path)
+                })?;
+            PrivateKey::load(&pem).at_path(path)
+        }
     }
 }

@@ -157,6 +157,7 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
     }
     keep_shared_keys(&mut plan);
     check_add_sans(&plan)?;
+    serving_secret_notes(&mut plan);
     let mut restart = Vec::new();
     for action in &plan.actions {
         for component in &action.restart {
@@ -213,6 +214,33 @@ impl Plan {
             restart: unique_restart,
         }
     }
+}
+
+/// A renewed k3s/RKE2 `dynamic-cert.json` has an in-cluster copy, Secret
+/// `kube-system/<prog>-serving`, that dynamiclistener merges with the file when the server
+/// starts: one it still judges valid (not within its renewal window) is preferred to the file
+/// and written back over it, and releases before rancher/dynamiclistener 2022-07 let even an
+/// expired one win. Deleting the Secret makes the renewed file the only copy.
+fn serving_secret_notes(plan: &mut Plan) {
+    let mut notes = Vec::new();
+    for action in &plan.actions {
+        let Some(entry) = plan.inventory.get(&action.name) else {
+            continue;
+        };
+        let Location::SecretJson(path) = &entry.cert else {
+            continue;
+        };
+        let Some(secret) = crate::layout::rancher::serving_secret(entry.distribution) else {
+            continue;
+        };
+        notes.push(format!(
+            "{name}: {path} has an in-cluster copy, Secret kube-system/{secret}, that {restart} may restore over the renewed file when it restarts (it prefers a copy still valid, older releases any copy): delete it with `kubectl -n kube-system delete secret {secret}` and restart {restart}; if the supervisor port (kcert check --live) still serves the old certificate, renew again after the restart",
+            name = action.name,
+            path = path.display(),
+            restart = action.restart.join(", ")
+        ));
+    }
+    plan.warnings.extend(notes);
 }
 
 /// Entries sharing one key file (RKE1's kube-node and kube-proxy) cannot each get a new key:
