@@ -30,6 +30,7 @@ mod kubeadm;
 mod kubeconfig_text;
 mod kubespray;
 mod rke1;
+mod rkestate;
 mod template;
 mod tree;
 

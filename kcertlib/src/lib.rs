@@ -11,6 +11,7 @@ mod model;
 mod parallel;
 mod profile;
 mod report;
+mod rke_state;
 mod serial;
 mod sign;
 mod summary;

@@ -84,7 +84,8 @@ pub enum EntryKind {
 /// Where an entry's certificate or key lives. Paths are absolute and under the scanned root.
 ///
 /// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}`,
-/// `{"type": "secret-json", "path": ...}` or
+/// `{"type": "secret-json", "path": ...}`, `{"type": "rke-state", "path": ..., "certificate": ...}`
+/// or
 /// `{"type": "kubeconfig-embedded", "kubeconfig": ..., "user": ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Location {
@@ -104,6 +105,14 @@ pub enum Location {
     /// rancher/dynamiclistener): the certificate chain is the base64 PEM of `data."tls.crt"`,
     /// the key that of `data."tls.key"`.
     SecretJson(PathBuf),
+    /// The `certificatePEM` / `keyPEM` of bundle entry `certificate` in an RKE1 cluster state
+    /// file (`cluster.rkestate`; its `desiredState` and `currentState` alike).
+    RkeState {
+        /// The state file.
+        state: PathBuf,
+        /// The name of the bundle entry (`kube-apiserver`).
+        certificate: String,
+    },
 }
 
 impl Location {
@@ -112,6 +121,7 @@ impl Location {
         match self {
             Location::File(p) | Location::Combined(p) | Location::SecretJson(p) => p,
             Location::KubeconfigEmbedded { kubeconfig, .. } => kubeconfig,
+            Location::RkeState { state, .. } => state,
         }
     }
 }
@@ -120,7 +130,7 @@ impl Serialize for Location {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(match self {
-            Location::KubeconfigEmbedded { .. } => 3,
+            Location::KubeconfigEmbedded { .. } | Location::RkeState { .. } => 3,
             _ => 2,
         }))?;
         match self {
@@ -141,6 +151,11 @@ impl Serialize for Location {
                 map.serialize_entry("kubeconfig", kubeconfig)?;
                 map.serialize_entry("user", user)?;
             }
+            Location::RkeState { state, certificate } => {
+                map.serialize_entry("type", "rke-state")?;
+                map.serialize_entry("path", state)?;
+                map.serialize_entry("certificate", certificate)?;
+            }
         }
         map.end()
     }
@@ -154,6 +169,9 @@ impl fmt::Display for Location {
             }
             Location::KubeconfigEmbedded { kubeconfig, user } => {
                 write!(f, "{} (user {user:?})", kubeconfig.display())
+            }
+            Location::RkeState { state, certificate } => {
+                write!(f, "{} (certificate {certificate:?})", state.display())
             }
         }
     }

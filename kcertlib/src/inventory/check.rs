@@ -204,6 +204,10 @@ fn read_certificates(
             secret_json(context, p, SecretField::Certificate)?,
             p.display().to_string(),
         ),
+        Location::RkeState { state, certificate } => (
+            rke_state(context, state, certificate, SecretField::Certificate)?,
+            describe(location),
+        ),
     };
     match Certificate::load_all(&bytes) {
         Ok(certs) if !certs.is_empty() => Ok(certs),
@@ -266,6 +270,32 @@ fn secret_json(context: &Context, path: &Path, field: SecretField) -> Result<Vec
     }
 }
 
+/// The PEM `certificatePEM` or `keyPEM` of bundle entry `name` in an RKE1 state file (the
+/// desired state's, else the current one's).
+fn rke_state(
+    context: &Context,
+    path: &Path,
+    name: &str,
+    field: SecretField,
+) -> Result<Vec<u8>, ReadFailure> {
+    let bytes = zeroize::Zeroizing::new(context.read(path)?);
+    let unreadable = |why: String| ReadFailure::Unreadable(format!("{}: {why}", path.display()));
+    let text = std::str::from_utf8(&bytes).map_err(|_| unreadable("is not UTF-8 JSON".into()))?;
+    let bundle = crate::rke_state::bundle(text).map_err(unreadable)?;
+    let found = bundle
+        .iter()
+        .find(|b| b.name == name)
+        .ok_or(ReadFailure::Missing)?;
+    match field {
+        SecretField::Certificate => Ok(found.certificate_pem.value.as_bytes().to_vec()),
+        SecretField::Key => found
+            .key_pem
+            .as_ref()
+            .map(|k| k.value.as_bytes().to_vec())
+            .ok_or(ReadFailure::Missing),
+    }
+}
+
 fn check_key(
     context: &Context,
     spec: &EntrySpec,
@@ -284,6 +314,9 @@ fn check_key(
             })
         }
         Location::SecretJson(p) => secret_json(context, p, SecretField::Key),
+        Location::RkeState { state, certificate } => {
+            rke_state(context, state, certificate, SecretField::Key)
+        }
     };
     let bytes = match bytes {
         Ok(b) => zeroize::Zeroizing::new(b),

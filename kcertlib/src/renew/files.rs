@@ -91,5 +91,24 @@ pub(super) fn load_key(root: &RootDir, location: &Location) -> Result<PrivateKey
                 })?;
             PrivateKey::load(&pem).at_path(path)
         }
+        Location::RkeState { state, certificate } => {
+            let text = Zeroizing::new(read_text(root, state)?);
+            let pem = crate::rke_state::STATES
+                .iter()
+                .find_map(|s| {
+                    crate::rke_state::key_pem(&text, s, certificate)
+                        .ok()
+                        .flatten()
+                })
+                .map(Zeroizing::new)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidKey,
+                        format!("bundle entry {certificate:?} has no keyPEM"),
+                    )
+                    .with_path(state)
+                })?;
+            PrivateKey::load(pem.as_bytes()).at_path(state)
+        }
     }
 }

@@ -82,13 +82,21 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
         let copies = super::kube_copies::find(root, &inventory, now, options.warn_within);
         inventory.entries.extend(copies);
     }
+    let states = super::rke_states::find(
+        root,
+        &inventory,
+        options.rke_state.as_deref(),
+        now,
+        options.warn_within,
+    )?;
+    inventory.entries.extend(states.entries);
     let mut plan = Plan {
         root: inventory.root.clone(),
         dir: root.clone(),
         now,
         actions: Vec::new(),
         skipped: Vec::new(),
-        warnings: Vec::new(),
+        warnings: states.warnings,
         restart: Vec::new(),
         inventory,
         ca_keys: BTreeMap::new(),
@@ -158,6 +166,7 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions) -> Result<Plan> {
     keep_shared_keys(&mut plan);
     check_add_sans(&plan)?;
     serving_secret_notes(&mut plan);
+    rke_state_notes(&mut plan, &states.states);
     let mut restart = Vec::new();
     for action in &plan.actions {
         for component in &action.restart {
@@ -241,6 +250,44 @@ fn serving_secret_notes(plan: &mut Plan) {
         ));
     }
     plan.warnings.extend(notes);
+}
+
+/// RKE1 leaves renewed without a copy in a cluster state: `rke up` would deploy the old ones
+/// from the state again.
+fn rke_state_notes(plan: &mut Plan, states: &[PathBuf]) {
+    let uncovered: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == EntryKind::Leaf)
+        .filter(|a| {
+            plan.inventory
+                .get(&a.name)
+                .is_some_and(|e| e.distribution == crate::inventory::Distribution::Rke1)
+        })
+        .filter(|a| {
+            !plan
+                .copies_of(&a.name)
+                .iter()
+                .any(|c| matches!(c.cert, Location::RkeState { .. }))
+        })
+        .map(|a| a.name.as_str())
+        .collect();
+    if uncovered.is_empty() {
+        return;
+    }
+    let looked = if states.is_empty() {
+        "no RKE cluster state (cluster.rkestate) was found under the root".to_string()
+    } else {
+        let shown: Vec<String> = states.iter().map(|p| p.display().to_string()).collect();
+        format!(
+            "the RKE cluster state {} does not hold them",
+            shown.join(", ")
+        )
+    };
+    plan.warnings.push(format!(
+        "{}: renewed on this node only: {looked}, so a later `rke up` deploys the old certificates from the state again; renew with the state file (kcert renew --rke-state FILE, the cluster.rkestate beside cluster.yml) or run `rke cert rotate` where rke runs",
+        uncovered.join(", ")
+    ));
 }
 
 /// Entries sharing one key file (RKE1's kube-node and kube-proxy) cannot each get a new key:
