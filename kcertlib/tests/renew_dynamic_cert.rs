@@ -116,7 +116,7 @@ fn renew_and_judge(layout: FixtureLayout, program: &str, rotate: bool) {
         .iter()
         .find(|r| r.name == "dynamic-cert")
         .expect("reported");
-    assert_eq!(renewed.paths, [path.clone()]);
+    assert_eq!(renewed.paths, std::slice::from_ref(&path));
     assert_eq!(renewed.key_rotated, rotate);
     let secret_name = format!("{program}-serving");
     assert!(
