@@ -601,7 +601,9 @@ def check_renewed(ctx: Context, root: Path) -> list:
     problems = []
     for name in ctx.ref.renewed:
         c = by_name.get(name)
-        if c is None:
+        if c is None and RKE_STATE_COPY.match(name):
+            problems.extend(check_rke_state_copy(root, name))
+        elif c is None:
             problems.append(f"check: {name} missing from the inventory")
         elif not (
             c.get("status") == "ok"
@@ -613,6 +615,29 @@ def check_renewed(ctx: Context, root: Path) -> list:
                 f"check: {name} status={c.get('status')} keyMatches={c.get('keyMatches')} "
                 f"chainVerifies={c.get('chainVerifies')} problems={c.get('problems')}"
             )
+    return problems
+
+
+# A copy of an RKE1 node certificate in the cluster state, as the renewal reports it:
+# `<state path under the root>.rkestate:<bundle name>` (not an inventory entry of `check`).
+RKE_STATE_COPY = re.compile(r"^(?P<state>.+\.rkestate):(?P<bundle>[^:/]+)$")
+
+
+def check_rke_state_copy(root: Path, name: str) -> list:
+    """The state's bundle entry holds, in both desired and current state, exactly the node's
+    renewed certificate file (`etc/kubernetes/ssl/<bundle>.pem`)."""
+    m = RKE_STATE_COPY.match(name)
+    assert m
+    try:
+        state = json.loads((root / m["state"]).read_text())
+        node = (root / "etc/kubernetes/ssl" / f"{m['bundle']}.pem").read_text()
+    except (OSError, ValueError) as e:
+        return [f"check: {name}: {e}"]
+    problems = []
+    for which in ("desiredState", "currentState"):
+        entry = state.get(which, {}).get("certificatesBundle", {}).get(m["bundle"])
+        if entry is not None and entry.get("certificatePEM") != node:
+            problems.append(f"check: {name}: {which} does not hold the node's certificate")
     return problems
 
 
