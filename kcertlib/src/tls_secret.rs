@@ -14,6 +14,8 @@ use zeroize::Zeroizing;
 
 use crate::json_text::{self, StringValue};
 
+/// dynamiclistener's mark of a user-provided certificate (`factory.Static`).
+const STATIC_PATH: &[&str] = &["metadata", "annotations", "listener.cattle.io/static"];
 /// Where the certificate chain lives in the Secret.
 const CERT_PATH: &[&str] = &["data", "tls.crt"];
 /// Where the key lives.
@@ -82,6 +84,15 @@ pub(crate) fn with_key_pem(text: &str, new_pem: &str) -> Result<String, String> 
     Ok(json_text::replace_string(text, &value.span, &encoded))
 }
 
+/// Whether the Secret is marked user-provided (`listener.cattle.io/static: "true"`,
+/// `factory.IsStatic`): dynamiclistener never re-issues such a certificate.
+pub(crate) fn is_static(text: &str) -> bool {
+    json_text::string_at(text, STATIC_PATH)
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.value == "true")
+}
+
 /// The value of the fingerprint annotation, when the Secret has one.
 ///
 /// # Errors
@@ -130,6 +141,16 @@ mod tests {
             key_pem(&out).expect("valid").expect("present").as_slice(),
             b"NEW"
         );
+    }
+
+    #[test]
+    fn a_static_secret_is_recognised() {
+        assert!(!is_static(SECRET));
+        let marked = SECRET.replace(
+            "\"listener.cattle.io/fingerprint\"",
+            "\"listener.cattle.io/static\":\"true\",\"listener.cattle.io/fingerprint\"",
+        );
+        assert!(is_static(&marked));
     }
 
     #[test]

@@ -220,3 +220,52 @@ fn a_malformed_secret_is_reported_not_renewed() {
         "left as it was"
     );
 }
+
+#[test]
+fn a_user_provided_secret_is_left_to_its_owner() {
+    let (_dir, root, _) = tree(FixtureLayout::K3s);
+    let path = secret_path(&root, "k3s");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let marked = text.replacen(
+        "\"listener.cattle.io/fingerprint\"",
+        "\"listener.cattle.io/static\":\"true\",\"listener.cattle.io/fingerprint\"",
+        1,
+    );
+    assert_ne!(marked, text);
+    std::fs::write(&path, &marked).expect("write");
+    let report = renew::renew(&root, &RenewOptions::default()).expect("renew the rest");
+    let skipped = report
+        .skipped
+        .iter()
+        .find(|s| s.name == "dynamic-cert")
+        .expect("skipped");
+    assert!(
+        skipped.reason.contains("user-provided"),
+        "{}",
+        skipped.reason
+    );
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), marked);
+}
+
+#[test]
+fn a_secret_linked_out_of_the_root_is_never_read_or_written() {
+    let (_dir, root, _) = tree(FixtureLayout::K3s);
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("dynamic-cert.json");
+    let path = secret_path(&root, "k3s");
+    std::fs::rename(&path, &target).expect("move out");
+    std::os::unix::fs::symlink(&target, &path).expect("link");
+    let before = std::fs::read(&target).expect("read");
+    // The link's target is taken inside the root (as the node would see it), where there is
+    // nothing: the entry is absent or unreadable, never the file outside.
+    let inventory = scan(&root);
+    if let Some(entry) = inventory.get("dynamic-cert") {
+        assert!(entry.certificate.is_none(), "{entry:?}");
+    }
+    renew::renew(&root, &RenewOptions::default()).expect("renew the rest");
+    assert_eq!(
+        std::fs::read(&target).expect("read"),
+        before,
+        "untouched outside the root"
+    );
+}

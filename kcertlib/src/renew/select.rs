@@ -425,6 +425,14 @@ fn preflight_leaf(
     renewed_cas: &BTreeSet<String>,
 ) -> std::result::Result<(), String> {
     let cert = readable(leaf)?;
+    if let Location::SecretJson(path) = &leaf.cert
+        && files::read_text(&plan.dir, path).is_ok_and(|t| crate::tls_secret::is_static(&t))
+    {
+        return Err(
+            "user-provided (annotation listener.cattle.io/static: \"true\"): dynamiclistener never re-issues it; replace it with a certificate from its issuer"
+                .to_string(),
+        );
+    }
     if super::kubelet_serving::is_self_signed_pair(leaf) && !cert.is_self_issued() {
         let old_ca = super::kubelet_serving::preflight(plan, leaf, cert)?;
         plan.throwaway_cas.insert(leaf.name.clone(), old_ca);
