@@ -395,6 +395,30 @@ mod tests {
         assert!(string_values(&deep).unwrap_err().contains("nested"));
     }
 
+    /// Every truncation and every one-character replacement of a document is answered (a
+    /// value list or an error), never a panic: the documents come from untrusted trees.
+    #[test]
+    fn mutated_documents_never_panic() {
+        let doc = "{\"a\": [1, -2.5e+3, \"x\\u00e9\\n\", {\"b\": null}], \"é\": true}";
+        for cut in (0..=doc.len()).filter(|&i| doc.is_char_boundary(i)) {
+            let _ = string_values(&doc[..cut]);
+        }
+        for (at, c) in doc.char_indices() {
+            for with in [
+                '"', '\\', '{', '}', '[', ']', ':', ',', 'u', '0', '-', 'e', ' ', '\u{1}', 'é',
+            ] {
+                let mut mutated = String::from(&doc[..at]);
+                mutated.push(with);
+                mutated.push_str(&doc[at + c.len_utf8()..]);
+                if let Ok(values) = string_values(&mutated) {
+                    for v in values {
+                        assert!(mutated.get(v.span.clone()).is_some(), "{mutated}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_member_written_twice_is_ambiguous() {
         let err = string_at("{\"a\":\"1\",\"a\":\"2\"}", &["a"]).unwrap_err();
