@@ -468,6 +468,12 @@ def in_state_dir(rel: str) -> bool:
     return rel == STATE_DIR or rel.startswith(STATE_DIR + "/")
 
 
+def state_parent(rel: str, entry: tuple) -> bool:
+    """A directory kcert creates to hold its state directory (`var`, `var/lib` on a tree
+    without them, e.g. an RKE1 node): it belongs with the state the verdicts leave out."""
+    return entry[0] == "dir" and STATE_DIR.startswith(rel + "/")
+
+
 def snapshot(root: Path, skip_state: bool = True) -> dict:
     """Every path under root: (type, sha256 or link target, mode, uid, gid)."""
     out = {}
@@ -544,7 +550,7 @@ def judge_tree(ctx: Context, root: Path, check: bool = True) -> Verdict:
     litter = f"; temporary files left: {fmt_paths(temps)}" if temps else ""
     old = ref.snap
     removed = [p for p in old if p not in now]
-    added = [p for p in now if p not in old]
+    added = [p for p in now if p not in old and not state_parent(p, now[p])]
     content = [p for p in old if p in now and old[p][:2] != now[p][:2]]
     meta = [p for p in old if p in now and old[p][:2] == now[p][:2] and not same_meta(old[p], now[p])]
     if not (removed or added or content or meta):
@@ -1070,7 +1076,9 @@ def learn_reference(kcert: Path, pristine: Path, work: Path, timeout: float) -> 
         raise SystemExit(
             f"fault-injection: the reference renewal removed {removed} or changed modes of {meta}"
         )
-    added = {normalize(p): (now[p][0], "", *now[p][2:]) for p in now if p not in snap}
+    added = {
+        normalize(p): (now[p][0], "", *now[p][2:]) for p in now if p not in snap and not state_parent(p, now[p])
+    }
     if not changed:
         raise SystemExit("fault-injection: the reference renewal changed nothing; is the fixture expired?")
     renewed = [r["name"] for r in report["renewed"]]
