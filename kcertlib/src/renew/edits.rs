@@ -245,6 +245,7 @@ impl<'p> Editor<'p> {
     /// The renewed leaf `s` in bundle entry `name` of an RKE1 state file: `certificatePEM` (and
     /// `keyPEM` when the key rotates) in every state (desired, current) whose certificate is
     /// the old one's identity, each checked.
+    // The same inputs as `leaf`, which hands this location over whole.
     #[allow(clippy::too_many_arguments)]
     fn rke_state(
         &mut self,
@@ -258,9 +259,7 @@ impl<'p> Editor<'p> {
     ) -> Result<()> {
         let new_pem = Certificate::from_der(new_der).at_path(state)?.to_pem();
         let key_pem = match &s.new_key {
-            Some(key) => Some(zeroize::Zeroizing::new(
-                key.to_pem().at_entry(&holder.name)?,
-            )),
+            Some(key) => Some(key.to_pem().at_entry(&holder.name)?),
             None => None,
         };
         // The identity to look for: the copy's certificate (possibly older than the node's).
