@@ -793,6 +793,19 @@ kcert_result kcert_renew_options_set_warn_within_seconds(kcert_renew_options *op
 // `opts` is NULL or a live `kcert_renew_options`; `dir` is NULL or NUL-terminated.
 kcert_result kcert_renew_options_set_backup_dir(kcert_renew_options *opts, const char *dir);
 
+// Sets RKE1's cluster state file (`cluster.rkestate`, beside `cluster.yml` where `rke up`
+// runs), a path under the root (relative paths are taken from the root): the node's renewed
+// certificates are renewed in it too, in the same transaction, so a later `rke up` does not
+// deploy the old ones again. NULL restores the default: looked for under the root on an RKE1
+// node, with a warning in the report when none holds the renewed certificates. The path is
+// copied. NULL `opts` returns `KCERT_NULL_ARGUMENT`; a non-UTF-8 path `KCERT_INVALID_UTF8`; a
+// path outside the root or not an RKE state makes `kcert_renew` fail with
+// `KCERT_INVALID_ARGUMENT`.
+//
+// # Safety
+// `opts` is NULL or a live `kcert_renew_options`; `path` is NULL or NUL-terminated.
+kcert_result kcert_renew_options_set_rke_state(kcert_renew_options *opts, const char *path);
+
 // Adds an entry to renew, by its inventory name (`apiserver`, `admin.conf`, `etcd-peer`, ...,
 // as `kcert_scan_json` lists them). With no name added, every leaf is renewed. An unknown name
 // makes `kcert_renew` fail with `KCERT_INVALID_ARGUMENT`. The name is copied.

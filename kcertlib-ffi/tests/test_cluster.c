@@ -171,6 +171,19 @@ static void test_renew_errors(void) {
     EXPECT_FAIL(kcert_renew_options_add_sans(opts, "XYZ:nope"), KCERT_INVALID_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_add_sans(opts, NULL), KCERT_NULL_ARGUMENT);
     EXPECT_FAIL(kcert_renew_options_add_sans(NULL, "DNS:lb.example.com"), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_renew_options_set_rke_state(opts, not_utf8), KCERT_INVALID_UTF8);
+    EXPECT_FAIL(kcert_renew_options_set_rke_state(NULL, "cluster.rkestate"), KCERT_NULL_ARGUMENT);
+    EXPECT_OK(kcert_renew_options_set_rke_state(opts, NULL)); /* back to looking under the root */
+    kcert_renew_options_free(opts);
+
+    /* An RKE state outside the root: refused (kcert writes only under the root), nothing written. */
+    snapshot(root, files, lens);
+    opts = kcert_renew_options_new();
+    EXPECT_OK(kcert_renew_options_set_rke_state(opts, "/kcert-test-not-under-the-root/cluster.rkestate"));
+    json = SENTINEL;
+    EXPECT_FAIL(kcert_renew(root, opts, &json), KCERT_INVALID_ARGUMENT);
+    CHECK(json == SENTINEL);
+    CHECK(unchanged_since(root, files, lens));
     kcert_renew_options_free(opts);
 
     /* Extra SANs on a client certificate: refused, nothing written. */

@@ -216,14 +216,18 @@ impl PyEntry {
         self.core().cert.path().display().to_string()
     }
 
-    /// How the certificate is stored: `file`, `kubeconfig` (embedded data) or `combined`
-    /// (certificate and key in one file, like kubelet's `kubelet-client-current.pem`).
+    /// How the certificate is stored: `file`, `kubeconfig` (embedded data), `combined`
+    /// (certificate and key in one file, like kubelet's `kubelet-client-current.pem`) or
+    /// `secret-json` (a JSON TLS Secret, like k3s's `dynamic-cert.json`) or `rke-state` (a
+    /// bundle entry of RKE1's `cluster.rkestate`).
     #[getter]
     fn storage(&self) -> &'static str {
         match self.core().cert {
             Location::File(_) => "file",
             Location::KubeconfigEmbedded { .. } => "kubeconfig",
             Location::Combined(_) => "combined",
+            Location::SecretJson(_) => "secret-json",
+            Location::RkeState { .. } => "rke-state",
         }
     }
 

@@ -46,7 +46,7 @@ pub(crate) struct PyRollbackReport {
 #[pyo3(signature = (
     root=None, *, days=365, backdate=None, only=None, expiring_within=None, rotate_keys=false,
     include_ca=false, dry_run=false, backup_dir=None, warn_within=None, threads=0,
-    add_sans=None, user_kubeconfigs=true
+    add_sans=None, user_kubeconfigs=true, rke_state=None
 ))]
 // Each Python keyword argument is a parameter; a struct would only hide them from pyo3.
 #[allow(clippy::too_many_arguments)]
@@ -65,6 +65,7 @@ pub(crate) fn renew(
     threads: usize,
     add_sans: Option<&Bound<'_, PyAny>>,
     user_kubeconfigs: bool,
+    rke_state: Option<PathBuf>,
 ) -> PyResult<PyRenewalReport> {
     let root = root.unwrap_or_else(|| PathBuf::from("/"));
     let mut options = RenewOptions::default()
@@ -78,6 +79,7 @@ pub(crate) fn renew(
         .with_user_kubeconfigs(user_kubeconfigs);
     options.expiring_within = optional_duration(expiring_within)?;
     options.backup_dir = backup_dir;
+    options.rke_state = rke_state;
     for text in names(add_sans)? {
         let parsed = kcertlib::AltNames::parse(&text).map_err(crate::errors::to_py_err)?;
         options.add_sans = options.add_sans.merged(&parsed);

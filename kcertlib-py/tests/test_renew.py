@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 import kcert
 from conftest import build_tree
@@ -215,3 +216,44 @@ def test_thread_count_changes_nothing_but_serials(expired_kubeadm: Path):
     assert scanned[0] == scanned[1] and len(scanned[0]) > 10
     with pytest.raises((TypeError, OverflowError)):
         kcert.renew(expired_kubeadm, dry_run=True, threads=-1)
+
+
+def test_k3s_dynamic_cert_is_listed_and_renewed_in_its_json_secret(tmp_path: Path):
+    build_tree(tmp_path, "k3s", expired=True, reuse_leaf_keys=True)
+    path = tmp_path / "var/lib/rancher/k3s/server/tls/dynamic-cert.json"
+    entry = kcert.scan(tmp_path)["dynamic-cert"]
+    assert entry.storage == "secret-json"
+    assert entry.status == "expired"
+    before = json.loads(path.read_text())
+    report = kcert.renew(tmp_path, only="dynamic-cert")
+    assert [r.name for r in report.renewed] == ["dynamic-cert"]
+    assert any("kubectl -n kube-system delete secret k3s-serving" in w for w in report.warnings)
+    after = json.loads(path.read_text())
+    chain = x509.load_pem_x509_certificates(base64.b64decode(after["data"]["tls.crt"]))
+    ca = x509.load_pem_x509_certificate((path.parent / "server-ca.crt").read_bytes())
+    chain[0].verify_directly_issued_by(ca)
+    assert chain[0].not_valid_after_utc > datetime.now(UTC)
+    fingerprint = chain[0].fingerprint(hashes.SHA1())
+    assert after["metadata"]["annotations"]["listener.cattle.io/fingerprint"] == "SHA1=" + fingerprint.hex().upper()
+    for secret in (before, after):
+        secret["data"]["tls.crt"] = ""
+        secret["metadata"]["annotations"]["listener.cattle.io/fingerprint"] = ""
+    assert after == before
+
+
+def test_rke1_state_is_renewed_with_the_node(tmp_path: Path):
+    build_tree(tmp_path, "rke1", expired=True, etcd_hosts=1, reuse_leaf_keys=True)
+    found = tmp_path / "root/cluster.rkestate"
+    named = tmp_path / "srv/prod.rkestate"
+    named.parent.mkdir()
+    found.rename(named)
+    report = kcert.renew(tmp_path, dry_run=True)
+    assert any("rke up" in w for w in report.warnings)
+    report = kcert.renew(tmp_path, rke_state=named)
+    assert "srv/prod.rkestate:kube-apiserver" in [r.name for r in report.renewed]
+    state = json.loads(named.read_text())
+    node = (tmp_path / "etc/kubernetes/ssl/kube-apiserver.pem").read_text()
+    for which in ("desiredState", "currentState"):
+        assert state[which]["certificatesBundle"]["kube-apiserver"]["certificatePEM"] == node
+    with pytest.raises(kcert.InvalidArgumentError):
+        kcert.renew(tmp_path, rke_state=tmp_path.parent / "elsewhere.rkestate")

@@ -23,12 +23,14 @@
 //! existing file is never overwritten: building twice into one root fails with `Io`.
 
 mod clock;
+mod dynamic_cert;
 mod k3s;
 mod keys;
 mod kubeadm;
 mod kubeconfig_text;
 mod kubespray;
 mod rke1;
+mod rkestate;
 mod template;
 mod tree;
 
@@ -285,6 +287,9 @@ pub enum FixtureStorage {
     },
     /// Certificate then key in one file (kubelet's `kubelet-client-current.pem`).
     Combined,
+    /// A JSON TLS Secret, `data."tls.crt"` and `data."tls.key"` (k3s/RKE2's
+    /// `dynamic-cert.json`).
+    SecretJson,
 }
 
 /// Builds `layout`'s node tree under `root` (created if missing).

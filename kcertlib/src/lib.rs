@@ -11,6 +11,7 @@ mod model;
 mod parallel;
 mod profile;
 mod report;
+mod rke_state;
 mod serial;
 mod sign;
 mod summary;
@@ -39,7 +40,9 @@ pub mod view;
 
 // Internals: tested where they live, or through the public API.
 mod fsx;
+mod json_text;
 mod layout;
+mod tls_secret;
 mod tlv;
 mod txn;
 

@@ -83,7 +83,9 @@ pub enum EntryKind {
 
 /// Where an entry's certificate or key lives. Paths are absolute and under the scanned root.
 ///
-/// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}` or
+/// Serializes as `{"type": "file", "path": ...}`, `{"type": "combined", "path": ...}`,
+/// `{"type": "secret-json", "path": ...}`, `{"type": "rke-state", "path": ..., "certificate": ...}`
+/// or
 /// `{"type": "kubeconfig-embedded", "kubeconfig": ..., "user": ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Location {
@@ -99,14 +101,27 @@ pub enum Location {
     /// One file holding certificate(s) then the key, such as kubelet's
     /// `kubelet-client-current.pem` (often a symlink to a dated file).
     Combined(PathBuf),
+    /// A Kubernetes TLS Secret serialised as JSON (k3s/RKE2's `dynamic-cert.json`, written by
+    /// rancher/dynamiclistener): the certificate chain is the base64 PEM of `data."tls.crt"`,
+    /// the key that of `data."tls.key"`.
+    SecretJson(PathBuf),
+    /// The `certificatePEM` / `keyPEM` of bundle entry `certificate` in an RKE1 cluster state
+    /// file (`cluster.rkestate`; its `desiredState` and `currentState` alike).
+    RkeState {
+        /// The state file.
+        state: PathBuf,
+        /// The name of the bundle entry (`kube-apiserver`).
+        certificate: String,
+    },
 }
 
 impl Location {
     /// The file that holds the data (the kubeconfig for embedded data).
     pub fn path(&self) -> &Path {
         match self {
-            Location::File(p) | Location::Combined(p) => p,
+            Location::File(p) | Location::Combined(p) | Location::SecretJson(p) => p,
             Location::KubeconfigEmbedded { kubeconfig, .. } => kubeconfig,
+            Location::RkeState { state, .. } => state,
         }
     }
 }
@@ -115,7 +130,7 @@ impl Serialize for Location {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(match self {
-            Location::KubeconfigEmbedded { .. } => 3,
+            Location::KubeconfigEmbedded { .. } | Location::RkeState { .. } => 3,
             _ => 2,
         }))?;
         match self {
@@ -127,10 +142,19 @@ impl Serialize for Location {
                 map.serialize_entry("type", "combined")?;
                 map.serialize_entry("path", p)?;
             }
+            Location::SecretJson(p) => {
+                map.serialize_entry("type", "secret-json")?;
+                map.serialize_entry("path", p)?;
+            }
             Location::KubeconfigEmbedded { kubeconfig, user } => {
                 map.serialize_entry("type", "kubeconfig-embedded")?;
                 map.serialize_entry("kubeconfig", kubeconfig)?;
                 map.serialize_entry("user", user)?;
+            }
+            Location::RkeState { state, certificate } => {
+                map.serialize_entry("type", "rke-state")?;
+                map.serialize_entry("path", state)?;
+                map.serialize_entry("certificate", certificate)?;
             }
         }
         map.end()
@@ -140,9 +164,14 @@ impl Serialize for Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::File(p) | Location::Combined(p) => write!(f, "{}", p.display()),
+            Location::File(p) | Location::Combined(p) | Location::SecretJson(p) => {
+                write!(f, "{}", p.display())
+            }
             Location::KubeconfigEmbedded { kubeconfig, user } => {
                 write!(f, "{} (user {user:?})", kubeconfig.display())
+            }
+            Location::RkeState { state, certificate } => {
+                write!(f, "{} (certificate {certificate:?})", state.display())
             }
         }
     }

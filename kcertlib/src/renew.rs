@@ -29,6 +29,7 @@ mod files;
 mod kube_copies;
 mod kubelet_serving;
 mod pem_text;
+mod rke_states;
 mod select;
 mod sign;
 pub(crate) mod source;
@@ -88,6 +89,13 @@ pub struct RenewOptions {
     /// the key of a renewed certificate (default on). They are renewed with it, in the same
     /// transaction, and reported as its copies.
     pub user_kubeconfigs: bool,
+    /// RKE1's cluster state file (`cluster.rkestate`, beside `cluster.yml` where `rke up`
+    /// runs): the certificates of this node renewed are renewed in it too, in the same
+    /// transaction, so a later `rke up` does not deploy the old ones again. A path under the
+    /// root (absolute, or relative to the root). `None`: looked for under the root on an RKE1
+    /// node (`root/`, `home/*/`, their `rke/`, `opt/rke/`, `etc/rke/`); when none holds the
+    /// renewed certificates the report warns.
+    pub rke_state: Option<PathBuf>,
     /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
@@ -108,6 +116,7 @@ impl Default for RenewOptions {
             threads: Threads::AllCores,
             add_sans: AltNames::default(),
             user_kubeconfigs: true,
+            rke_state: None,
             #[cfg(feature = "test-hooks")]
             hooks: crate::testing::TestHooks::default(),
         }
@@ -183,6 +192,13 @@ impl RenewOptions {
     /// see `user_kubeconfigs`).
     pub fn with_user_kubeconfigs(mut self, refresh: bool) -> RenewOptions {
         self.user_kubeconfigs = refresh;
+        self
+    }
+
+    /// The same options renewing the node's certificates in this RKE1 cluster state file too
+    /// (see `rke_state`).
+    pub fn with_rke_state(mut self, state: impl Into<PathBuf>) -> RenewOptions {
+        self.rke_state = Some(state.into());
         self
     }
 }

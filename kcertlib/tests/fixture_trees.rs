@@ -88,7 +88,19 @@ fn cert_text(entry: &FixtureEntry) -> String {
             kubeconfig_data(&entry.cert, "client-certificate-data")
         }
         FixtureStorage::File | FixtureStorage::Combined => read_in_tree(&entry.cert),
+        FixtureStorage::SecretJson => secret_data(&entry.cert, "tls.crt"),
     }
+}
+
+/// The decoded `data."<field>"` of a JSON TLS Secret, read with serde_json (an independent
+/// JSON parser: the file must be JSON a Go reader accepts, not just text kcertlib can edit).
+fn secret_data(path: &Path, field: &str) -> String {
+    let text = read_in_tree(path);
+    let secret: serde_json::Value = serde_json::from_str(&text).expect("the Secret is JSON");
+    let value = secret["data"][field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no data.{field}", path.display()));
+    String::from_utf8(Base64::decode_vec(value).expect("base64")).expect("PEM text")
 }
 
 /// The text holding an entry's private key.
@@ -96,6 +108,7 @@ fn key_text(entry: &FixtureEntry) -> String {
     let path = entry.key.as_ref().expect("entry has a key");
     match &entry.storage {
         FixtureStorage::KubeconfigEmbedded { .. } => kubeconfig_data(path, "client-key-data"),
+        FixtureStorage::SecretJson => secret_data(path, "tls.key"),
         _ => read_in_tree(path),
     }
 }
@@ -220,7 +233,7 @@ fn judge_tree(summary: &FixtureSummary, work: &Path) {
     judge_modes(summary);
 }
 
-/// Private material (keys, combined pems, kubeconfigs) is 0600, certificates 0644.
+/// Private material (keys, combined pems, kubeconfigs, TLS Secrets) is 0600, certificates 0644.
 fn judge_modes(summary: &FixtureSummary) {
     for path in &summary.files {
         assert!(
@@ -236,7 +249,9 @@ fn judge_modes(summary: &FixtureSummary) {
         let text = fs::read_to_string(path).expect("fixture files are text");
         let secret = text.contains("PRIVATE KEY")
             || text.contains("kind: Config")
-            || path.extension().is_some_and(|e| e == "kubeconfig");
+            || path.extension().is_some_and(|e| e == "kubeconfig")
+            // dynamiclistener writes its Secret 0600 (storage/file: writeFile(..., 0600)).
+            || path.file_name().is_some_and(|n| n == "dynamic-cert.json");
         let want = if secret { 0o600 } else { 0o644 };
         assert_eq!(mode, want, "{}: mode {mode:o}", path.display());
     }
@@ -616,6 +631,7 @@ fn judge_rancher(summary: &FixtureSummary, program: &str, work: &Path) {
         ("serving-kubelet", "server-ca"),
         ("agent-client-kube-proxy", "client-ca"),
         (&format!("{program}.yaml"), "client-ca"),
+        ("dynamic-cert", "server-ca"),
     ];
     for (name, ca) in leaves {
         let entry = summary
@@ -636,6 +652,7 @@ fn judge_rancher(summary: &FixtureSummary, program: &str, work: &Path) {
     ] {
         assert!(serving.contains(san), "{san}: {serving}");
     }
+    judge_dynamic_cert(summary, program, work);
     let peer = text_of(&rel(summary, &format!("{tls}/etcd/peer-server-client.crt")));
     assert!(peer.contains("DNS:localhost") && peer.contains("IP Address:127.0.0.1"));
 
@@ -669,6 +686,53 @@ fn judge_rancher(summary: &FixtureSummary, program: &str, work: &Path) {
     .expect("admin yaml");
     assert!(admin_yaml.contains("client-certificate-data: "));
     assert!(admin_yaml.contains("server: https://127.0.0.1:6443"));
+}
+
+/// dynamiclistener's Secret: JSON (serde_json), `<prog>-serving`, a serving certificate with
+/// CN and O the program name, and the fingerprint annotation openssl's SHA-1 of the leaf.
+fn judge_dynamic_cert(summary: &FixtureSummary, program: &str, work: &Path) {
+    let entry = summary.entry("dynamic-cert").expect("dynamic-cert entry");
+    assert_eq!(entry.storage, FixtureStorage::SecretJson);
+    let text = read_in_tree(&entry.cert);
+    assert!(
+        text.ends_with("}\n"),
+        "Go's json.Encoder ends with a newline"
+    );
+    let secret: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(secret["metadata"]["name"], format!("{program}-serving"));
+    assert_eq!(secret["type"], "kubernetes.io/tls");
+    let annotations = secret["metadata"]["annotations"]
+        .as_object()
+        .expect("annotations");
+    assert_eq!(
+        annotations.get("listener.cattle.io/cn-localhost"),
+        Some(&serde_json::Value::from("localhost"))
+    );
+    let staged = stage(work, entry);
+    let printed = text_of(&staged.leaf);
+    assert!(
+        printed.contains(&format!("Subject: O = {program}, CN = {program}")),
+        "{printed}"
+    );
+    assert!(printed.contains("TLS Web Server Authentication"));
+    let sha1 = openssl_ok(&[
+        "x509",
+        "-in",
+        &staged.leaf.to_string_lossy(),
+        "-noout",
+        "-fingerprint",
+        "-sha1",
+    ]);
+    let hex = sha1
+        .trim()
+        .rsplit('=')
+        .next()
+        .expect("fingerprint")
+        .replace(':', "");
+    assert_eq!(
+        annotations.get("listener.cattle.io/fingerprint"),
+        Some(&serde_json::Value::from(format!("SHA1={hex}")))
+    );
 }
 
 #[test]

@@ -468,6 +468,12 @@ def in_state_dir(rel: str) -> bool:
     return rel == STATE_DIR or rel.startswith(STATE_DIR + "/")
 
 
+def state_parent(rel: str, entry: tuple) -> bool:
+    """A directory kcert creates to hold its state directory (`var`, `var/lib` on a tree
+    without them, e.g. an RKE1 node): it belongs with the state the verdicts leave out."""
+    return entry[0] == "dir" and STATE_DIR.startswith(rel + "/")
+
+
 def snapshot(root: Path, skip_state: bool = True) -> dict:
     """Every path under root: (type, sha256 or link target, mode, uid, gid)."""
     out = {}
@@ -544,7 +550,7 @@ def judge_tree(ctx: Context, root: Path, check: bool = True) -> Verdict:
     litter = f"; temporary files left: {fmt_paths(temps)}" if temps else ""
     old = ref.snap
     removed = [p for p in old if p not in now]
-    added = [p for p in now if p not in old]
+    added = [p for p in now if p not in old and not state_parent(p, now[p])]
     content = [p for p in old if p in now and old[p][:2] != now[p][:2]]
     meta = [p for p in old if p in now and old[p][:2] == now[p][:2] and not same_meta(old[p], now[p])]
     if not (removed or added or content or meta):
@@ -601,7 +607,9 @@ def check_renewed(ctx: Context, root: Path) -> list:
     problems = []
     for name in ctx.ref.renewed:
         c = by_name.get(name)
-        if c is None:
+        if c is None and RKE_STATE_COPY.match(name):
+            problems.extend(check_rke_state_copy(root, name))
+        elif c is None:
             problems.append(f"check: {name} missing from the inventory")
         elif not (
             c.get("status") == "ok"
@@ -613,6 +621,29 @@ def check_renewed(ctx: Context, root: Path) -> list:
                 f"check: {name} status={c.get('status')} keyMatches={c.get('keyMatches')} "
                 f"chainVerifies={c.get('chainVerifies')} problems={c.get('problems')}"
             )
+    return problems
+
+
+# A copy of an RKE1 node certificate in the cluster state, as the renewal reports it:
+# `<state path under the root>.rkestate:<bundle name>` (not an inventory entry of `check`).
+RKE_STATE_COPY = re.compile(r"^(?P<state>.+\.rkestate):(?P<bundle>[^:/]+)$")
+
+
+def check_rke_state_copy(root: Path, name: str) -> list:
+    """The state's bundle entry holds, in both desired and current state, exactly the node's
+    renewed certificate file (`etc/kubernetes/ssl/<bundle>.pem`)."""
+    m = RKE_STATE_COPY.match(name)
+    assert m
+    try:
+        state = json.loads((root / m["state"]).read_text())
+        node = (root / "etc/kubernetes/ssl" / f"{m['bundle']}.pem").read_text()
+    except (OSError, ValueError) as e:
+        return [f"check: {name}: {e}"]
+    problems = []
+    for which in ("desiredState", "currentState"):
+        entry = state.get(which, {}).get("certificatesBundle", {}).get(m["bundle"])
+        if entry is not None and entry.get("certificatePEM") != node:
+            problems.append(f"check: {name}: {which} does not hold the node's certificate")
     return problems
 
 
@@ -1045,7 +1076,9 @@ def learn_reference(kcert: Path, pristine: Path, work: Path, timeout: float) -> 
         raise SystemExit(
             f"fault-injection: the reference renewal removed {removed} or changed modes of {meta}"
         )
-    added = {normalize(p): (now[p][0], "", *now[p][2:]) for p in now if p not in snap}
+    added = {
+        normalize(p): (now[p][0], "", *now[p][2:]) for p in now if p not in snap and not state_parent(p, now[p])
+    }
     if not changed:
         raise SystemExit("fault-injection: the reference renewal changed nothing; is the fixture expired?")
     renewed = [r["name"] for r in report["renewed"]]

@@ -56,6 +56,12 @@ pub struct RenewArgs {
     /// they are renewed with it).
     #[arg(long)]
     pub no_copies: bool,
+    /// RKE1's cluster state (the cluster.rkestate beside cluster.yml, where `rke up` runs; it
+    /// must be under --root): the node's renewed certificates are renewed in it too, so a later
+    /// `rke up` does not deploy the old ones again. Default: looked for in ROOT/root,
+    /// ROOT/home/*, their rke/ directories, ROOT/opt/rke and ROOT/etc/rke.
+    #[arg(long, value_name = "FILE")]
+    pub rke_state: Option<PathBuf>,
     /// Renew CAs too (same key and subject), refreshing every copy and re-signing their leaves.
     #[arg(long)]
     pub include_ca: bool,
@@ -139,6 +145,12 @@ fn options(args: &RenewArgs, window: Duration) -> RenewOptions {
     }
     if let Some(dir) = &args.backup_dir {
         options = options.with_backup_dir(dir);
+    }
+    if let Some(state) = &args.rke_state {
+        // A relative path is the user's, from the working directory (the core would take it
+        // from the root).
+        options =
+            options.with_rke_state(std::path::absolute(state).unwrap_or_else(|_| state.clone()));
     }
     if let Some(lifetime) = args.days {
         options.validity.lifetime = lifetime;

@@ -533,3 +533,80 @@ fn fixture_prints_its_summary_in_every_format() {
         stdout(&out)
     );
 }
+
+#[test]
+fn check_lists_k3s_dynamic_cert_and_renew_updates_a_named_rke_state() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // k3s: the supervisor's serving certificate is an entry like any other.
+    let k3s = fixture(&dir.path().join("k3s"), "k3s", &[]);
+    let out = expect(
+        &[
+            "check",
+            "--root",
+            k3s.to_str().expect("utf-8"),
+            "-o",
+            "json",
+        ],
+        EXIT_ATTENTION,
+    );
+    let report = json(&out);
+    let dynamic = report["certificates"]
+        .as_array()
+        .expect("certificates")
+        .iter()
+        .find(|c| c["name"] == "dynamic-cert")
+        .unwrap_or_else(|| panic!("no dynamic-cert: {report}"))
+        .clone();
+    assert_eq!(dynamic["status"], "expired", "{dynamic}");
+    assert_eq!(dynamic["caName"], "server-ca", "{dynamic}");
+
+    // RKE1 with its state where kcert does not look: named with --rke-state, it is renewed.
+    let rke1 = fixture(&dir.path().join("rke1"), "rke1", &[]);
+    let state = rke1.join("opt/ops/prod.rkestate");
+    std::fs::create_dir_all(state.parent().expect("parent")).expect("mkdir");
+    std::fs::rename(rke1.join("root/cluster.rkestate"), &state).expect("move");
+    let root_arg = rke1.to_str().expect("utf-8");
+    let out = expect(&["renew", "--root", root_arg, "--dry-run"], EXIT_OK);
+    assert!(stderr(&out).contains("--rke-state") || stdout(&out).contains("--rke-state"));
+    let out = expect(
+        &[
+            "renew",
+            "--root",
+            root_arg,
+            "--rke-state",
+            state.to_str().expect("utf-8"),
+            "-o",
+            "json",
+        ],
+        EXIT_OK,
+    );
+    let report = json(&out);
+    assert!(
+        names(&report["renewed"]).contains(&"opt/ops/prod.rkestate:kube-apiserver".to_string()),
+        "{report}"
+    );
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("read")).expect("JSON");
+    let node = std::fs::read_to_string(rke1.join("etc/kubernetes/ssl/kube-apiserver.pem"))
+        .expect("node cert");
+    for which in ["desiredState", "currentState"] {
+        assert_eq!(
+            written[which]["certificatesBundle"]["kube-apiserver"]["certificatePEM"],
+            node.as_str(),
+            "{which}"
+        );
+    }
+    // A state outside the root is a usage of the wrong file: an error, nothing written.
+    let outside = dir.path().join("elsewhere.rkestate");
+    std::fs::copy(&state, &outside).expect("copy");
+    expect(
+        &[
+            "renew",
+            "--root",
+            root_arg,
+            "--rke-state",
+            outside.to_str().expect("utf-8"),
+        ],
+        EXIT_ERROR,
+    );
+}

@@ -250,8 +250,8 @@ class Entry:
     def path(self) -> str:
         """The file holding the certificate (the kubeconfig for embedded data)."""
     @property
-    def storage(self) -> Literal["file", "kubeconfig", "combined"]:
-        """A PEM file, kubeconfig-embedded data, or a combined cert+key file."""
+    def storage(self) -> Literal["file", "kubeconfig", "combined", "secret-json", "rke-state"]:
+        """A PEM file, kubeconfig-embedded data, a combined cert+key file, a JSON TLS Secret, or an RKE1 state bundle entry."""
     @property
     def kubeconfig_user(self) -> Optional[str]:
         """The kubeconfig user holding the certificate, for embedded data."""
@@ -551,6 +551,7 @@ def renew(
     threads: int = 0,
     add_sans: Union[str, Sequence[str], None] = None,
     user_kubeconfigs: bool = True,
+    rke_state: Union[str, "os.PathLike[str]", None] = None,
 ) -> RenewalReport:
     """Renews the certificates under ``root`` (default ``/``) as one transaction: every leaf,
     the entries named in ``only``, or those expiring within ``expiring_within`` (e.g.
@@ -565,6 +566,10 @@ def renew(
     alternative names to what is renewed (names already there are not repeated); only serving
     certificates take them, so name those in ``only``. ``user_kubeconfigs`` (default on) also
     refreshes users' copies of the node's credentials in ``root/.kube`` and ``home/*/.kube``.
+    ``rke_state`` names RKE1's ``cluster.rkestate`` (a path under ``root``; relative paths are
+    taken from ``root``): the node's renewed certificates are renewed in it too, so a later
+    ``rke up`` does not restore the old ones; by default it is looked for under ``root`` and
+    :attr:`RenewalReport.warnings` says when none holds them.
     Runs with the GIL released.
 
     Raises :class:`kcert.LockedError` when another renewal holds the root,

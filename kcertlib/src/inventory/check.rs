@@ -200,6 +200,14 @@ fn read_certificates(
             })?;
             (data, describe(location))
         }
+        Location::SecretJson(p) => (
+            secret_json(context, p, SecretField::Certificate)?,
+            p.display().to_string(),
+        ),
+        Location::RkeState { state, certificate } => (
+            rke_state(context, state, certificate, SecretField::Certificate)?,
+            describe(location),
+        ),
     };
     match Certificate::load_all(&bytes) {
         Ok(certs) if !certs.is_empty() => Ok(certs),
@@ -238,6 +246,56 @@ fn embedded(
     field(found).ok_or(ReadFailure::Missing)
 }
 
+/// Which value of a TLS Secret's `data`.
+#[derive(Clone, Copy)]
+enum SecretField {
+    Certificate,
+    Key,
+}
+
+/// The decoded `data."tls.crt"` or `data."tls.key"` of a JSON TLS Secret (`Missing` for an
+/// absent key: a Secret may carry a certificate only).
+fn secret_json(context: &Context, path: &Path, field: SecretField) -> Result<Vec<u8>, ReadFailure> {
+    let bytes = zeroize::Zeroizing::new(context.read(path)?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ReadFailure::Unreadable(format!("{}: is not UTF-8 JSON", path.display())))?;
+    let unreadable = |why: String| ReadFailure::Unreadable(format!("{}: {why}", path.display()));
+    match field {
+        SecretField::Certificate => crate::tls_secret::certificate_pem(text).map_err(unreadable),
+        // A plain copy, moved into `Zeroizing` by the caller as soon as it is returned.
+        SecretField::Key => match crate::tls_secret::key_pem(text).map_err(unreadable)? {
+            Some(key) => Ok(key.to_vec()),
+            None => Err(ReadFailure::Missing),
+        },
+    }
+}
+
+/// The PEM `certificatePEM` or `keyPEM` of bundle entry `name` in an RKE1 state file (the
+/// desired state's, else the current one's).
+fn rke_state(
+    context: &Context,
+    path: &Path,
+    name: &str,
+    field: SecretField,
+) -> Result<Vec<u8>, ReadFailure> {
+    let bytes = zeroize::Zeroizing::new(context.read(path)?);
+    let unreadable = |why: String| ReadFailure::Unreadable(format!("{}: {why}", path.display()));
+    let text = std::str::from_utf8(&bytes).map_err(|_| unreadable("is not UTF-8 JSON".into()))?;
+    let bundle = crate::rke_state::bundle(text).map_err(unreadable)?;
+    let found = bundle
+        .iter()
+        .find(|b| b.name == name)
+        .ok_or(ReadFailure::Missing)?;
+    match field {
+        SecretField::Certificate => Ok(found.certificate_pem.value.as_bytes().to_vec()),
+        SecretField::Key => found
+            .key_pem
+            .as_ref()
+            .map(|k| k.value.as_bytes().to_vec())
+            .ok_or(ReadFailure::Missing),
+    }
+}
+
 fn check_key(
     context: &Context,
     spec: &EntrySpec,
@@ -254,6 +312,10 @@ fn check_key(
             embedded(context, kubeconfig, user, |u| {
                 u.client_key_data.as_deref().map(<[u8]>::to_vec)
             })
+        }
+        Location::SecretJson(p) => secret_json(context, p, SecretField::Key),
+        Location::RkeState { state, certificate } => {
+            rke_state(context, state, certificate, SecretField::Key)
         }
     };
     let bytes = match bytes {

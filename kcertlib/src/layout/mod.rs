@@ -408,6 +408,7 @@ fn dedupe(context: &Context, specs: Vec<EntrySpec>) -> Vec<EntrySpec> {
 fn location_identity(context: &Context, location: &Location) -> Location {
     match location {
         Location::File(p) | Location::Combined(p) => Location::File(context.identity(p)),
+        Location::SecretJson(p) => Location::SecretJson(context.identity(p)),
         other => other.clone(),
     }
 }
@@ -418,7 +419,7 @@ fn claimed_files(context: &Context, specs: &[EntrySpec]) -> HashSet<PathBuf> {
     let mut claimed = HashSet::new();
     for spec in specs {
         for location in std::iter::once(&spec.cert).chain(spec.key.as_ref()) {
-            if let Location::File(p) | Location::Combined(p) = location {
+            if let Location::File(p) | Location::Combined(p) | Location::SecretJson(p) = location {
                 claimed.insert(context.identity(p));
             }
         }

@@ -84,6 +84,20 @@ pub fn detect(context: &Context, program: Program) -> Option<Rancher> {
     })
 }
 
+/// dynamiclistener's file storage in `server/tls` (k3s `pkg/cluster/https.go` `tlsStorage`).
+pub const DYNAMIC_CERT: &str = "dynamic-cert.json";
+
+/// The in-cluster copy of the supervisor's serving certificate: Secret
+/// `kube-system/<prog>-serving` (k3s `tlsStorage`: `version.Program + "-serving"`), which
+/// dynamiclistener merges with the file when the server starts.
+pub fn serving_secret(distribution: Distribution) -> Option<&'static str> {
+    match distribution {
+        Distribution::K3s => Some("k3s-serving"),
+        Distribution::Rke2 => Some("rke2-serving"),
+        _ => None,
+    }
+}
+
 /// A leaf in `server/tls`: (path without `.crt`, signing CA entry, expectation, required).
 type LeafRow = (&'static str, &'static str, fn(Program) -> Expect, bool);
 
@@ -294,6 +308,24 @@ impl Rancher {
                     .signed_by(&entry_name(ca))
                     .expect(expect(self.program))
                     .restart(&restart),
+            );
+        }
+        // The supervisor's serving certificate (dynamiclistener's file storage, layouts.md §4):
+        // absent until the server first starts, and renewed by k3s itself while it runs.
+        let dynamic = tls.join(DYNAMIC_CERT);
+        if context.exists(&dynamic) {
+            let program = self.program.name();
+            specs.push(
+                EntrySpec::new(
+                    "dynamic-cert",
+                    d,
+                    EntryKind::Leaf,
+                    Location::SecretJson(dynamic.clone()),
+                )
+                .key(Location::SecretJson(dynamic))
+                .signed_by("server-ca")
+                .expect(Expect::cn(program).orgs(&[&[program]]).server())
+                .restart(&restart),
             );
         }
         let cred = tls.parent().map(|server| server.join("cred"));

@@ -20,6 +20,7 @@ use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
 use crate::txn::{Content, StagedFile};
 use crate::verify::verify_signature;
+use crate::{rke_state, tls_secret};
 
 /// authorityKeyIdentifier: follows the CA's SKI.
 const AUTHORITY_KEY_ID: &str = "2.5.29.35";
@@ -64,6 +65,12 @@ pub(super) enum Place {
     KubeconfigUser(String),
     /// Any cluster's `certificate-authority-data`.
     KubeconfigClusters,
+    /// A JSON TLS Secret's `data."tls.crt"` (its first certificate for `Renewed`, whose
+    /// fingerprint annotation must follow it) and `data."tls.key"`.
+    SecretJson,
+    /// The `certificatePEM` and `keyPEM` of bundle entry `name` in one state (`desiredState`,
+    /// `currentState`) of an RKE1 cluster state file.
+    RkeState { state: &'static str, name: String },
 }
 
 /// A renewed certificate with what it must agree with.
@@ -126,6 +133,9 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                     "the staged certificate is not the one signed",
                 ));
             }
+            if *place == Place::SecretJson {
+                check_fingerprint(text, &found).map_err(|why| failed(entry, path, &why))?;
+            }
             verify_renewed(&found, signed, now).map_err(|why| failed(entry, path, &why))
         }
         Check::Copy { entry, place, der } => {
@@ -141,6 +151,12 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                             .unwrap_or(false)
                     }),
                 Place::Pem => pem_text::contains_certificate(text, der)?,
+                Place::RkeState { state, name } => rke_state::certificate(text, state, name)
+                    .is_ok_and(|c| c.as_der() == der.as_slice()),
+                Place::SecretJson => secret_pem(text, path)
+                    .ok()
+                    .and_then(|t| pem_text::contains_certificate(&t, der).ok())
+                    .unwrap_or(false),
                 Place::KubeconfigUser(user) => user_data(text, path, user, Field::Certificate)
                     .ok()
                     .and_then(|t| pem_text::contains_certificate(&t, der).ok())
@@ -159,6 +175,10 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
         Check::Key { entry, place, spki } => {
             let pem = match place {
                 Place::KubeconfigUser(user) => user_data(text, path, user, Field::Key)?,
+                Place::SecretJson => secret_key(text, path)?,
+                Place::RkeState { state, name } => rke_state::key_pem(text, state, name)
+                    .map_err(|why| staged_json(path, why))?
+                    .ok_or_else(|| staged_json(path, format!("{name} has no keyPEM")))?,
                 Place::Pem | Place::KubeconfigClusters => text.to_string(),
             };
             let pem = zeroize::Zeroizing::new(pem);
@@ -302,9 +322,48 @@ pub(crate) fn signed_elsewhere_says_the_same(
 fn certificate_at(text: &str, place: &Place, path: &Path) -> Result<Certificate> {
     let pem = match place {
         Place::KubeconfigUser(user) => user_data(text, path, user, Field::Certificate)?,
+        Place::SecretJson => secret_pem(text, path)?,
+        Place::RkeState { state, name } => {
+            return rke_state::certificate(text, state, name).map_err(|why| {
+                Error::new(
+                    ErrorKind::VerificationFailed,
+                    format!("staged RKE state: {why}"),
+                )
+                .with_path(path)
+            });
+        }
         Place::Pem | Place::KubeconfigClusters => text.to_string(),
     };
     Certificate::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))
+}
+
+/// dynamiclistener compares the fingerprint annotation to decide whether the Secret changed
+/// (and pushes it to the cluster's copy only then): when the Secret has one, it must be the
+/// staged leaf's.
+fn check_fingerprint(text: &str, leaf: &Certificate) -> std::result::Result<(), String> {
+    match tls_secret::fingerprint(text)? {
+        Some(found) if found != tls_secret::fingerprint_of(leaf.as_der()) => Err(format!(
+            "the fingerprint annotation {found} is not the staged certificate's"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn secret_pem(text: &str, path: &Path) -> Result<String> {
+    let pem = tls_secret::certificate_pem(text).map_err(|why| staged_json(path, why))?;
+    String::from_utf8(pem).map_err(|_| staged_json(path, "data.tls.crt is not PEM text".into()))
+}
+
+fn secret_key(text: &str, path: &Path) -> Result<String> {
+    let pem = tls_secret::key_pem(text)
+        .map_err(|why| staged_json(path, why))?
+        .ok_or_else(|| staged_json(path, "has no data.tls.key".into()))?;
+    String::from_utf8(pem.to_vec())
+        .map_err(|_| staged_json(path, "data.tls.key is not PEM text".into()))
+}
+
+fn staged_json(path: &Path, why: String) -> Error {
+    Error::new(ErrorKind::VerificationFailed, format!("staged file: {why}")).with_path(path)
 }
 
 #[derive(Clone, Copy)]

@@ -25,6 +25,7 @@ use crate::key::PrivateKey;
 use crate::kubeconfig::{self, Kubeconfig};
 use crate::time::Timestamp;
 use crate::txn::{Expect, FileChange, Guard};
+use crate::{rke_state, tls_secret};
 
 /// What the renewal writes, and how to check it.
 pub(super) struct Written<'p> {
@@ -168,6 +169,17 @@ impl<'p> Editor<'p> {
                 })?;
                 (source, Place::KubeconfigUser(user.clone()))
             }
+            Location::SecretJson(path) => {
+                let source = self.edit(path, &holder.name, |text| {
+                    replace_secret_chain(text, path, |pem| {
+                        replace_certificate(pem, old_der, new_der, path)
+                    })
+                })?;
+                (source, Place::SecretJson)
+            }
+            Location::RkeState { state, certificate } => {
+                return self.rke_state(s, holder, state, certificate, new_der, signed, spki);
+            }
         };
         self.check(
             &source,
@@ -202,6 +214,12 @@ impl<'p> Editor<'p> {
                 })?;
                 (source, Place::KubeconfigUser(user.clone()))
             }
+            (Location::SecretJson(path), Some(pem)) => {
+                let source = self.edit(path, &holder.name, |text| {
+                    tls_secret::with_key_pem(text, pem).map_err(|why| secret_error(path, why))
+                })?;
+                (source, Place::SecretJson)
+            }
             // A kept key in a file of its own is untouched; it must match the new certificate
             // now and hold the same bytes when the renames begin.
             (Location::File(path), None) => return self.guard_key(path, &holder.name, spki),
@@ -210,6 +228,9 @@ impl<'p> Editor<'p> {
                 self.source_of(kubeconfig)?,
                 Place::KubeconfigUser(user.clone()),
             ),
+            (Location::SecretJson(path), None) => (self.source_of(path)?, Place::SecretJson),
+            // Written with its certificate (`rke_state`).
+            (Location::RkeState { .. }, _) => return Ok(()),
         };
         self.check(
             &source,
@@ -219,6 +240,75 @@ impl<'p> Editor<'p> {
                 spki: Arc::clone(spki),
             },
         );
+        Ok(())
+    }
+
+    /// The renewed leaf `s` in bundle entry `name` of an RKE1 state file: `certificatePEM` (and
+    /// `keyPEM` when the key rotates) in every state (desired, current) whose certificate is
+    /// the old one's identity, each checked.
+    // The same inputs as `leaf`, which hands this location over whole.
+    #[allow(clippy::too_many_arguments)]
+    fn rke_state(
+        &mut self,
+        s: &SignedAction<'p>,
+        holder: &Entry,
+        state: &Path,
+        name: &str,
+        new_der: &[u8],
+        signed: &Arc<SignedCert<'p>>,
+        spki: &Arc<[u8]>,
+    ) -> Result<()> {
+        let new_pem = Certificate::from_der(new_der).at_path(state)?.to_pem();
+        let key_pem = match &s.new_key {
+            Some(key) => Some(key.to_pem().at_entry(&holder.name)?),
+            None => None,
+        };
+        // The identity to look for: the copy's certificate (possibly older than the node's).
+        let old = holder.certificate.as_ref().unwrap_or(s.old);
+        let mut states = Vec::new();
+        let source = self.edit(state, &holder.name, |text| {
+            states = super::rke_states::states_holding(text, name, old)?;
+            if states.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Layout,
+                    format!("bundle entry {name:?} no longer holds the certificate to renew (changed since the scan?)"),
+                ));
+            }
+            let mut out = text.to_string();
+            for st in &states {
+                out = rke_state::with_certificate(&out, st, name, &new_pem)
+                    .map_err(|why| Error::new(ErrorKind::Layout, why))?;
+                if let Some(pem) = &key_pem {
+                    out = rke_state::with_key(&out, st, name, pem)
+                        .map_err(|why| Error::new(ErrorKind::Layout, why))?;
+                }
+            }
+            Ok(out)
+        })?;
+        for st in states {
+            let place = Place::RkeState {
+                state: st,
+                name: name.to_string(),
+            };
+            self.check(
+                &source,
+                Check::Renewed {
+                    entry: holder.name.clone(),
+                    place: place.clone(),
+                    signed: Arc::clone(signed),
+                },
+            );
+            if holder.key.is_some() {
+                self.check(
+                    &source,
+                    Check::Key {
+                        entry: holder.name.clone(),
+                        place,
+                        spki: Arc::clone(spki),
+                    },
+                );
+            }
+        }
         Ok(())
     }
 
@@ -294,6 +384,89 @@ impl<'p> Editor<'p> {
                 Check::Copy {
                     entry: holder,
                     place: Place::Pem,
+                    der: new_der.to_vec(),
+                },
+            );
+        }
+        // RKE1 cluster states keep the CA in their bundles (`rke up` deploys it).
+        let mut states = BTreeSet::new();
+        for entry in &plan.inventory.entries {
+            if let Location::RkeState { state, .. } = &entry.cert {
+                states.insert(state.clone());
+            }
+        }
+        let new_pem = Certificate::from_der(new_der).at_entry(name)?.to_pem();
+        for path in states {
+            let Ok(text) = self.current_text(&path) else {
+                continue;
+            };
+            let holding: Vec<(&'static str, String)> = rke_state::bundle(&text)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|b| {
+                    Certificate::from_pem(b.certificate_pem.value.as_bytes())
+                        .is_ok_and(|c| c.as_der() == old_der)
+                })
+                .map(|b| (b.state, b.name))
+                .collect();
+            if holding.is_empty() {
+                continue;
+            }
+            let source = self
+                .edit(&path, name, |text| {
+                    let mut out = text.to_string();
+                    for (state, bundle_name) in &holding {
+                        out = rke_state::with_certificate(&out, state, bundle_name, &new_pem)
+                            .map_err(|why| Error::new(ErrorKind::Layout, why))?;
+                    }
+                    Ok(out)
+                })
+                .at_entry(name)?;
+            for (state, bundle_name) in holding {
+                self.check(
+                    &source,
+                    Check::Copy {
+                        entry: name.clone(),
+                        place: Place::RkeState {
+                            state,
+                            name: bundle_name,
+                        },
+                        der: new_der.to_vec(),
+                    },
+                );
+            }
+        }
+        // TLS Secrets (k3s/RKE2's dynamic-cert.json) carry their CA after the leaf.
+        let mut secrets = BTreeSet::new();
+        for entry in &plan.inventory.entries {
+            if let Location::SecretJson(p) = &entry.cert {
+                secrets.insert(p.clone());
+            }
+        }
+        for path in secrets {
+            let Ok(text) = self.current_text(&path) else {
+                continue;
+            };
+            let holds_old = tls_secret::certificate_pem(&text)
+                .ok()
+                .and_then(|pem| String::from_utf8(pem).ok())
+                .is_some_and(|pem| pem_text::contains_certificate(&pem, old_der).unwrap_or(false));
+            if !holds_old {
+                continue;
+            }
+            let holder = self.holder_name(plan, &path, name);
+            let source = self
+                .edit(&path, &holder, |text| {
+                    replace_secret_chain(text, &path, |pem| {
+                        Ok(pem_text::replace_certificate(pem, old_der, new_der)?.0)
+                    })
+                })
+                .at_entry(&holder)?;
+            self.check(
+                &source,
+                Check::Copy {
+                    entry: holder,
+                    place: Place::SecretJson,
                     der: new_der.to_vec(),
                 },
             );
@@ -575,6 +748,26 @@ fn replace_certificate(text: &str, old_der: &[u8], new_der: &[u8], path: &Path) 
         .with_path(path));
     }
     Ok(out)
+}
+
+/// Re-encodes a TLS Secret's `data."tls.crt"` after `change` edits its decoded PEM chain; the
+/// fingerprint annotation follows the chain's first certificate.
+fn replace_secret_chain(
+    text: &str,
+    path: &Path,
+    change: impl FnOnce(&str) -> Result<String>,
+) -> Result<String> {
+    let pem = tls_secret::certificate_pem(text).map_err(|why| secret_error(path, why))?;
+    let pem = String::from_utf8(pem)
+        .map_err(|_| secret_error(path, "data.tls.crt is not PEM text".to_string()))?;
+    let new_pem = change(&pem)?;
+    let leaf = Certificate::from_pem(new_pem.as_bytes()).at_path(path)?;
+    tls_secret::with_certificate_pem(text, &new_pem, leaf.as_der())
+        .map_err(|why| secret_error(path, why))
+}
+
+fn secret_error(path: &Path, why: String) -> Error {
+    Error::new(ErrorKind::Layout, why).with_path(path)
 }
 
 #[derive(Clone, Copy)]

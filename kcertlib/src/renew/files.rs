@@ -81,5 +81,34 @@ pub(crate) fn load_key(root: &RootDir, location: &Location) -> Result<PrivateKey
             let data = Zeroizing::new(data);
             PrivateKey::load(&data).at_path(path)
         }
+        Location::SecretJson(path) => {
+            let text = Zeroizing::new(read_text(root, path)?);
+            let pem = crate::tls_secret::key_pem(&text)
+                .map_err(|why| Error::new(ErrorKind::InvalidKey, why).with_path(path))?
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidKey, "the Secret has no data.tls.key")
+                        .with_path(path)
+                })?;
+            PrivateKey::load(&pem).at_path(path)
+        }
+        Location::RkeState { state, certificate } => {
+            let text = Zeroizing::new(read_text(root, state)?);
+            let pem = crate::rke_state::STATES
+                .iter()
+                .find_map(|s| {
+                    crate::rke_state::key_pem(&text, s, certificate)
+                        .ok()
+                        .flatten()
+                })
+                .map(Zeroizing::new)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidKey,
+                        format!("bundle entry {certificate:?} has no keyPEM"),
+                    )
+                    .with_path(state)
+                })?;
+            PrivateKey::load(pem.as_bytes()).at_path(state)
+        }
     }
 }

@@ -103,13 +103,21 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
         let copies = super::kube_copies::find(root, &inventory, now, options.warn_within);
         inventory.entries.extend(copies);
     }
+    let states = super::rke_states::find(
+        root,
+        &inventory,
+        options.rke_state.as_deref(),
+        now,
+        options.warn_within,
+    )?;
+    inventory.entries.extend(states.entries);
     let mut plan = Plan {
         root: inventory.root.clone(),
         dir: root.clone(),
         now,
         actions: Vec::new(),
         skipped: Vec::new(),
-        warnings: Vec::new(),
+        warnings: states.warnings,
         restart: Vec::new(),
         inventory,
         ca_keys: BTreeMap::new(),
@@ -220,6 +228,8 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
     keep_shared_keys(&mut plan);
     check_add_sans(&plan)?;
     check_provided(&plan)?;
+    serving_secret_notes(&mut plan);
+    rke_state_notes(&mut plan, &states.states);
     let mut restart = Vec::new();
     for action in &plan.actions {
         for component in &action.restart {
@@ -276,6 +286,80 @@ impl Plan {
             restart: unique_restart,
         }
     }
+}
+
+/// A renewed k3s/RKE2 `dynamic-cert.json` has an in-cluster copy, Secret
+/// `kube-system/<prog>-serving`, that dynamiclistener merges with the file when the server
+/// starts: one it still judges valid (not within its renewal window) is preferred to the file
+/// and written back over it, and releases before rancher/dynamiclistener 2022-07 let even an
+/// expired one win. Deleting the Secret makes the renewed file the only copy.
+fn serving_secret_notes(plan: &mut Plan) {
+    let mut notes = Vec::new();
+    for action in &plan.actions {
+        let Some(entry) = plan.inventory.get(&action.name) else {
+            continue;
+        };
+        let Location::SecretJson(path) = &entry.cert else {
+            continue;
+        };
+        let Some(secret) = crate::layout::rancher::serving_secret(entry.distribution) else {
+            continue;
+        };
+        notes.push(format!(
+            "{name}: {path} has an in-cluster copy, Secret kube-system/{secret}, that {restart} may restore over the renewed file when it restarts (it prefers a copy still valid, older releases any copy): delete it with `kubectl -n kube-system delete secret {secret}` and restart {restart}; if the supervisor port still serves the old certificate afterwards (openssl s_client -connect 127.0.0.1:{port}), renew again after the restart",
+            name = action.name,
+            path = path.display(),
+            restart = action.restart.join(", "),
+            port = supervisor_port(entry.distribution),
+        ));
+    }
+    plan.warnings.extend(notes);
+}
+
+/// The supervisor's port: k3s serves it on the apiserver's 6443, RKE2 on 9345.
+fn supervisor_port(distribution: crate::inventory::Distribution) -> u16 {
+    match distribution {
+        crate::inventory::Distribution::Rke2 => 9345,
+        _ => 6443,
+    }
+}
+
+/// RKE1 leaves renewed without a copy in a cluster state: `rke up` would deploy the old ones
+/// from the state again.
+fn rke_state_notes(plan: &mut Plan, states: &[PathBuf]) {
+    let uncovered: Vec<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == EntryKind::Leaf)
+        .filter(|a| {
+            plan.inventory
+                .get(&a.name)
+                .is_some_and(|e| e.distribution == crate::inventory::Distribution::Rke1)
+        })
+        .filter(|a| {
+            !plan
+                .copies_of(&a.name)
+                .iter()
+                .any(|c| matches!(c.cert, Location::RkeState { .. }))
+        })
+        .map(|a| a.name.as_str())
+        .collect();
+    if uncovered.is_empty() {
+        return;
+    }
+    let looked = if states.is_empty() {
+        "no RKE cluster state (cluster.rkestate) was found under the root".to_string()
+    } else {
+        let shown: Vec<String> = states.iter().map(|p| p.display().to_string()).collect();
+        format!(
+            "the RKE cluster state {} does not hold them",
+            shown.join(", ")
+        )
+    };
+    plan.warnings.push(format!(
+        "{}: renewed on this node only: {looked}, so a later `rke up` deploys the old certificates from the state again; renew with the state file (kcert renew --rke-state FILE, the cluster.rkestate beside cluster.yml) or run `rke cert rotate` where rke runs",
+        uncovered.join(", ")
+    ));
 }
 
 /// Entries sharing one key file (RKE1's kube-node and kube-proxy) cannot each get a new key:
@@ -413,6 +497,14 @@ fn preflight_leaf(
     renewed_cas: &BTreeSet<String>,
 ) -> std::result::Result<(), String> {
     let cert = readable(leaf)?;
+    if let Location::SecretJson(path) = &leaf.cert
+        && files::read_text(&plan.dir, path).is_ok_and(|t| crate::tls_secret::is_static(&t))
+    {
+        return Err(
+            "user-provided (annotation listener.cattle.io/static: \"true\"): dynamiclistener never re-issues it; replace it with a certificate from its issuer"
+                .to_string(),
+        );
+    }
     if super::kubelet_serving::is_self_signed_pair(leaf) && !cert.is_self_issued() {
         let old_ca = super::kubelet_serving::preflight(plan, leaf, cert)?;
         plan.throwaway_cas.insert(leaf.name.clone(), old_ca);
