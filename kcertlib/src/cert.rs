@@ -44,8 +44,9 @@ use crate::view::{CertificateView, Layout, name};
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,
-    /// What `CertificateView::parse` found in `der`: the one reading of the DER.
-    layout: Layout,
+    /// What `CertificateView::parse` found in `der`: the one reading of the DER. Set when the
+    /// certificate is read; for one kcertlib has just signed, on first use (`from_signed`).
+    layout: OnceLock<Layout>,
     /// x509-cert's decode, made on the first call of `x509`.
     x509: OnceLock<x509_cert::Certificate>,
 }
@@ -171,16 +172,41 @@ impl Certificate {
         let layout = Layout::of(&view);
         Ok(Certificate {
             der,
-            layout,
+            layout: OnceLock::from(layout),
             x509: OnceLock::new(),
         })
+    }
+
+    /// A certificate kcertlib has just assembled and signed, read on first use instead of now.
+    ///
+    /// Its parts are either copied from certificates that passed the reader or written by
+    /// kcertlib's own encoders, and the re-sign's callers often only write it out, so the
+    /// validating walk is deferred. If it ever failed (a fault in those encoders, not in the
+    /// input), the accessors would read empty fields, and signature verification, which the
+    /// renewal runs on every new certificate before committing, would refuse it. Builds with
+    /// the `test-hooks` feature (kcertlib's own tests) walk at once and return the error.
+    ///
+    /// # Errors
+    /// With `test-hooks` only: as `from_der_vec`.
+    pub(crate) fn from_signed(der: Vec<u8>) -> Result<Certificate> {
+        let cert = Certificate {
+            der,
+            layout: OnceLock::new(),
+            x509: OnceLock::new(),
+        };
+        #[cfg(feature = "test-hooks")]
+        if cert.layout.get().is_none() {
+            let layout = Layout::of(&CertificateView::parse(&cert.der)?);
+            let _ = cert.layout.set(layout);
+        }
+        Ok(cert)
     }
 
     /// The certificate a validated view reads (copies its DER; no second walk).
     pub(crate) fn from_view(view: &CertificateView<'_>) -> Certificate {
         Certificate {
             der: view.as_der().to_vec(),
-            layout: Layout::of(view),
+            layout: OnceLock::from(Layout::of(view)),
             x509: OnceLock::new(),
         }
     }
@@ -188,7 +214,13 @@ impl Certificate {
     /// The borrowed view of this certificate (no parsing: the fields were found when it was
     /// read).
     pub fn view(&self) -> CertificateView<'_> {
-        self.layout.view(&self.der)
+        let layout = self
+            .layout
+            .get_or_init(|| match CertificateView::parse(&self.der) {
+                Ok(view) => Layout::of(&view),
+                Err(_) => Layout::unreadable(),
+            });
+        layout.view(&self.der)
     }
 
     /// Parses the first certificate of PEM text (other blocks are ignored).

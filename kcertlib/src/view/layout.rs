@@ -52,6 +52,30 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// The layout of a DER the reader refused: every field empty, both times the epoch. Only a
+    /// certificate whose reading was deferred (`Certificate::from_signed`) can end up with it.
+    pub(crate) fn unreadable() -> Layout {
+        let epoch = Timestamp::from_unix(0);
+        Layout {
+            tbs: Span::default(),
+            serial: Span::default(),
+            signature_algorithm: Span::default(),
+            outer_algorithm: Span::default(),
+            inner_algorithm: Span::default(),
+            signature: Span::default(),
+            issuer: Span::default(),
+            subject: Span::default(),
+            spki: Span::default(),
+            not_before: epoch,
+            not_after: epoch,
+            extensions: None,
+            san: None,
+            basic_constraints: None,
+            subject_key_id: None,
+            authority_key_id: None,
+        }
+    }
+
     /// The layout of `view` relative to its own DER.
     pub(crate) fn of(view: &CertificateView<'_>) -> Layout {
         let der = view.der;
