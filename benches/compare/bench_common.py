@@ -47,11 +47,31 @@ def time_runs(reps: int, work: Callable[[], T]) -> Tuple[List[float], T]:
     return runs, value  # type: ignore[return-value]
 
 
+def time_runs_cpu(reps: int, work: Callable[[], T]) -> Tuple[List[float], List[float], T]:
+    """As ``time_runs``, with the process CPU seconds (user + system) of each run too."""
+    runs: List[float] = []
+    cpu: List[float] = []
+    value = None
+    for _ in range(max(1, reps)):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        value = work()
+        runs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+    return runs, cpu, value  # type: ignore[return-value]
+
+
 def emit(tool: str, variant: str, workload: str, n: int, runs: List[float],
-         checksum: Dict[str, int], extra: Dict[str, Any] | None = None) -> None:
-    """Prints one result line; certs/s is ``n`` over the median run."""
+         checksum: Dict[str, int], extra: Dict[str, Any] | None = None,
+         cpu: List[float] | None = None) -> None:
+    """Prints one result line; certs/s is ``n`` over the median run (and certs per CPU second
+    over the median CPU time when ``cpu`` is given)."""
     med = statistics.median(runs)
-    print(json.dumps({
+    line: Dict[str, Any] = {
         "tool": tool, "variant": variant, "workload": workload, "n": n, "runs_s": runs,
         "certs_per_s": n / med if med > 0 else 0.0, "checksum": checksum, "extra": extra or {},
-    }), flush=True)
+    }
+    if cpu:
+        med_cpu = statistics.median(cpu)
+        line["cpu_s"] = cpu
+        line["certs_per_cpu_s"] = n / med_cpu if med_cpu > 0 else 0.0
+    print(json.dumps(line), flush=True)

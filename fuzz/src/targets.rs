@@ -14,6 +14,10 @@ use kcertlib::testing::Journal;
 use kcertlib::view::CertificateView;
 use kcertlib::{Certificate, Kubeconfig, PrivateKey, Timestamp};
 
+/// x509-cert's reading of a certificate, the judge of kcertlib's reader.
+#[path = "x509_reference.rs"]
+pub mod x509_reference;
+
 /// The checks of one target: return quietly or panic.
 pub type Target = fn(&[u8]);
 
@@ -78,11 +82,23 @@ pub fn pem_stream(data: &[u8]) {
     }
 }
 
-/// `CertificateView::parse`: every accessor runs; when `Certificate::from_der` also accepts the
-/// DER, every field both expose is equal.
+/// `CertificateView::parse`: accepts exactly what x509-cert decodes (negative serials aside,
+/// rejected with their own kind), and every accessor runs; when it accepts, `Certificate`
+/// exposes the same fields and x509-cert decodes the same values.
 pub fn certificate_view(data: &[u8]) {
-    let Ok(view) = CertificateView::parse(data) else {
-        return;
+    let judged = x509_reference::read(data);
+    let view = match (CertificateView::parse(data), &judged) {
+        (Ok(view), Ok(_)) => view,
+        (Err(e), Err(kind)) => {
+            assert_eq!(
+                e.kind(),
+                *kind,
+                "the reader and x509-cert reject differently: {e}"
+            );
+            return;
+        }
+        (Ok(_), Err(kind)) => panic!("the reader accepts what x509-cert rejects ({kind:?})"),
+        (Err(e), Ok(_)) => panic!("the reader rejects what x509-cert accepts: {e}"),
     };
     let at = view.not_before();
     std::hint::black_box((
@@ -93,9 +109,11 @@ pub fn certificate_view(data: &[u8]) {
         view.public_key_algorithm(),
         view.status(at, Duration::from_secs(86_400)),
     ));
-    let Ok(cert) = Certificate::from_der(data) else {
-        return;
-    };
+    let cert = Certificate::from_der(data).expect("Certificate reads what the view reads");
+    if let Ok(x) = &judged {
+        let differences = x509_reference::differences(&cert, x, "input");
+        assert!(differences.is_empty(), "{differences:?}");
+    }
     assert_eq!(view.as_der(), cert.as_der());
     assert_eq!(view.tbs_der(), cert.tbs_der());
     assert_eq!(view.serial(), cert.serial());
@@ -319,7 +337,10 @@ fn exercise_certificate(cert: &Certificate) {
         cert.signature_algorithm().name().to_string(),
         cert.fingerprint_sha256_hex(),
         cert.extensions(),
-        cert.x509().tbs_certificate().version(),
+        cert.x509()
+            .expect("x509-cert decodes what the reader accepted")
+            .tbs_certificate()
+            .version(),
     ));
     std::hint::black_box((nb.to_rfc3339(), na.to_rfc3339(), cert.to_json()));
     let der = cert.as_der();

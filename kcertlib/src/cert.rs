@@ -1,17 +1,17 @@
-//! `Certificate`: the original DER plus a parsed view, with accessors named after RFC 5280.
+//! `Certificate`: the original DER plus where the one validating walk (`view`) found each field,
+//! with accessors named after RFC 5280. x509-cert's owned structure is decoded only when a
+//! caller asks for it (`x509`), and its extension types only for the extension asked for.
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912;
 use der::Decode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints as X509BasicConstraints, ExtendedKeyUsage as X509Eku,
-    KeyUsage, SubjectAltName, SubjectKeyIdentifier, name::GeneralName,
-};
+use x509_cert::ext::pkix::{ExtendedKeyUsage as X509Eku, KeyUsage};
 
 use crate::error::{Error, ErrorKind, Result, ResultExt, der_error};
 use crate::extensions::{
@@ -21,7 +21,7 @@ use crate::key::KeyAlgorithm;
 use crate::pem;
 use crate::time::Timestamp;
 use crate::tlv;
-use crate::view::name;
+use crate::view::{CertificateView, Layout, name};
 
 /// An X.509 certificate. The DER it was read from is kept byte for byte (`as_der`).
 ///
@@ -44,9 +44,11 @@ use crate::view::name;
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,
-    parsed: x509_cert::Certificate,
-    tbs_len: usize,
-    tbs_start: usize,
+    /// What `CertificateView::parse` found in `der`: the one reading of the DER. Set when the
+    /// certificate is read; for one kcertlib has just signed, on first use (`from_signed`).
+    layout: OnceLock<Layout>,
+    /// x509-cert's decode, made on the first call of `x509`.
+    x509: OnceLock<x509_cert::Certificate>,
 }
 
 /// The validity status of a certificate at a point in time, in k3s's words.
@@ -160,25 +162,65 @@ impl Certificate {
         if der.is_empty() {
             return Err(Error::new(ErrorKind::Der, "empty input: no certificate"));
         }
-        let parsed = x509_cert::Certificate::from_der(&der)
-            .map_err(|e| der_error("not a valid DER certificate", e))?;
-        let (outer, _) = tlv::read(&der)?;
-        let (tbs, _) = tlv::read(outer.content)?;
-        let tbs_start = tbs.raw.as_ptr() as usize - der.as_ptr() as usize;
-        let tbs_len = tbs.raw.len();
-        let serial = parsed.tbs_certificate().serial_number().as_bytes();
-        if serial.first().is_some_and(|b| b & 0x80 != 0) {
-            return Err(Error::new(
-                ErrorKind::InvalidCertificate,
-                "serial number is negative (RFC 5280 §4.1.2.2 requires a positive serial)",
-            ));
-        }
+        let view = CertificateView::parse(&der).map_err(|e| match e.kind() {
+            ErrorKind::Der => Error::new(
+                ErrorKind::Der,
+                format!("not a valid DER certificate: {}", e.message()),
+            ),
+            _ => e,
+        })?;
+        let layout = Layout::of(&view);
         Ok(Certificate {
             der,
-            parsed,
-            tbs_len,
-            tbs_start,
+            layout: OnceLock::from(layout),
+            x509: OnceLock::new(),
         })
+    }
+
+    /// A certificate kcertlib has just assembled and signed, read on first use instead of now.
+    ///
+    /// Its parts are either copied from certificates that passed the reader or written by
+    /// kcertlib's own encoders, and the re-sign's callers often only write it out, so the
+    /// validating walk is deferred. If it ever failed (a fault in those encoders, not in the
+    /// input), the accessors would read empty fields, and signature verification, which the
+    /// renewal runs on every new certificate before committing, would refuse it. Builds with
+    /// the `test-hooks` feature (kcertlib's own tests) walk at once and return the error.
+    ///
+    /// # Errors
+    /// With `test-hooks` only: as `from_der_vec`.
+    pub(crate) fn from_signed(der: Vec<u8>) -> Result<Certificate> {
+        let cert = Certificate {
+            der,
+            layout: OnceLock::new(),
+            x509: OnceLock::new(),
+        };
+        #[cfg(feature = "test-hooks")]
+        if cert.layout.get().is_none() {
+            let layout = Layout::of(&CertificateView::parse(&cert.der)?);
+            let _ = cert.layout.set(layout);
+        }
+        Ok(cert)
+    }
+
+    /// The certificate a validated view reads (copies its DER; no second walk).
+    pub(crate) fn from_view(view: &CertificateView<'_>) -> Certificate {
+        Certificate {
+            der: view.as_der().to_vec(),
+            layout: OnceLock::from(Layout::of(view)),
+            x509: OnceLock::new(),
+        }
+    }
+
+    /// The borrowed view of this certificate (no parsing: the fields were found when it was
+    /// read).
+    pub fn view(&self) -> CertificateView<'_> {
+        let layout = self
+            .layout
+            .get_or_init(|| match CertificateView::parse(&self.der) {
+                Ok(view) => Layout::of(&view),
+                Err(_) => Layout::unreadable(),
+            });
+        layout.view(&self.der)
     }
 
     /// Parses the first certificate of PEM text (other blocks are ignored).
@@ -241,7 +283,7 @@ impl Certificate {
 
     /// The original bytes of the tbsCertificate, the exact input of the signature.
     pub fn tbs_der(&self) -> &[u8] {
-        &self.der[self.tbs_start..self.tbs_start + self.tbs_len]
+        self.view().tbs_der()
     }
 
     /// PEM text of this certificate.
@@ -250,33 +292,44 @@ impl Certificate {
     }
 
     /// The parsed x509-cert structure, for callers that need more than the accessors offer.
-    pub fn x509(&self) -> &x509_cert::Certificate {
-        &self.parsed
+    /// Decoded on the first call and kept.
+    ///
+    /// # Errors
+    /// `Der` if x509-cert cannot decode what kcertlib's reader accepted. The two accept the same
+    /// certificates (tests/view_equivalence.rs, the `certificate_view` fuzz target), so this is
+    /// not expected; it is an error rather than a panic because the input is untrusted.
+    pub fn x509(&self) -> Result<&x509_cert::Certificate> {
+        if let Some(parsed) = self.x509.get() {
+            return Ok(parsed);
+        }
+        let parsed = x509_cert::Certificate::from_der(&self.der)
+            .map_err(|e| der_error("x509-cert cannot decode this certificate", e))?;
+        Ok(self.x509.get_or_init(|| parsed))
     }
 
     /// The subject as an RFC 4514 string (`CN=kube-apiserver,O=...`, most specific first).
     pub fn subject(&self) -> String {
-        self.subject_der().map(name::rfc4514).unwrap_or_default()
+        self.view().subject()
     }
 
     /// The issuer as an RFC 4514 string.
     pub fn issuer(&self) -> String {
-        self.issuer_der().map(name::rfc4514).unwrap_or_default()
+        self.view().issuer()
     }
 
     /// The subject's attributes in encoding order (least specific first, as in the DER).
     pub fn subject_attributes(&self) -> Vec<NameAttribute> {
-        self.subject_der().map(name::attributes).unwrap_or_default()
+        self.view().subject_attributes()
     }
 
     /// The issuer's attributes in encoding order.
     pub fn issuer_attributes(&self) -> Vec<NameAttribute> {
-        self.issuer_der().map(name::attributes).unwrap_or_default()
+        self.view().issuer_attributes()
     }
 
     /// The subject's common name, if any.
     pub fn common_name(&self) -> Option<String> {
-        self.subject_der().ok().and_then(name::common_name)
+        self.view().common_name()
     }
 
     /// The subject's organizations (Kubernetes groups), in encoding order.
@@ -291,38 +344,35 @@ impl Certificate {
     /// The subject Name as encoded in the certificate.
     ///
     /// # Errors
-    /// `Der` if the tbsCertificate cannot be split (not expected after a successful parse).
+    /// None since the certificate was validated when read; kept for the existing callers.
     pub fn subject_der(&self) -> Result<&[u8]> {
-        Ok(self.raw_tbs()?.subject)
+        Ok(self.view().subject_der())
     }
 
     /// The issuer Name as encoded in the certificate.
     ///
     /// # Errors
-    /// `Der` if the tbsCertificate cannot be split (not expected after a successful parse).
+    /// None since the certificate was validated when read; kept for the existing callers.
     pub fn issuer_der(&self) -> Result<&[u8]> {
-        Ok(self.raw_tbs()?.issuer)
+        Ok(self.view().issuer_der())
     }
 
     /// The SubjectPublicKeyInfo as encoded in the certificate.
     ///
     /// # Errors
-    /// `Der` if the tbsCertificate cannot be split (not expected after a successful parse).
+    /// None since the certificate was validated when read; kept for the existing callers.
     pub fn spki_der(&self) -> Result<&[u8]> {
-        Ok(self.raw_tbs()?.spki)
+        Ok(self.view().spki_der())
     }
 
+    /// The tbsCertificate split into its elements, for the re-sign to replace some of them.
     pub(crate) fn raw_tbs(&self) -> Result<tlv::RawTbs<'_>> {
         tlv::RawTbs::parse(self.tbs_der())
     }
 
     /// The serial number's big-endian magnitude (no sign padding).
     pub fn serial(&self) -> &[u8] {
-        let bytes = self.parsed.tbs_certificate().serial_number().as_bytes();
-        match bytes {
-            [0, rest @ ..] if !rest.is_empty() => rest,
-            _ => bytes,
-        }
+        self.view().serial()
     }
 
     /// The serial number as lowercase hex (`0a1b...`), as kubeadm and openssl print it.
@@ -332,53 +382,22 @@ impl Certificate {
 
     /// `notBefore`.
     pub fn not_before(&self) -> Timestamp {
-        Timestamp::from_asn1(&self.parsed.tbs_certificate().validity().not_before)
+        self.view().not_before()
     }
 
     /// `notAfter`.
     pub fn not_after(&self) -> Timestamp {
-        Timestamp::from_asn1(&self.parsed.tbs_certificate().validity().not_after)
+        self.view().not_after()
     }
 
     /// The validity status at `at`, with `warn_within` as the warning window before `notAfter`.
     pub fn status(&self, at: Timestamp, warn_within: std::time::Duration) -> Status {
-        if at < self.not_before() {
-            Status::NotYetValid
-        } else if at > self.not_after() {
-            Status::Expired
-        } else if at.plus(warn_within) > self.not_after() {
-            Status::Warning
-        } else {
-            Status::Ok
-        }
+        self.view().status(at, warn_within)
     }
 
     /// Subject alternative names (empty when the extension is absent).
     pub fn alt_names(&self) -> AltNames {
-        let mut out = AltNames::default();
-        let Some(san) = self.extension::<SubjectAltName>() else {
-            return out;
-        };
-        for name in san.0 {
-            match name {
-                GeneralName::DnsName(s) => out.dns.push(s.to_string()),
-                GeneralName::UniformResourceIdentifier(s) => out.uris.push(s.to_string()),
-                GeneralName::Rfc822Name(s) => out.emails.push(s.to_string()),
-                GeneralName::IpAddress(o) => match o.as_bytes().len() {
-                    4 => {
-                        let b: [u8; 4] = o.as_bytes().try_into().unwrap_or_default();
-                        out.ips.push(std::net::IpAddr::from(b));
-                    }
-                    16 => {
-                        let b: [u8; 16] = o.as_bytes().try_into().unwrap_or_default();
-                        out.ips.push(std::net::IpAddr::from(b));
-                    }
-                    _ => {}
-                },
-                _ => {}
-            }
-        }
-        out
+        self.view().alt_names()
     }
 
     /// The keyUsage bits, or `None` when the extension is absent.
@@ -395,11 +414,7 @@ impl Certificate {
 
     /// The basicConstraints extension, or `None` when absent.
     pub fn basic_constraints(&self) -> Option<BasicConstraints> {
-        self.extension::<X509BasicConstraints>()
-            .map(|bc| BasicConstraints {
-                ca: bc.ca,
-                path_len: bc.path_len_constraint,
-            })
+        self.view().basic_constraints()
     }
 
     /// Whether basicConstraints says `CA:TRUE`.
@@ -409,35 +424,27 @@ impl Certificate {
 
     /// Whether the issuer and subject names are byte-identical (root or self-re-signed CA).
     pub fn is_self_issued(&self) -> bool {
-        match self.raw_tbs() {
-            Ok(raw) => raw.issuer == raw.subject,
-            Err(_) => false,
-        }
+        self.view().is_self_issued()
     }
 
     /// The subjectKeyIdentifier, if present.
     pub fn subject_key_id(&self) -> Option<Vec<u8>> {
-        self.extension::<SubjectKeyIdentifier>()
-            .map(|ski| ski.0.as_bytes().to_vec())
+        self.view().subject_key_id().map(<[u8]>::to_vec)
     }
 
     /// The keyIdentifier of the authorityKeyIdentifier, if present.
     pub fn authority_key_id(&self) -> Option<Vec<u8>> {
-        self.extension::<AuthorityKeyIdentifier>()
-            .and_then(|aki| aki.key_identifier.map(|k| k.as_bytes().to_vec()))
+        self.view().authority_key_id().map(<[u8]>::to_vec)
     }
 
     /// The algorithm and size of the subject public key.
     pub fn public_key_algorithm(&self) -> KeyAlgorithm {
-        match self.spki_der() {
-            Ok(spki) => KeyAlgorithm::from_spki_der(spki),
-            Err(_) => KeyAlgorithm::Other("malformed public key".into()),
-        }
+        self.view().public_key_algorithm()
     }
 
     /// The algorithm the issuer signed with.
     pub fn signature_algorithm(&self) -> SignatureAlgorithm {
-        SignatureAlgorithm::from_oid(&self.parsed.signature_algorithm().oid)
+        self.view().signature_algorithm()
     }
 
     /// SHA-256 over the DER.
@@ -456,33 +463,31 @@ impl Certificate {
 
     /// Every extension in certificate order, undecoded.
     pub fn extensions(&self) -> Vec<RawExtensionView> {
-        self.parsed
-            .tbs_certificate()
+        self.view()
             .extensions()
-            .map(|exts| {
-                exts.iter()
-                    .map(|e| RawExtensionView {
-                        oid: e.extn_id.to_string(),
-                        critical: e.critical,
-                        value: e.extn_value.as_bytes().to_vec(),
-                    })
-                    .collect()
+            .map(|(oid, critical, value)| RawExtensionView {
+                oid: name::dotted(oid),
+                critical,
+                value: value.to_vec(),
             })
-            .unwrap_or_default()
+            .collect()
     }
 
-    /// Decodes the extension of type `T`; a malformed one reads as absent (the accessors are
-    /// views, and `Certificate` has already validated the outer structure).
+    /// Decodes the extension of type `T` from its extnValue; a malformed or repeated one reads
+    /// as absent (the accessors are views, and the outer structure was validated when read).
     fn extension<T>(&self) -> Option<T>
     where
         T: for<'a> Decode<'a> + const_oid::AssociatedOid,
     {
-        self.parsed
-            .tbs_certificate()
-            .get_extension::<T>()
-            .ok()
-            .flatten()
-            .map(|(_, v)| v)
+        let mut found = self
+            .view()
+            .extensions()
+            .filter(|(oid, _, _)| *oid == T::OID.as_bytes());
+        let (_, _, value) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        T::from_der(value).ok()
     }
 }
 

@@ -138,6 +138,9 @@ pub struct PrivateKey {
     /// The fast signing backend's key pair, built on first use (see `signer`).
     #[cfg_attr(not(feature = "aws-lc"), allow(dead_code))]
     pub(crate) fast: crate::signer::FastKey,
+    /// The public half as a DER SubjectPublicKeyInfo, encoded on first use: `Issuer::new`
+    /// compares it with the CA certificate's on every call of the C and Python `resign`.
+    public_der: std::sync::OnceLock<Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -277,6 +280,7 @@ impl PrivateKey {
             material,
             format: KeyFormat::Sec1,
             fast: Default::default(),
+            public_der: Default::default(),
         })
     }
 
@@ -318,6 +322,7 @@ impl PrivateKey {
             material,
             format: KeyFormat::Pkcs8,
             fast: Default::default(),
+            public_der: Default::default(),
         })
     }
 
@@ -326,6 +331,7 @@ impl PrivateKey {
             material: KeyMaterial::Rsa(key),
             format,
             fast: Default::default(),
+            public_der: Default::default(),
         })
     }
 
@@ -372,6 +378,7 @@ impl PrivateKey {
             material,
             format,
             fast: Default::default(),
+            public_der: Default::default(),
         })
     }
 
@@ -456,17 +463,21 @@ impl PrivateKey {
     /// # Errors
     /// `Crypto` if encoding fails (not expected).
     pub fn public_key_der(&self) -> Result<Vec<u8>> {
+        if let Some(der) = self.public_der.get() {
+            return Ok(der.clone());
+        }
         let doc = match &self.material {
             KeyMaterial::Rsa(k) => return Ok(k.spki_der().to_vec()),
             KeyMaterial::P256(k) => k.verifying_key().to_public_key_der(),
             KeyMaterial::P384(k) => k.verifying_key().to_public_key_der(),
         };
-        doc.map(|d| d.as_bytes().to_vec()).map_err(|e| {
+        let der = doc.map(|d| d.as_bytes().to_vec()).map_err(|e| {
             Error::new(
                 ErrorKind::Crypto,
                 format!("encoding the public key failed: {e}"),
             )
-        })
+        })?;
+        Ok(self.public_der.get_or_init(|| der).clone())
     }
 
     /// The public half as an x509-cert structure.
@@ -516,15 +527,11 @@ impl fmt::Debug for PrivateKey {
 }
 
 /// Compares two SPKI encodings by algorithm OID and key bits, ignoring how the (NULL or absent)
-/// parameters of RSA were written.
+/// parameters of RSA were written. Read with the crate's element reader (`tlv`): `Issuer::new`
+/// runs this once per call of the C and Python `resign`, where a full decode showed up.
 pub(crate) fn same_public_key(a: &[u8], b: &[u8]) -> bool {
-    match (
-        SubjectPublicKeyInfoRef::from_der(a),
-        SubjectPublicKeyInfoRef::from_der(b),
-    ) {
-        (Ok(a), Ok(b)) => {
-            a.algorithm.oid == b.algorithm.oid && a.subject_public_key == b.subject_public_key
-        }
+    match (crate::tlv::spki_key(a), crate::tlv::spki_key(b)) {
+        (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
 }

@@ -1,8 +1,11 @@
 //! Producing certificates: the faithful re-sign, issuing from a profile, and self-signed CAs.
 //!
-//! Every path builds a tbsCertificate from raw DER components (see `tlv`), signs it through the
-//! `Signer` trait, and parses the result back into a `Certificate`, so what we return has passed
-//! the same decoder as anything we read.
+//! Every path builds a tbsCertificate from raw DER components (see `tlv`) and signs it through
+//! the `Signer` trait. A new certificate (`issue`, `self_signed_ca`: the caller's subject text
+//! and public key) is read back at once, so it has passed the same reader as anything we read.
+//! A re-signed one is read on first use (`Certificate::from_signed`): its components have passed
+//! the reader or come from our own encoders, and many callers only write it out. kcertlib's
+//! tests build with `test-hooks`, which reads it at once too, so the encoders stay judged.
 
 use std::str::FromStr;
 
@@ -308,7 +311,8 @@ fn rebuild(
     }
 
     splice_extensions(&mut raw, &replacements, &removals);
-    let certificate = sign_tbs(raw, signer)?;
+    // Every component is a validated certificate's or our own encoders': read on first use.
+    let certificate = Certificate::from_signed(sign_tbs(raw, signer)?)?;
     Ok(Signed {
         certificate,
         key: new_key,
@@ -343,20 +347,19 @@ fn splice_extensions<'a>(
 /// The `[0] EXPLICIT Version` field of a v3 tbsCertificate: `[0] { INTEGER 2 }`.
 const VERSION_3: &[u8] = &[0xa0, 0x03, 0x02, 0x01, 0x02];
 
-/// Signs `raw` and parses the result back.
+/// Signs `raw` and returns the certificate's DER.
 ///
 /// RFC 5280 §4.1.2.1: a certificate with extensions MUST be v3. A v1 certificate (no version
 /// field) or a v2 one that gains an extension here (the AKI pointing at its CA's SKI, a forced
 /// profile, SANs) is therefore written as v3; one that still has no extension keeps its version
 /// field exactly as it was, absent for v1.
-fn sign_tbs(mut raw: RawTbs<'_>, signer: &dyn Signer) -> Result<Certificate> {
+fn sign_tbs(mut raw: RawTbs<'_>, signer: &dyn Signer) -> Result<Vec<u8>> {
     if raw.extensions.is_some() {
         raw.version = Some(VERSION_3);
     }
     let tbs = raw.encode();
     let signature = signer.sign(&tbs)?;
-    let der = tlv::certificate(&tbs, raw.signature, &signature);
-    Certificate::from_der_vec(der)
+    Ok(tlv::certificate(&tbs, raw.signature, &signature))
 }
 
 /// A fresh serial: 16 random octets, always 16 content octets (see `serial::random`).
@@ -542,7 +545,8 @@ pub(crate) fn sign_new(parts: &NewTbs<'_>, signer: &dyn Signer) -> Result<Certif
         subject_uid: None,
         extensions,
     };
-    sign_tbs(raw, signer)
+    // The subject text and the public key are the caller's: read the result now.
+    Certificate::from_der_vec(sign_tbs(raw, signer)?)
 }
 
 /// Encodes an RFC 4514 subject (most specific first: `CN=...,O=...`) as a DER Name.

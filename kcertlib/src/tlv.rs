@@ -293,6 +293,28 @@ impl<'a> ExtensionParts<'a> {
     }
 }
 
+/// The algorithm OID's content octets and the key BIT STRING's content (unused-bits octet
+/// first) of a `SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING }`.
+pub(crate) fn spki_key(der: &[u8]) -> Walk<(&[u8], &[u8])> {
+    let bad = "subjectPublicKeyInfo is malformed";
+    let (outer, rest) = split(der)?;
+    if outer.tag != SEQUENCE || !rest.is_empty() {
+        return Err(Malformed(bad));
+    }
+    let mut parts = Elements::new(outer.content);
+    let algorithm = parts.field(SEQUENCE, bad)?;
+    let key = parts.field(BIT_STRING, bad)?;
+    parts.finish(bad)?;
+    let mut fields = Elements::new(algorithm.content);
+    let oid = fields.field(OID, bad)?;
+    check_oid(oid.content)?;
+    if let Some(parameters) = fields.next() {
+        parameters?;
+    }
+    fields.finish(bad)?;
+    Ok((oid.content, key.content))
+}
+
 /// Checks that OID content octets are what x509-cert accepts, by const-oid's rules: a first
 /// octet below 120 (first arc 0–2), every later arc base-128 within 32 bits and terminated, at
 /// most 39 octets. (Like const-oid, a redundant leading `0x80` in an arc is tolerated.)

@@ -68,26 +68,28 @@ pub(crate) fn verify_with_spki(
     spki_der: &[u8],
     backend: Backend,
 ) -> Result<()> {
-    let x = cert.x509();
-    if x.signature_algorithm() != x.tbs_certificate().signature() {
+    let view = cert.view();
+    // DER is canonical, so equal AlgorithmIdentifiers are equal bytes.
+    if view.outer_algorithm_der() != view.inner_algorithm_der() {
         return Err(Error::new(
             ErrorKind::VerificationFailed,
             "the outer signature algorithm differs from the one inside tbsCertificate",
         ));
     }
-    let sig = x.signature().as_bytes().ok_or_else(|| {
+    let sig = view.signature_octets().ok_or_else(|| {
         Error::new(
             ErrorKind::VerificationFailed,
             "signature BIT STRING has unused bits",
         )
     })?;
-    verify_raw_with(
-        &x.signature_algorithm().oid,
-        message,
-        sig,
-        spki_der,
-        backend,
-    )
+    let alg =
+        const_oid::ObjectIdentifier::from_bytes(view.signature_algorithm_oid()).map_err(|e| {
+            Error::new(
+                ErrorKind::VerificationFailed,
+                format!("the signature algorithm's OID is invalid: {e}"),
+            )
+        })?;
+    verify_raw_with(&alg, message, sig, spki_der, backend)
 }
 
 /// Verifies `sig` over `message` with the key in `spki_der` under signature algorithm `alg`,

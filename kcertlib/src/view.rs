@@ -1,13 +1,15 @@
-//! `CertificateView`: a borrowed, zero-copy reading of a DER certificate for inventories.
+//! `CertificateView`: a borrowed, zero-copy reading of a DER certificate, and kcertlib's one
+//! certificate reader.
 //!
-//! `Certificate::from_der` decodes everything into owned x509-cert structures. An inventory
-//! needs a handful of fields (names, validity, SANs, key identifiers, key algorithm), so the view
-//! walks the DER once with the raw element reader (`tlv`), validates every element it walks
-//! (structure, tags, DER lengths and integers, times, names, extension framing) and keeps slices
-//! into the caller's buffer. Each accessor equals the `Certificate` accessor of the same name;
-//! `to_certificate` gives the full parse when a caller needs more.
+//! The view walks the DER once with the raw element reader (`tlv`), validates every element it
+//! walks (structure, tags, DER lengths and integers, times, names, extension framing), accepting
+//! exactly what x509-cert decodes, and keeps slices into the caller's buffer. An owning
+//! `Certificate` is this walk plus the bytes: it keeps the view's offsets (`Layout`) and hands
+//! the view out again (`Certificate::view`), so each accessor of the two is the same code.
+//! `to_certificate` copies the DER without walking it again.
 
 mod extensions;
+mod layout;
 pub(crate) mod name;
 mod time;
 
@@ -21,6 +23,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::extensions::{AltNames, BasicConstraints};
 use crate::key::KeyAlgorithm;
 use crate::time::Timestamp;
+pub(crate) use layout::Layout;
+
 use crate::tlv::{
     self, BIT_STRING, Elements, ExtensionParts, INTEGER, Malformed, OID, SEQUENCE, TbsParts, Tlv,
     Walk,
@@ -46,7 +50,13 @@ pub struct CertificateView<'a> {
     der: &'a [u8],
     tbs: &'a [u8],
     serial: &'a [u8],
+    /// The OID content octets of the outer signatureAlgorithm.
     signature_algorithm: &'a [u8],
+    /// The outer signatureAlgorithm element and the tbsCertificate's `signature` element.
+    outer_algorithm: &'a [u8],
+    inner_algorithm: &'a [u8],
+    /// The signatureValue BIT STRING's content (unused-bits octet first).
+    signature: &'a [u8],
     issuer: &'a [u8],
     subject: &'a [u8],
     spki: &'a [u8],
@@ -90,9 +100,10 @@ impl<'a> CertificateView<'a> {
         }
         let mut parts = Elements::new(outer.content);
         let tbs = parts.field(SEQUENCE, "certificate has no tbsCertificate")?;
-        let signature_algorithm =
-            algorithm_identifier(parts.field(SEQUENCE, "certificate has no signatureAlgorithm")?)?;
-        bit_string(parts.field(BIT_STRING, "certificate has no signatureValue")?)?;
+        let outer_algorithm = parts.field(SEQUENCE, "certificate has no signatureAlgorithm")?;
+        let signature_algorithm = algorithm_identifier(outer_algorithm)?;
+        let signature = parts.field(BIT_STRING, "certificate has no signatureValue")?;
+        bit_string(signature)?;
         parts.finish("unexpected data after the certificate's signature")?;
 
         let fields = TbsParts::parse(tbs.raw)?;
@@ -129,6 +140,9 @@ impl<'a> CertificateView<'a> {
             tbs: tbs.raw,
             serial,
             signature_algorithm,
+            outer_algorithm: outer_algorithm.raw,
+            inner_algorithm: fields.signature.raw,
+            signature: signature.content,
             issuer: fields.issuer.raw,
             subject: fields.subject.raw,
             spki: fields.spki.raw,
@@ -299,12 +313,35 @@ impl<'a> CertificateView<'a> {
             .map(|ext| (ext.oid, ext.critical, ext.value))
     }
 
-    /// The full `Certificate` (copies the DER and decodes everything).
+    /// The full `Certificate`: copies the DER and keeps what this view found (no second walk).
     ///
     /// # Errors
-    /// As `Certificate::from_der`.
+    /// None today (the view has been validated); kept fallible as `Certificate::from_der`.
     pub fn to_certificate(&self) -> Result<Certificate> {
-        Certificate::from_der(self.der)
+        Ok(Certificate::from_view(self))
+    }
+
+    /// The outer signatureAlgorithm element, tag included.
+    pub(crate) fn outer_algorithm_der(&self) -> &'a [u8] {
+        self.outer_algorithm
+    }
+
+    /// The tbsCertificate's `signature` AlgorithmIdentifier element, tag included.
+    pub(crate) fn inner_algorithm_der(&self) -> &'a [u8] {
+        self.inner_algorithm
+    }
+
+    /// The signatureValue's bits when they are whole octets (`None` with unused bits).
+    pub(crate) fn signature_octets(&self) -> Option<&'a [u8]> {
+        match self.signature {
+            [0, octets @ ..] => Some(octets),
+            _ => None,
+        }
+    }
+
+    /// The OID content octets of the outer signatureAlgorithm.
+    pub(crate) fn signature_algorithm_oid(&self) -> &'a [u8] {
+        self.signature_algorithm
     }
 
     /// Validates every extension's framing and records the four an inventory reads. A repeated

@@ -23,7 +23,7 @@ fn ca(name: &str) -> (Certificate, PrivateKey) {
 }
 
 fn signature_bytes(c: &Certificate) -> Vec<u8> {
-    c.x509().signature().raw_bytes().to_vec()
+    c.x509().expect("decodes").signature().raw_bytes().to_vec()
 }
 
 /// Every backend this build has, checked against what `Backend` reports.

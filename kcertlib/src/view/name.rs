@@ -113,7 +113,7 @@ fn key_of(oid: &[u8]) -> String {
     short_name(oid).map_or_else(|| dotted(oid), str::to_string)
 }
 
-fn dotted(oid: &[u8]) -> String {
+pub(crate) fn dotted(oid: &[u8]) -> String {
     ObjectIdentifier::from_bytes(oid).map_or_else(|_| format!("#{}", hex(oid)), |o| o.to_string())
 }
 

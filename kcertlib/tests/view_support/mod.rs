@@ -7,6 +7,9 @@ use const_oid::ObjectIdentifier;
 use kcertlib::view::CertificateView;
 use kcertlib::{Certificate, Timestamp};
 
+#[path = "../../../fuzz/src/x509_reference.rs"]
+mod x509_reference;
+
 /// Panics unless every accessor of the view of `cert`'s DER equals the `Certificate` accessor.
 pub fn assert_view_matches(cert: &Certificate, what: &str) {
     let view = CertificateView::parse(cert.as_der())
@@ -145,16 +148,33 @@ pub fn assert_matches(view: &CertificateView<'_>, cert: &Certificate, what: &str
 /// Compares the two parsers on arbitrary bytes: both accept (then every accessor agrees) or both
 /// reject with the same kind. Returns `Some(description)` for a disagreement instead of
 /// panicking, so callers can decide which direction they tolerate.
+///
+/// `Certificate` reads with the view's walk, so the judge of what is accepted, and of the values
+/// read, is x509-cert decoding the whole certificate (`x509_reference`, shared with the fuzz
+/// targets).
 pub fn compare_on(der: &[u8], what: &str) -> Option<String> {
-    match (Certificate::from_der(der), CertificateView::parse(der)) {
-        (Ok(cert), Ok(view)) => {
+    let judged = x509_reference::read(der);
+    match (
+        Certificate::from_der(der),
+        CertificateView::parse(der),
+        judged,
+    ) {
+        (Ok(cert), Ok(view), Ok(x)) => {
             assert_matches(&view, &cert, what);
-            None
+            let differences = x509_reference::differences(&cert, &x, what);
+            (!differences.is_empty()).then(|| differences.join("; "))
         }
-        (Err(a), Err(b)) if a.kind() == b.kind() => None,
-        (Err(a), Err(b)) => Some(format!("{what}: kinds differ: certificate {a} / view {b}")),
-        (Ok(_), Err(e)) => Some(format!("{what}: only the view rejects: {e}")),
-        (Err(e), Ok(_)) => Some(format!("{what}: only Certificate rejects: {e}")),
+        (Err(a), Err(b), Err(kind)) if a.kind() == b.kind() && b.kind() == kind => None,
+        (Err(a), Err(b), kind) => Some(format!(
+            "{what}: kinds differ: certificate {a} / view {b} / x509-cert {kind:?}"
+        )),
+        (Ok(_), Ok(_), Err(kind)) => Some(format!("{what}: only x509-cert rejects ({kind:?})")),
+        (_, Err(e), Ok(_)) | (Err(e), _, Ok(_)) => {
+            Some(format!("{what}: x509-cert accepts, kcertlib rejects: {e}"))
+        }
+        (Ok(_), Err(e), _) | (Err(e), Ok(_), _) => {
+            Some(format!("{what}: Certificate and the view disagree: {e}"))
+        }
     }
 }
 
