@@ -322,6 +322,44 @@ print("    DNS %s IP %s" % (dns, ips), file=sys.stderr) if not ok else None
 sys.exit(0 if ok else 1)
 PY
 
+echo "== rke_state: RKE1's cluster state renewed with the node; user_kubeconfigs: users' copies"
+make_tree "$work/rke" rke1
+mkdir -p "$work/rke/srv/rke"
+mv "$work/rke/root/cluster.rkestate" "$work/rke/srv/rke/cluster-a.rkestate"
+state="$work/rke/srv/rke/cluster-a.rkestate"
+state_before=$(sha256sum "$state")
+play stateout "$here/renew-options.yml" -e "kcert_root=$work/rke" --tags state_outside
+check "rke_state outside the root: task failed, names the root" q stateout \
+    'task("state outside the root").get("failed") is True and "outside the root" in task("state outside the root")["msg"]'
+check "rke_state outside the root: the state is untouched" test "$state_before" = "$(sha256sum "$state")"
+play state "$here/renew-options.yml" -e "kcert_root=$work/rke" -e "kcert_state=$state" --tags state
+check "rke_state run succeeds" q state 'rc == 0 and task("renew with the state named")["changed"] is True'
+# Judged by reading the JSON and the node's file, not by kcert: both states hold the node's new
+# kube-apiserver certificate.
+check "both states hold the node's renewed kube-apiserver certificate" "$py" - "$state" "$work/rke/etc/kubernetes/ssl/kube-apiserver.pem" <<'PY'
+import json, sys
+from cryptography import x509
+state = json.load(open(sys.argv[1]))
+node = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+ok = True
+for part in ("desiredState", "currentState"):
+    pem = state[part]["certificatesBundle"]["kube-apiserver"]["certificatePEM"].encode()
+    ok = ok and x509.load_pem_x509_certificate(pem).serial_number == node.serial_number
+sys.exit(0 if ok else 1)
+PY
+
+make_tree "$work/copies" kubeadm
+mkdir -p "$work/copies/root/.kube"
+cp -p "$work/copies/etc/kubernetes/admin.conf" "$work/copies/root/.kube/config"
+copy_before=$(sha256sum < "$work/copies/root/.kube/config")
+play nocopies "$here/renew-options.yml" -e "kcert_root=$work/copies" --tags no_copies
+check "user_kubeconfigs false: admin.conf renewed, root/.kube/config untouched" bash -c \
+    '[ "$(sha256sum < "$1/root/.kube/config")" = "$2" ] && ! cmp -s "$1/etc/kubernetes/admin.conf" "$1/root/.kube/config"' \
+    _ "$work/copies" "$copy_before"
+play copies "$here/renew-options.yml" -e "kcert_root=$work/copies" --tags copies
+check "user_kubeconfigs default: root/.kube/config renewed with admin.conf" bash -c \
+    '[ "$(sha256sum < "$1/root/.kube/config")" != "$2" ]' _ "$work/copies" "$copy_before"
+
 echo "== live check in the playbook: an outdated server fails the node, a restarted one passes"
 make_tree "$work/live" kubeadm
 free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

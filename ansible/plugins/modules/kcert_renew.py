@@ -73,6 +73,22 @@ options:
       - A malformed name fails the task before anything is written.
     type: list
     elements: str
+  user_kubeconfigs:
+    description:
+      - Also renew users' copies of the node's credentials, the kubeconfigs in C(root/.kube/)
+        and C(home/*/.kube/) whose embedded client certificate has the key of a renewed one
+        (owner and mode kept). C(false) leaves them alone (C(kcert renew --no-copies)).
+    type: bool
+    default: true
+  rke_state:
+    description:
+      - RKE1's C(cluster.rkestate), a path under O(root) (a relative path is taken from O(root)).
+        The node's renewed certificates are renewed in it too, in the same transaction, so a
+        later C(rke up) does not put the old ones back.
+      - By default it is looked for under O(root) (C(root/), C(home/*/), their C(rke/)
+        folders, C(opt/rke/), C(etc/rke/)); when none holds the node's certificates the
+        result's warnings say so. A path outside O(root) fails the task.
+    type: path
   backup_dir:
     description:
       - The directory the originals are backed up in, with the manifest; it must not exist, or
@@ -116,6 +132,10 @@ EXAMPLES = r"""
     backdate: ca
     rotate_keys: true
     backup_dir: /var/backups/kcert/before-2y
+
+- name: Renew an RKE1 node and the cluster state file `rke up` reads
+  kcert.kubernetes.kcert_renew:
+    rke_state: /home/rancher/rke/cluster.rkestate
 
 - name: Add the new load balancer's names to the API server's certificate
   kcert.kubernetes.kcert_renew:
@@ -215,6 +235,8 @@ def main():
             include_ca=dict(type="bool", default=False),
             only=dict(type="list", elements="str"),
             add_sans=dict(type="list", elements="str"),
+            user_kubeconfigs=dict(type="bool", default=True),
+            rke_state=dict(type="path"),
             backup_dir=dict(type="path"),
         ),
         supports_check_mode=True,
@@ -234,6 +256,8 @@ def main():
         dry_run=module.check_mode,
         backup_dir=p["backup_dir"],
         add_sans=p["add_sans"],
+        user_kubeconfigs=p["user_kubeconfigs"],
+        rke_state=p["rke_state"],
     )
 
     result = renewal_result(module, report)
