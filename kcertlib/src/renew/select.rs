@@ -306,22 +306,13 @@ fn serving_secret_notes(plan: &mut Plan) {
             continue;
         };
         notes.push(format!(
-            "{name}: {path} has an in-cluster copy, Secret kube-system/{secret}, that {restart} may restore over the renewed file when it restarts (it prefers a copy still valid, older releases any copy): delete it with `kubectl -n kube-system delete secret {secret}` and restart {restart}; if the supervisor port still serves the old certificate afterwards (openssl s_client -connect 127.0.0.1:{port}), renew again after the restart",
+            "{name}: {path} has an in-cluster copy, Secret kube-system/{secret}, that {restart} may restore over the renewed file when it restarts (it prefers a copy still valid, older releases any copy): delete it with `kubectl -n kube-system delete secret {secret}` and restart {restart}; if `kcert check --live` then still finds the supervisor serving the old certificate, renew again after the restart",
             name = action.name,
             path = path.display(),
             restart = action.restart.join(", "),
-            port = supervisor_port(entry.distribution),
         ));
     }
     plan.warnings.extend(notes);
-}
-
-/// The supervisor's port: k3s serves it on the apiserver's 6443, RKE2 on 9345.
-fn supervisor_port(distribution: crate::inventory::Distribution) -> u16 {
-    match distribution {
-        crate::inventory::Distribution::Rke2 => 9345,
-        _ => 6443,
-    }
 }
 
 /// RKE1 leaves renewed without a copy in a cluster state: `rke up` would deploy the old ones
