@@ -38,6 +38,12 @@ cargo test --workspace --release
 step "public API listing, docs and packages"
 python3 scripts/public-api.py --check
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p kcertlib --features fixture
+# `cargo package` verifies kcert against the kcertlib it has just packed, through a temporary
+# local registry whose crates cargo unpacks under $CARGO_HOME/registry/src/-<hash>/ and, on a
+# later run, reuses when the version is the same, even though the source changed: on a warm
+# machine kcert was checked against an old kcertlib. Drop those unpacks of our own crates.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+rm -rf "$cargo_home"/registry/src/-*/kcertlib-[0-9]* "$cargo_home"/registry/src/-*/kcert-[0-9]*
 cargo package -p kcertlib -p kcert --allow-dirty --quiet
 
 step "the products, each built alone: no test code in libkcert or the kcert binary"
