@@ -299,3 +299,21 @@ fn files_of_another_kind_or_format_are_refused_with_the_field_named() {
     let e = SignedSet::parse("hello").expect_err("accepted").to_string();
     assert!(e.contains("neither"), "{e}");
 }
+
+#[test]
+fn a_ca_named_for_export_is_skipped_with_where_to_renew_it() {
+    let (dir, cp) = control_plane(FixtureLayout::Kubeadm, 1);
+    let worker = dir.path().join("worker");
+    kubeadm_worker(&cp, &worker);
+    let set =
+        export_requests(&worker, &ExportOptions::default().with_only(["ca"])).expect("export");
+    assert!(set.requests.is_empty(), "{}", set.to_json());
+    let skipped: Vec<_> = set.skipped.iter().filter(|s| s.name == "ca").collect();
+    assert_eq!(skipped.len(), 1, "{}", set.to_json());
+    assert!(
+        skipped[0].reason.contains("where its key is")
+            && skipped[0].reason.contains("not exported"),
+        "{}",
+        skipped[0].reason
+    );
+}

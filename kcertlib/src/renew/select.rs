@@ -173,7 +173,12 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
         };
         if !options.include_ca {
             if named.contains(&ca.name) {
-                plan.skip(&ca.name, "a CA: CAs are renewed only with include_ca");
+                let why = if plan.exportable.is_some() {
+                    "a CA: a CA is renewed where its key is (kcert renew --include-ca there), not exported"
+                } else {
+                    "a CA: CAs are renewed only with include_ca"
+                };
+                plan.skip(&ca.name, why);
             }
             continue;
         }
