@@ -127,6 +127,10 @@ fn refused_install(t: &Trees, signed: &SignedSet, kind: ErrorKind, says: &str) {
         .expect_err("a tampered certificate was installed");
     assert_eq!(e.kind(), kind, "{e}");
     assert!(e.to_string().contains(says), "{e}");
+    // An entry is named once, as the error's context, not again inside its message.
+    if let Some(entry) = e.entry() {
+        assert_eq!(e.to_string().matches(entry).count(), 1, "{e}");
+    }
     let after = snapshot(&t.worker);
     let changed: Vec<_> = before
         .keys()

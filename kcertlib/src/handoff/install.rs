@@ -39,9 +39,8 @@ pub(super) fn install(
             .name
             .clone()
             .unwrap_or_else(|| format!("certificate {}", index + 1));
-        let cert = super::wire::one_certificate(&s.certificate_pem).map_err(|why| {
-            Error::new(ErrorKind::Pem, format!("{label}: {why}")).with_entry(&label)
-        })?;
+        let cert = super::wire::one_certificate(&s.certificate_pem)
+            .map_err(|why| Error::new(ErrorKind::Pem, why.to_string()).with_entry(&label))?;
         offered.push(Offered {
             name: s.name.clone(),
             cert,
@@ -153,7 +152,7 @@ fn entry_for<'i>(inventory: &'i Inventory, offered: &Offered) -> Result<&'i Entr
             Error::new(
                 ErrorKind::InvalidArgument,
                 format!(
-                    "{name}: no certificate of that name under {}",
+                    "no certificate of that name under {}",
                     inventory.root.display()
                 ),
             )
@@ -234,29 +233,28 @@ fn check_leaf(
     new: &Certificate,
     carried: &BTreeMap<String, Certificate>,
 ) -> Result<()> {
-    let name = &entry.name;
     let old = entry.certificate.as_ref().ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidArgument,
-            format!("{name}: its current certificate is missing or unreadable"),
+            "its current certificate is missing or unreadable".to_string(),
         )
     })?;
     if new.is_ca() {
         return Err(Error::new(
             ErrorKind::InvalidCertificate,
-            format!("{name}: the new certificate is a CA"),
+            "the new certificate is a CA".to_string(),
         ));
     }
     if new.spki_der()? != old.spki_der()? {
         return Err(Error::new(
             ErrorKind::KeyMismatch,
-            format!("{name}: the new certificate does not hold this node's key"),
+            "the new certificate does not hold this node's key".to_string(),
         ));
     }
     let ca_name = entry.ca_name.as_deref().ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidArgument,
-            format!("{name}: no CA of this node signs it"),
+            "no CA of this node signs it".to_string(),
         )
     })?;
     let ca = inventory
@@ -265,7 +263,7 @@ fn check_leaf(
         .ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidArgument,
-                format!("{name}: its CA {ca_name} is not readable on this node"),
+                format!("its CA {ca_name} is not readable on this node"),
             )
         })?;
     let by_node_ca = verify_signature(new, ca).is_ok();
@@ -276,7 +274,7 @@ fn check_leaf(
         return Err(Error::new(
             ErrorKind::VerificationFailed,
             format!(
-                "{name}: the new certificate was not signed by CA {ca_name} of this node ({:?}): its signature does not verify",
+                "the new certificate was not signed by CA {ca_name} of this node ({:?}): its signature does not verify",
                 ca.subject()
             ),
         ));
@@ -284,14 +282,14 @@ fn check_leaf(
     renew::signed_elsewhere_says_the_same(old, new).map_err(|why| {
         Error::new(
             ErrorKind::InvalidCertificate,
-            format!("{name}: the new certificate differs from the one it replaces: {why}"),
+            format!("the new certificate differs from the one it replaces: {why}"),
         )
     })?;
     if !(new.not_before() <= now && now < new.not_after()) {
         return Err(Error::new(
             ErrorKind::Validity,
             format!(
-                "{name}: the new certificate is not valid at {now}: {} to {}",
+                "the new certificate is not valid at {now}: {} to {}",
                 new.not_before(),
                 new.not_after()
             ),
@@ -331,7 +329,7 @@ fn carried_ca(inventory: &Inventory, now: Timestamp, cert: &Certificate) -> Resu
     }
     let name = &entry.name;
     let fail = |kind: ErrorKind, why: String| {
-        Err(Error::new(kind, format!("carried CA certificate for {name}: {why}")).with_entry(name))
+        Err(Error::new(kind, format!("carried CA certificate: {why}")).with_entry(name))
     };
     if !cert.is_self_issued() || verify_signature(cert, cert).is_err() {
         return fail(
