@@ -360,6 +360,18 @@ play copies "$here/renew-options.yml" -e "kcert_root=$work/copies" --tags copies
 check "user_kubeconfigs default: root/.kube/config renewed with admin.conf" bash -c \
     '[ "$(sha256sum < "$1/root/.kube/config")" != "$2" ]' _ "$work/copies" "$copy_before"
 
+echo "== kcert_export refuses a destination reached through a symlink (the tree is untrusted)"
+make_tree "$work/linked" kubeadm
+rm "$work/linked/etc/kubernetes/pki/ca.key"
+mkdir -p "$work/linked-outside" "$work/linked/var/lib/kcert"
+ln -s "$work/linked-outside" "$work/linked/var/lib/kcert/handoff"
+play exportlink "$here/renew-options.yml" -e "kcert_root=$work/linked" \
+    -e "kcert_dest=$work/linked/var/lib/kcert/handoff/requests.json" --tags export_link
+check "export through a symlinked directory: task failed, says why" q exportlink \
+    'task("export through a symlinked directory").get("failed") is True and "symbolic link" in task("export through a symlinked directory")["msg"]'
+check "export through a symlinked directory: nothing written where it points" \
+    test -z "$(ls -A "$work/linked-outside")"
+
 echo "== live check in the playbook: an outdated server fails the node, a restarted one passes"
 make_tree "$work/live" kubeadm
 free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -190,7 +190,8 @@ def read_text(module, path, what):
 
 
 def write_text(module, path, text, same):
-    """Writes C(text) to C(path) (mode 0644, atomically) unless C(same(old_text)) says the file
+    """Writes C(text) to C(path) (mode 0600, as the kcert command writes these files; atomically)
+    unless C(same(old_text)) says the file
     already holds the same content; writes nothing in check mode. Returns whether the file
     changed (or, in check mode, would)."""
     if os.path.isfile(path):
@@ -205,10 +206,16 @@ def write_text(module, path, text, same):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         module.fail_json(msg="%s: the directory %s does not exist" % (path, directory))
+    # The default handoff directory lies inside the node's tree, which is untrusted: a symlink
+    # planted on the way must not carry the write elsewhere.
+    if os.path.realpath(directory) != directory or os.path.islink(path):
+        module.fail_json(
+            msg="%s: refusing to write through a symbolic link (%s resolves to %s)"
+            % (path, directory, os.path.realpath(directory)))
     temp = os.path.join(module.tmpdir, os.path.basename(path) + ".tmp")
     with open(temp, "w") as handle:
         handle.write(text)
-    os.chmod(temp, 0o644)
+    os.chmod(temp, 0o600)
     module.atomic_move(temp, os.path.abspath(path))
     return True
 
