@@ -29,8 +29,7 @@ pub(crate) fn random(octets: usize, shape: SerialShape) -> Result<Vec<u8>> {
         ));
     }
     let mut bytes = vec![0u8; octets];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::new(ErrorKind::Crypto, format!("system RNG failed: {e}")))?;
+    fill_random(&mut bytes)?;
     bytes[0] &= 0x7f;
     if shape == SerialShape::FullLength {
         bytes[0] |= 0x40;
@@ -49,6 +48,18 @@ pub(crate) fn random(octets: usize, shape: SerialShape) -> Result<Vec<u8>> {
         skip -= 1;
     }
     Ok(tlv::wrap(tlv::INTEGER, &[&bytes[skip..]]))
+}
+
+/// Random octets for a serial. With AWS-LC built in they come from its generator, the one that
+/// makes every signature's nonce and blinding (seeded from the kernel's generator and CPU
+/// jitter, see SECURITY.md): a draw in user space, where `getrandom` is one system call per
+/// certificate, a few per cent of a P-256 re-sign. Without it, from the kernel's generator.
+fn fill_random(bytes: &mut [u8]) -> Result<()> {
+    #[cfg(feature = "aws-lc")]
+    let drawn = aws_lc_rs::rand::fill(bytes).map_err(|_| "AWS-LC's generator failed".to_string());
+    #[cfg(not(feature = "aws-lc"))]
+    let drawn = getrandom::fill(bytes).map_err(|e| format!("system RNG failed: {e}"));
+    drawn.map_err(|message| Error::new(ErrorKind::Crypto, message))
 }
 
 #[cfg(test)]
