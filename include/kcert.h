@@ -49,6 +49,10 @@ typedef struct kcert_export_options kcert_export_options;
 // clock, one thread per core.
 typedef struct kcert_install_options kcert_install_options;
 
+// A CA certificate and its key, checked once (opaque). Immutable: one issuer may be used by
+// several threads at once.
+typedef struct kcert_issuer kcert_issuer;
+
 // A private key (opaque). Its secret material is zeroized when freed with `kcert_key_free`.
 typedef struct kcert_key kcert_key;
 
@@ -600,6 +604,41 @@ kcert_result kcert_sign_requests(const char *ca_root,
 // # Safety
 // `root` is NULL or a NUL-terminated string; `out_json` is NULL or writable.
 kcert_result kcert_scan_json(const char *root, char **out_json);
+
+// Makes an issuer from a CA certificate and its key, copying both: `ca_cert` and `ca_key`
+// may be freed afterwards.
+//
+// Errors: `KCERT_INVALID_ISSUER` when the certificate is not a CA (or its keyUsage lacks
+// keyCertSign), `KCERT_KEY_MISMATCH` when the key is not the certificate's.
+//
+// Ownership: on `KCERT_OK`, `*out_issuer` is a new issuer freed with `kcert_issuer_free`; on
+// failure it is not written. NULL handling: any NULL argument returns `KCERT_NULL_ARGUMENT`.
+//
+// # Safety
+// `ca_cert` and `ca_key` are NULL or live handles; `out_issuer` is NULL or writable.
+kcert_result kcert_issuer_new(const kcert_cert *ca_cert,
+                              const kcert_key *ca_key,
+                              kcert_issuer **out_issuer);
+
+// Re-signs `cert` with the issuer's CA, as `kcert_resign` does, without checking the CA again.
+//
+// Ownership, NULL handling and errors as `kcert_resign` (a NULL `issuer` returns
+// `KCERT_NULL_ARGUMENT`); the issuer is not changed and may be used again.
+//
+// # Safety
+// `issuer`, `cert` and `opts` are NULL or live handles; `out_cert` and `out_new_key` are NULL
+// or writable.
+kcert_result kcert_issuer_resign(const kcert_issuer *issuer,
+                                 const kcert_cert *cert,
+                                 const kcert_resign_options *opts,
+                                 kcert_cert **out_cert,
+                                 kcert_key **out_new_key);
+
+// Frees an issuer; NULL is ignored.
+//
+// # Safety
+// `issuer` is NULL or a `kcert_issuer` from `kcert_issuer_new` not freed yet.
+void kcert_issuer_free(kcert_issuer *issuer);
 
 // Parses a private key from PEM (the first key block; certificates before it are skipped, so
 // kubelet's combined cert+key pem works) or DER (PKCS#8, PKCS#1 or SEC1).

@@ -16,6 +16,7 @@ pub mod cert;
 mod error;
 pub mod handoff;
 pub mod inventory;
+pub mod issuer;
 pub mod key;
 pub mod last_error;
 pub mod live;

@@ -222,6 +222,47 @@ fn sign_with(
     Ok(resign(cert, &issuer, options)?)
 }
 
+/// The handle-to-handle re-sign that `kcert_resign` and `kcert_issuer_resign` share: checks the
+/// output pointers against the options (a rotated key needs `out_new_key`), signs with
+/// `issuer`, and writes the outputs only on success.
+///
+/// # Safety
+/// `cert` is NULL or live; `opts` is NULL or live; `out_cert` and `out_new_key` are NULL or
+/// writable.
+pub(crate) unsafe fn resign_to_handles<'a>(
+    issuer: impl FnOnce() -> Result<Issuer<'a>, FfiError>,
+    cert: *const kcert_cert,
+    opts: *const kcert_resign_options,
+    out_cert: *mut *mut kcert_cert,
+    out_new_key: *mut *mut kcert_key,
+) -> Result<(), FfiError> {
+    // SAFETY: forwarded from the caller's contract.
+    let out_cert = unsafe { OutPtr::new(out_cert, "out_cert") }?;
+    // SAFETY: forwarded from the caller's contract.
+    let cert = unsafe { handle(cert, "cert") }?;
+    // SAFETY: forwarded from the caller's contract.
+    let options = unsafe { options_or_default(opts) };
+    let out_new_key = if out_new_key.is_null() {
+        if options.key != KeyPolicy::Keep {
+            return Err(FfiError::null_argument("out_new_key"));
+        }
+        None
+    } else {
+        // SAFETY: the caller guarantees `out_new_key` is writable.
+        Some(unsafe { OutPtr::new(out_new_key, "out_new_key") }?)
+    };
+    let signed = resign(&cert.inner, &issuer()?, &options)?;
+    out_cert.write(kcert_cert::new_owned(signed.certificate));
+    if let Some(out) = out_new_key {
+        out.write(
+            signed
+                .key
+                .map_or(std::ptr::null_mut(), kcert_key::new_owned),
+        );
+    }
+    Ok(())
+}
+
 /// Re-signs the first certificate of `cert_pem` with the CA (`ca_cert_pem`, `ca_key_pem`),
 /// faithfully: subject, public key and every extension stay byte-identical; serial, validity,
 /// issuer, authority key identifier and signature algorithm change. `*out_pem` is the new
@@ -298,35 +339,13 @@ pub unsafe extern "C" fn kcert_resign(
     out_new_key: *mut *mut kcert_key,
 ) -> kcert_result {
     ffi_status(|| {
-        // SAFETY: this export's contract makes `out_cert` NULL or writable.
-        let out_cert = unsafe { OutPtr::new(out_cert, "out_cert") }?;
-        // SAFETY: this export's contract makes `cert` NULL or a live handle.
-        let cert = unsafe { handle(cert, "cert") }?;
         // SAFETY: this export's contract makes `ca_cert` NULL or a live handle.
         let ca_cert = unsafe { handle(ca_cert, "ca_cert") }?;
         // SAFETY: this export's contract makes `ca_key` NULL or a live handle.
         let ca_key = unsafe { handle(ca_key, "ca_key") }?;
-        // SAFETY: guaranteed by this export's `# Safety` contract.
-        let options = unsafe { options_or_default(opts) };
-        let out_new_key = if out_new_key.is_null() {
-            if options.key != KeyPolicy::Keep {
-                return Err(FfiError::null_argument("out_new_key"));
-            }
-            None
-        } else {
-            // SAFETY: the caller guarantees `out_new_key` is writable.
-            Some(unsafe { OutPtr::new(out_new_key, "out_new_key") }?)
-        };
-        let signed = sign_with(&cert.inner, &ca_cert.inner, &ca_key.inner, &options)?;
-        out_cert.write(kcert_cert::new_owned(signed.certificate));
-        if let Some(out) = out_new_key {
-            out.write(
-                signed
-                    .key
-                    .map_or(std::ptr::null_mut(), kcert_key::new_owned),
-            );
-        }
-        Ok(())
+        let issuer = || Ok(Issuer::new(&ca_cert.inner, &ca_key.inner)?);
+        // SAFETY: this export's contract covers `cert`, `opts`, `out_cert` and `out_new_key`.
+        unsafe { resign_to_handles(issuer, cert, opts, out_cert, out_new_key) }
     })
 }
 

@@ -190,7 +190,8 @@ judge_resigned() { # out_dir variant
     local out="$1" v="$2" pair leaf ca
     for pair in resigned-rsa.pem:ca-rsa2048.crt resigned-p256.pem:ca-p256.crt \
         resigned-exotic.pem:ca-rsa4096.crt resigned-p384.pem:ca-p384.crt \
-        resigned-30d.pem:ca-rsa4096.crt resigned-rotated.pem:ca-p256.crt; do
+        resigned-30d.pem:ca-rsa4096.crt resigned-rotated.pem:ca-p256.crt \
+        resigned-issuer.pem:ca-p256.crt; do
         leaf="${pair%%:*}"
         ca="${pair#*:}"
         if openssl verify -CAfile "$FX/$ca" "$out/$leaf" >"$WORK/verify.log" 2>&1; then

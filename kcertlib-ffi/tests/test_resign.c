@@ -1,5 +1,6 @@
 /*
- * Re-signing through libkcert: kcert_resign_pem, kcert_resign and the options handle.
+ * Re-signing through libkcert: kcert_resign_pem, kcert_resign, the issuer handle
+ * (kcert_issuer_new, kcert_issuer_resign) and the options handle.
  *
  *   test_resign FIXTURE_DIR OUT_DIR
  *
@@ -333,6 +334,105 @@ static void test_ca_extends_itself(void) {
     free(key_pem);
 }
 
+/* One issuer for many certificates: checked once at kcert_issuer_new, which copies the CA so
+ * the handles may be freed; each kcert_issuer_resign gives what kcert_resign gives. The last
+ * result is written for run-c-tests.sh to verify with openssl. */
+static void test_issuer_handle(void) {
+    uint8_t *data;
+    size_t len;
+    kcert_cert *leaf = NULL, *ca = NULL, *out_cert = NULL, *first = NULL;
+    kcert_key *ca_key = NULL, *leaf_key = NULL, *new_key = SENTINEL;
+    kcert_issuer *issuer = NULL, *untouched = SENTINEL;
+    kcert_resign_options *opts = kcert_resign_options_new();
+    char *s1 = NULL, *s2 = NULL, *text = NULL;
+    bool matches = false;
+    int i;
+
+    data = harness_read(fixtures, "etcd.crt", &len);
+    EXPECT_OK(kcert_cert_parse(data, len, &leaf));
+    free(data);
+    data = harness_read(fixtures, "ca-p256.crt", &len);
+    EXPECT_OK(kcert_cert_parse(data, len, &ca));
+    free(data);
+    data = harness_read(fixtures, "ca-p256.key", &len);
+    EXPECT_OK(kcert_key_parse(data, len, &ca_key));
+    free(data);
+    data = harness_read(fixtures, "etcd.key", &len);
+    EXPECT_OK(kcert_key_parse(data, len, &leaf_key));
+    free(data);
+
+    /* The checks of kcert_resign, made once: a key that is not the CA's, a leaf as CA. */
+    EXPECT_FAIL(kcert_issuer_new(ca, leaf_key, &untouched), KCERT_KEY_MISMATCH);
+    EXPECT_FAIL(kcert_issuer_new(leaf, leaf_key, &untouched), KCERT_INVALID_ISSUER);
+    EXPECT_FAIL(kcert_issuer_new(NULL, ca_key, &untouched), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_issuer_new(ca, NULL, &untouched), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_issuer_new(ca, ca_key, NULL), KCERT_NULL_ARGUMENT);
+    CHECK(untouched == SENTINEL);
+
+    EXPECT_OK(kcert_issuer_new(ca, ca_key, &issuer));
+    /* The issuer holds its own copies. */
+    kcert_key_free(ca_key);
+    ca_key = NULL;
+    EXPECT_OK(kcert_resign_options_set_days(opts, 30));
+    for (i = 0; i < 3; i++) {
+        new_key = SENTINEL;
+        EXPECT_OK(kcert_issuer_resign(issuer, leaf, opts, &out_cert, &new_key));
+        CHECK(new_key == NULL && out_cert != NULL);
+        if (out_cert == NULL) break;
+        EXPECT_OK(kcert_cert_issuer(out_cert, &s1));
+        EXPECT_OK(kcert_cert_subject(ca, &s2));
+        CHECK_STR(s1, s2);
+        kcert_string_free(s1);
+        kcert_string_free(s2);
+        EXPECT_OK(kcert_key_matches(leaf_key, out_cert, &matches));
+        CHECK(matches);
+        CHECK(window_is(out_cert, "ca-p256.crt", 30 * DAY, 3600));
+        if (first == NULL) {
+            first = out_cert;
+        } else {
+            /* A fresh serial each time. */
+            char *a = NULL, *b = NULL;
+            EXPECT_OK(kcert_cert_serial_hex(first, &a));
+            EXPECT_OK(kcert_cert_serial_hex(out_cert, &b));
+            CHECK(a != NULL && b != NULL && strcmp(a, b) != 0);
+            kcert_string_free(a);
+            kcert_string_free(b);
+            if (i == 2) {
+                EXPECT_OK(kcert_cert_to_pem(out_cert, &text));
+                harness_write(out_dir, "resigned-issuer.pem", text);
+                kcert_string_free(text);
+            }
+            kcert_cert_free(out_cert);
+        }
+        out_cert = NULL;
+    }
+
+    /* Rotation needs somewhere to put the key, as with kcert_resign; NULLs are refused. */
+    EXPECT_OK(kcert_resign_options_set_rotate_key(opts, true));
+    out_cert = SENTINEL;
+    EXPECT_FAIL(kcert_issuer_resign(issuer, leaf, opts, &out_cert, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_issuer_resign(NULL, leaf, NULL, &out_cert, NULL), KCERT_NULL_ARGUMENT);
+    EXPECT_FAIL(kcert_issuer_resign(issuer, NULL, NULL, &out_cert, NULL), KCERT_NULL_ARGUMENT);
+    CHECK(out_cert == SENTINEL);
+    out_cert = NULL;
+    EXPECT_OK(kcert_issuer_resign(issuer, leaf, opts, &out_cert, &new_key));
+    CHECK(new_key != NULL && new_key != SENTINEL);
+    if (new_key != NULL && new_key != SENTINEL) {
+        EXPECT_OK(kcert_key_matches(new_key, out_cert, &matches));
+        CHECK(matches);
+        kcert_key_free(new_key);
+    }
+
+    kcert_issuer_free(issuer);
+    kcert_issuer_free(NULL);
+    kcert_resign_options_free(opts);
+    kcert_cert_free(out_cert);
+    kcert_cert_free(first);
+    kcert_key_free(leaf_key);
+    kcert_cert_free(ca);
+    kcert_cert_free(leaf);
+}
+
 struct resign_failure {
     const char *leaf, *ca, *ca_key;
     kcert_result expected;
@@ -414,6 +514,7 @@ int main(int argc, char **argv) {
     test_not_before_modes_with_pinned_now();
     test_rotation_with_handles();
     test_ca_extends_itself();
+    test_issuer_handle();
     test_failures_leave_output_alone();
     test_argument_checks();
     return harness_finish("test_resign");

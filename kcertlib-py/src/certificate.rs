@@ -31,6 +31,11 @@ impl PyCertificate {
         }
     }
 
+    /// Wraps a core certificate that is shared with another owner.
+    pub(crate) fn shared(cert: Arc<Certificate>) -> Self {
+        PyCertificate { inner: cert }
+    }
+
     /// The core certificate (shared, cheap to clone into GIL-free work).
     pub(crate) fn core(&self) -> Arc<Certificate> {
         Arc::clone(&self.inner)

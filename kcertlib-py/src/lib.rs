@@ -27,6 +27,7 @@ fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<certificate::PyCertificate>()?;
     m.add_class::<private_key::PyPrivateKey>()?;
     m.add_function(wrap_pyfunction!(certificate::load_certificates, m)?)?;
+    m.add_class::<signing::PyIssuer>()?;
     m.add_function(wrap_pyfunction!(signing::resign, m)?)?;
     m.add_function(wrap_pyfunction!(signing::issue, m)?)?;
     m.add_class::<inventory::PyInventory>()?;

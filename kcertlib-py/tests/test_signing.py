@@ -137,3 +137,44 @@ def test_issue_rejects_unknown_profile_and_bad_ip(fx):
         kcert.issue("CN=x", key, ca, ca_key, profile="server")
     with pytest.raises(kcert.InvalidArgumentError, match="invalid IP address"):
         kcert.issue("CN=x", key, ca, ca_key, profile="api", ip_addresses=["10.0.0.999"])
+
+
+def test_issuer_checks_once_and_signs_many(fx):
+    ca, ca_key = load_pair(fx, "ca-p256.crt")
+    issuer = kcert.Issuer(ca, ca_key)
+    assert issuer.certificate.to_pem() == ca.to_pem()
+    assert "CN=" in repr(issuer)
+    old, old_key = load_pair(fx, "etcd.crt")
+    judge_ca, original = crypto(ca), crypto(old)
+    serials = set()
+    for _ in range(3):
+        new = issuer.resign(old, days=20, backdate="ca")
+        theirs = crypto(new)
+        theirs.verify_directly_issued_by(judge_ca)
+        assert theirs.subject == original.subject and old_key.matches(new)
+        assert extensions_except(theirs, ExtensionOID.AUTHORITY_KEY_IDENTIFIER) == extensions_except(
+            original, ExtensionOID.AUTHORITY_KEY_IDENTIFIER
+        )
+        assert new.not_before == ca.not_before
+        serials.add(theirs.serial_number)
+    assert len(serials) == 3
+    rotated, key = issuer.resign(old, rotate_key=True, backdate="ca")
+    assert key.matches(rotated) and not old_key.matches(rotated)
+    leaf_key = kcert.PrivateKey.generate("ECDSA-P256")
+    issued = issuer.issue("CN=etcd-client", leaf_key, profile="client", backdate="ca")
+    crypto(issued).verify_directly_issued_by(judge_ca)
+    assert leaf_key.matches(issued) and issued.extended_key_usage == ["clientAuth"]
+
+
+def test_issuer_refuses_what_resign_refuses(fx):
+    ca, ca_key = load_pair(fx, "ca-p256.crt")
+    leaf, leaf_key = load_pair(fx, "etcd.crt")
+    with pytest.raises(kcert.KeyMismatchError):
+        kcert.Issuer(ca, leaf_key)
+    with pytest.raises(kcert.InvalidIssuerError):
+        kcert.Issuer(leaf, leaf_key)
+    nocertsign, its_key = load_pair(fx, "ca-nocertsign.crt")
+    with pytest.raises(kcert.InvalidIssuerError, match="keyCertSign"):
+        kcert.Issuer(nocertsign, its_key)
+    with pytest.raises(TypeError):
+        kcert.Issuer(ca, "not a key")

@@ -58,8 +58,8 @@ pub use kubeconfig::Kubeconfig;
 pub use parallel::Threads;
 pub use profile::Profile;
 pub use sign::{
-    IssueRequest, Issuer, KeyPolicy, ResignOptions, Signed, issue, resign, self_resign_ca,
-    self_signed_ca,
+    IssueRequest, Issuer, KeyPolicy, OwnedIssuer, ResignOptions, Signed, issue, resign,
+    self_resign_ca, self_signed_ca,
 };
 pub use signer::{Backend, Signer};
 pub use summary::CertificateSummary;

@@ -22,7 +22,12 @@ use crate::signer::Signer;
 use crate::tlv::{self, RawExtension, RawTbs};
 use crate::validity::{Clamp, ResolvedValidity, ValidityPolicy};
 
-/// A CA certificate together with the signer of its key.
+mod owned_issuer;
+
+pub use owned_issuer::OwnedIssuer;
+
+/// A CA certificate together with the signer of its key, borrowed. [`OwnedIssuer`] owns them
+/// instead, for callers that keep an issuer across calls.
 #[derive(Clone, Copy)]
 pub struct Issuer<'a> {
     cert: &'a Certificate,

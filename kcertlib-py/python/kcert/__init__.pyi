@@ -1,7 +1,7 @@
 """kcert: inspect and faithfully renew the X.509 certificates of Kubernetes clusters.
 
 A thin Python layer over the Rust library kcertlib. See :func:`load_certificates`,
-:func:`resign`, :func:`issue`, :func:`scan`, :func:`renew` and :class:`KcertError`.
+:func:`resign`, :func:`issue`, :class:`Issuer`, :func:`scan`, :func:`renew` and :class:`KcertError`.
 """
 
 from kcert._errors import CryptoError as CryptoError
@@ -29,6 +29,7 @@ from kcert._errors import VerificationFailedError as VerificationFailedError
 from kcert._kcert import Certificate as Certificate
 from kcert._kcert import Entry as Entry
 from kcert._kcert import Inventory as Inventory
+from kcert._kcert import Issuer as Issuer
 from kcert._kcert import LiveComponent as LiveComponent
 from kcert._kcert import LiveReport as LiveReport
 from kcert._kcert import PrivateKey as PrivateKey
@@ -60,6 +61,7 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidKeyError",
     "Inventory",
+    "Issuer",
     "LiveComponent",
     "LiveReport",
     "IoError",

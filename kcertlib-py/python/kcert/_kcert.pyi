@@ -31,6 +31,7 @@ __all__ = [
     "Certificate",
     "PrivateKey",
     "load_certificates",
+    "Issuer",
     "resign",
     "issue",
     "Inventory",
@@ -231,6 +232,56 @@ def issue(
     ``subject`` is RFC 4514 text such as ``CN=system:node:node1,O=system:nodes``; SANs are
     used by the ``etcd`` and ``api`` profiles. Validity keywords as for :func:`resign`.
     """
+
+@final
+class Issuer:
+    """A CA certificate and its key, checked once (a CA whose keyUsage allows keyCertSign, the
+    key its own) and then used for any number of certificates. :func:`resign` and
+    :func:`issue` make that check on every call; an ``Issuer`` makes it once, which is what
+    re-signing many leaves with one CA wants. Immutable and safe to share between threads.
+
+    Raises :class:`kcert.InvalidIssuerError` or :class:`kcert.KeyMismatchError`.
+    """
+
+    def __new__(cls, ca_cert: Certificate, ca_key: PrivateKey) -> Issuer: ...
+    @property
+    def certificate(self) -> Certificate:
+        """The CA certificate."""
+    @overload
+    def resign(
+        self,
+        cert: Certificate,
+        *,
+        days: int = 365,
+        backdate: Optional[_Duration] = None,
+        not_before: Optional[datetime] = None,
+        rotate_key: Literal[False] = False,
+    ) -> Certificate:
+        """Re-signs ``cert`` with this CA, as :func:`resign` does."""
+    @overload
+    def resign(
+        self,
+        cert: Certificate,
+        *,
+        days: int = 365,
+        backdate: Optional[_Duration] = None,
+        not_before: Optional[datetime] = None,
+        rotate_key: Literal[True],
+    ) -> Tuple[Certificate, PrivateKey]:
+        """As above, with ``rotate_key=True``: returns ``(certificate, new_key)``."""
+    def issue(
+        self,
+        subject: str,
+        key: PrivateKey,
+        *,
+        profile: Union[Profile, str] = "client",
+        dns_names: Optional[Sequence[str]] = None,
+        ip_addresses: Optional[Sequence[Union[_IpAddress, str]]] = None,
+        days: int = 365,
+        backdate: Optional[_Duration] = None,
+        not_before: Optional[datetime] = None,
+    ) -> Certificate:
+        """Issues a new certificate for ``key``, signed by this CA, as :func:`issue` does."""
 
 @final
 class Entry:
