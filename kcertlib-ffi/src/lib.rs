@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod key;
 pub mod last_error;
 pub mod live;
+mod options_handle;
 mod panic;
 pub mod renew;
 pub mod resign;
