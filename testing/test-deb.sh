@@ -15,21 +15,10 @@ REPO="$(cd "$HERE/.." && pwd)"
 [ "$#" -eq 1 ] && [ -f "$1" ] || { echo "usage: $0 KCERT_DEB" >&2; exit 2; }
 DEB="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 [ "$(id -u)" -eq 0 ] || { echo "test-deb: needs root (dpkg -i into /usr)" >&2; exit 2; }
-for tool in dpkg dpkg-deb cc make pkg-config readelf openssl ldd; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "test-deb: $tool not found" >&2; exit 1; }
-done
+# shellcheck source=installed-c-checks.sh
+. "$HERE/installed-c-checks.sh"
+require_tools test-deb dpkg dpkg-deb cc make pkg-config readelf openssl ldd
 
-PASSED=0
-FAILED=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@" >"$WORK/check.log" 2>&1; then
-        PASSED=$((PASSED + 1)); echo "ok   $what"
-    else
-        FAILED=$((FAILED + 1)); echo "FAIL $what"; sed 's/^/    /' "$WORK/check.log"
-    fi
-}
 WORK="$(mktemp -d)"
 cleanup() {
     dpkg -s kcert >/dev/null 2>&1 && dpkg -r kcert >/dev/null 2>&1
@@ -73,7 +62,7 @@ check "fish completion: /usr/share/fish/vendor_completions.d/kcert.fish" \
     grep -q 'complete -c kcert' /usr/share/fish/vendor_completions.d/kcert.fish
 
 # --- the C library -------------------------------------------------------------------------------
-major=$(sed -n 's/^#define KCERT_VERSION_MAJOR \([0-9]*\)$/\1/p' /usr/include/kcert.h 2>/dev/null)
+major=$(header_major /usr/include/kcert.h)
 check "$LIB: libkcert.so -> libkcert.so.$major -> libkcert.so.$version, libkcert.a" bash -c "
     [ \"\$(readlink '$LIB/libkcert.so')\" = libkcert.so.$major ] &&
     [ \"\$(readlink '$LIB/libkcert.so.$major')\" = libkcert.so.$version ] &&
@@ -84,20 +73,10 @@ check "ldconfig knows libkcert.so.$major (the package's ldconfig trigger ran)" b
 check "pkg-config finds kcert $version with no PKG_CONFIG_PATH" \
     env -u PKG_CONFIG_PATH bash -c "[ \"\$(pkg-config --modversion kcert)\" = '$version' ] && pkg-config --libs kcert | grep -q -- -lkcert"
 
-# examples/c built in a copy (the checkout's own build/ is left alone) with pkg-config alone.
-cp -r "$REPO/examples/c" "$WORK/c" && rm -rf "$WORK/c/build"
-check "examples/c builds with pkg-config --cflags --libs kcert (make installed)" \
-    env -u PKG_CONFIG_PATH make -s -C "$WORK/c" REPO=/nonexistent installed
-inspect="$WORK/c/build/kcert-inspect-installed"
-check "kcert-inspect needs libkcert.so.$major, no rpath; the loader finds it in $LIB" bash -c "
-    readelf -d '$inspect' | grep -q 'NEEDED.*\[libkcert.so.$major\]' && ! readelf -d '$inspect' | grep -Eq 'R(UN)?PATH' &&
-    env -u LD_LIBRARY_PATH ldd '$inspect' | grep -Eq 'libkcert.so.$major => (/usr)?/lib/$multiarch/libkcert.so.$major '"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/k.pem" \
-    -out "$WORK/cert.pem" -subj "/CN=deb-test" -days 2 >/dev/null 2>&1
-check "kcert-inspect runs against the installed library" bash -c "
-    env -u LD_LIBRARY_PATH '$inspect' '$WORK/cert.pem' > '$WORK/inspect.out' && grep -q 'CN=deb-test' '$WORK/inspect.out'"
+# The system's pkg-config path and loader search alone: no PKG_CONFIG_PATH, no LD_LIBRARY_PATH.
+check_installed_example "$major" "" "" "(/usr)?/lib/$multiarch/libkcert.so.$major"
 check "kcert inspect (the installed command) reads the same certificate" bash -c \
-    "/usr/bin/kcert inspect '$WORK/cert.pem' | grep -q 'deb-test'"
+    "/usr/bin/kcert inspect '$WORK/example.pem' | grep -q 'installed-example'"
 
 # --- remove --------------------------------------------------------------------------------------
 check "dpkg -r kcert" dpkg -r kcert
@@ -108,5 +87,4 @@ check "nothing of the package is left" bash -c "
     done"
 check "ldconfig no longer lists libkcert.so.$major" bash -c "! ldconfig -p | grep -q 'libkcert.so.$major =>'"
 
-echo "deb: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+check_summary deb

@@ -7,9 +7,7 @@ use std::ffi::{CStr, c_char};
 use std::ptr::NonNull;
 
 use crate::error::FfiError;
-use crate::panic::ffi_status;
 use crate::result::KCERT_INVALID_UTF8;
-use crate::result::kcert_result;
 use crate::strings::into_c_string;
 
 /// An output parameter checked to be non-NULL, written once on success.
@@ -59,23 +57,6 @@ pub(crate) unsafe fn handle<'a, T>(ptr: *const T, argument: &str) -> Result<&'a 
 pub(crate) unsafe fn handle_mut<'a, T>(ptr: *mut T, argument: &str) -> Result<&'a mut T, FfiError> {
     // SAFETY: forwarded from the caller's contract.
     unsafe { ptr.as_mut() }.ok_or_else(|| FfiError::null_argument(argument))
-}
-
-/// Applies one setter to the options handle `opts` inside the panic boundary: NULL gives
-/// `KCERT_NULL_ARGUMENT`, a failing `change` its error (setters validate before they assign, so
-/// a failure leaves the options unchanged).
-///
-/// # Safety
-/// `opts` is NULL or a live options handle of type `T`, not used by another thread meanwhile.
-pub(crate) unsafe fn update_options<T>(
-    opts: *mut T,
-    change: impl FnOnce(&mut T) -> Result<(), FfiError>,
-) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: the caller guarantees `opts` is NULL or live.
-        let opts = unsafe { handle_mut(opts, "opts") }?;
-        change(opts)
-    })
 }
 
 /// A byte buffer argument. `data` may be NULL only when `len` is 0 (an empty input).

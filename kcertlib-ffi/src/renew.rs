@@ -2,14 +2,16 @@
 //! renewal options handle.
 
 use std::ffi::c_char;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use kcertlib::renew::{RenewOptions, renew, rollback};
-use kcertlib::time::check_duration;
 
-use crate::args::{OutPtr, handle, text, update_options};
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::args::{OutPtr, text};
+use crate::options_handle::{
+    OptionsHandle, free_options, new_options, options_or_default, set_option, set_path_option,
+    set_seconds_option, set_text_option, update_options,
+};
+use crate::panic::ffi_status;
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
 
@@ -22,7 +24,9 @@ pub struct kcert_renew_options {
     core: RenewOptions,
 }
 
-impl kcert_renew_options {
+impl OptionsHandle for kcert_renew_options {
+    type Core = RenewOptions;
+
     fn core(&self) -> RenewOptions {
         self.core.clone().with_validity(self.validity.policy())
     }
@@ -32,7 +36,7 @@ impl kcert_renew_options {
 /// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 #[unsafe(no_mangle)]
 pub extern "C" fn kcert_renew_options_new() -> *mut kcert_renew_options {
-    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+    new_options()
 }
 
 /// Sets the lifetime of renewed certificates: `notAfter = now + days` (CAs keep at least their
@@ -94,13 +98,12 @@ pub unsafe extern "C" fn kcert_renew_options_set_not_before(
     opts: *mut kcert_renew_options,
     rule: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_renew_options| {
-        // SAFETY: this export's contract makes `rule` NULL or NUL-terminated.
-        let rule = unsafe { text(rule, "rule") }?;
-        o.validity.set_not_before_text(rule)
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe {
+        set_text_option(opts, rule, "rule", |o, rule| {
+            o.validity.set_not_before_text(rule)
+        })
+    }
 }
 
 /// Takes `unix_seconds` as "now" for the whole renewal instead of reading the clock.
@@ -114,12 +117,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_now(unix_seconds);
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.validity.set_now(unix_seconds)) }
 }
 
 /// A dry run plans and signs in memory and writes nothing; the report says what would change.
@@ -133,12 +131,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_dry_run(
     dry_run: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.dry_run = dry_run;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.dry_run = dry_run) }
 }
 
 /// Sets how many threads scan and sign; 0 (the default) means one per core, 1 signs on the
@@ -153,9 +146,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_threads(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.threads = kcertlib::Threads::from_count(threads as usize);
-            Ok(())
+        set_option(opts, |o| {
+            o.core.threads = kcertlib::Threads::from_count(threads as usize)
         })
     }
 }
@@ -171,12 +163,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_rotate_keys(
     rotate: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.rotate_keys = rotate;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.rotate_keys = rotate) }
 }
 
 /// Also renews CAs, with their own key and subject (certificates they signed stay valid), and
@@ -190,12 +177,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_include_ca(
     include_ca: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.include_ca = include_ca;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.include_ca = include_ca) }
 }
 
 /// Renews only entries whose `notAfter` falls within `seconds` from now (expired ones
@@ -211,10 +193,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_expiring_within_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            let window = Duration::from_secs(seconds);
-            o.core.expiring_within = Some(check_duration("an expiring-within window", window)?);
-            Ok(())
+        set_seconds_option(opts, seconds, "an expiring-within window", |o, window| {
+            o.core.expiring_within = Some(window)
         })
     }
 }
@@ -231,9 +211,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_warn_within_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.warn_within = check_duration("a warning window", Duration::from_secs(seconds))?;
-            Ok(())
+        set_seconds_option(opts, seconds, "a warning window", |o, window| {
+            o.core.warn_within = window
         })
     }
 }
@@ -249,17 +228,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_backup_dir(
     opts: *mut kcert_renew_options,
     dir: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_renew_options| {
-        o.core.backup_dir = if dir.is_null() {
-            None
-        } else {
-            // SAFETY: this export's contract makes `dir` NUL-terminated.
-            Some(PathBuf::from(unsafe { text(dir, "dir") }?))
-        };
-        Ok(())
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe { set_path_option(opts, dir, "dir", |o, dir| o.core.backup_dir = dir) }
 }
 
 /// Sets RKE1's cluster state file (`cluster.rkestate`, beside `cluster.yml` where `rke up`
@@ -278,17 +248,8 @@ pub unsafe extern "C" fn kcert_renew_options_set_rke_state(
     opts: *mut kcert_renew_options,
     path: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_renew_options| {
-        o.core.rke_state = if path.is_null() {
-            None
-        } else {
-            // SAFETY: this export's contract makes `path` NUL-terminated.
-            Some(PathBuf::from(unsafe { text(path, "path") }?))
-        };
-        Ok(())
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe { set_path_option(opts, path, "path", |o, path| o.core.rke_state = path) }
 }
 
 /// Adds an entry to renew, by its inventory name (`apiserver`, `admin.conf`, `etcd-peer`, ...,
@@ -303,14 +264,13 @@ pub unsafe extern "C" fn kcert_renew_options_add_only(
     opts: *mut kcert_renew_options,
     name: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_renew_options| {
-        // SAFETY: this export's contract makes `name` NULL or NUL-terminated.
-        let name = unsafe { text(name, "name") }?;
-        o.core.only.push(name.to_string());
-        Ok(())
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe {
+        set_text_option(opts, name, "name", |o, name| {
+            o.core.only.push(name.to_string());
+            Ok(())
+        })
+    }
 }
 
 /// Adds subject alternative names to every certificate renewed, written as
@@ -328,15 +288,14 @@ pub unsafe extern "C" fn kcert_renew_options_add_sans(
     opts: *mut kcert_renew_options,
     names: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_renew_options| {
-        // SAFETY: this export's contract makes `names` NULL or NUL-terminated.
-        let names = unsafe { text(names, "names") }?;
-        let parsed = kcertlib::AltNames::parse(names)?;
-        o.core.add_sans = o.core.add_sans.merged(&parsed);
-        Ok(())
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe {
+        set_text_option(opts, names, "names", |o, names| {
+            let parsed = kcertlib::AltNames::parse(names)?;
+            o.core.add_sans = o.core.add_sans.merged(&parsed);
+            Ok(())
+        })
+    }
 }
 
 /// Frees a renewal options handle. NULL handling: `kcert_renew_options_free(NULL)` does nothing.
@@ -345,13 +304,9 @@ pub unsafe extern "C" fn kcert_renew_options_add_sans(
 /// `opts` is NULL or a `kcert_renew_options` from `kcert_renew_options_new` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_renew_options_free(opts: *mut kcert_renew_options) {
-    ffi_boundary((), || {
-        if !opts.is_null() {
-            // SAFETY: the caller guarantees `opts` came from `kcert_renew_options_new` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
-    });
+    // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_renew_options_new`
+    // (`new_options`) not freed yet.
+    unsafe { free_options(opts) }
 }
 
 /// Renews the certificates under `root` (a node's `/`, or a copy of it) as one transaction:
@@ -387,12 +342,8 @@ pub unsafe extern "C" fn kcert_renew(
         let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
         // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
         let root = unsafe { text(root, "root") }?;
-        let options = if opts.is_null() {
-            RenewOptions::default()
-        } else {
-            // SAFETY: this export's contract makes `opts` a live handle.
-            unsafe { handle(opts, "opts") }?.core()
-        };
+        // SAFETY: this export's contract makes `opts` NULL or a live handle.
+        let options = unsafe { options_or_default(opts) };
         let report = renew(Path::new(root), &options)?;
         out.write_string(report.to_json());
         Ok(())

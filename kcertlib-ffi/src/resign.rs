@@ -5,11 +5,15 @@ use std::ffi::c_char;
 
 use kcertlib::{Certificate, Issuer, KeyPolicy, PrivateKey, ResignOptions, Signed, resign};
 
-use crate::args::{OutPtr, handle, text, update_options};
+use crate::args::{OutPtr, handle, text};
 use crate::cert::{first_certificate, kcert_cert};
 use crate::error::FfiError;
 use crate::key::kcert_key;
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::options_handle::{
+    OptionsHandle, free_options, new_options, options_or_default, set_option, set_text_option,
+    update_options,
+};
+use crate::panic::ffi_status;
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
 
@@ -21,7 +25,9 @@ pub struct kcert_resign_options {
     rotate_key: bool,
 }
 
-impl kcert_resign_options {
+impl OptionsHandle for kcert_resign_options {
+    type Core = ResignOptions;
+
     fn core(&self) -> ResignOptions {
         ResignOptions::default()
             .with_validity(self.validity.policy())
@@ -37,7 +43,7 @@ impl kcert_resign_options {
 /// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 #[unsafe(no_mangle)]
 pub extern "C" fn kcert_resign_options_new() -> *mut kcert_resign_options {
-    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+    new_options()
 }
 
 /// Sets the lifetime: `notAfter = now + days`. `days` 0 or over 365000 (1000 years) returns
@@ -99,13 +105,12 @@ pub unsafe extern "C" fn kcert_resign_options_set_not_before(
     opts: *mut kcert_resign_options,
     rule: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_resign_options| {
-        // SAFETY: this export's contract makes `rule` NULL or NUL-terminated.
-        let rule = unsafe { text(rule, "rule") }?;
-        o.validity.set_not_before_text(rule)
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe {
+        set_text_option(opts, rule, "rule", |o, rule| {
+            o.validity.set_not_before_text(rule)
+        })
+    }
 }
 
 /// Pins `notBefore` to a fixed time (Unix seconds), replacing the mode.
@@ -119,12 +124,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_not_before_at(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_not_before_at(unix_seconds);
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.validity.set_not_before_at(unix_seconds)) }
 }
 
 /// Takes `unix_seconds` as "now" instead of reading the clock (reproducible results).
@@ -138,12 +138,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_now(unix_seconds);
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.validity.set_now(unix_seconds)) }
 }
 
 /// Lets the new certificate outlive its CA instead of clamping `notAfter` to the CA's. Such a
@@ -157,12 +152,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_dangerous_allow_outliving_ca(
     allow: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_allow_outliving_ca(allow);
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.validity.set_allow_outliving_ca(allow)) }
 }
 
 /// Makes `kcert_resign` replace the subject key by a new one of the same algorithm and size
@@ -177,12 +167,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_rotate_key(
     rotate: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.rotate_key = rotate;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.rotate_key = rotate) }
 }
 
 /// Frees an options handle. NULL handling: `kcert_resign_options_free(NULL)` does nothing.
@@ -191,25 +176,9 @@ pub unsafe extern "C" fn kcert_resign_options_set_rotate_key(
 /// `opts` is NULL or a `kcert_resign_options` from `kcert_resign_options_new` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_resign_options_free(opts: *mut kcert_resign_options) {
-    ffi_boundary((), || {
-        if !opts.is_null() {
-            // SAFETY: the caller guarantees `opts` came from `kcert_resign_options_new` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
-    });
-}
-
-/// The options behind `opts`, or the defaults for NULL.
-///
-/// # Safety
-/// `opts` is NULL or a live `kcert_resign_options`.
-unsafe fn options_or_default(opts: *const kcert_resign_options) -> ResignOptions {
-    // SAFETY: forwarded from the caller's contract.
-    match unsafe { opts.as_ref() } {
-        Some(opts) => opts.core(),
-        None => ResignOptions::default(),
-    }
+    // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_resign_options_new`
+    // (`new_options`) not freed yet.
+    unsafe { free_options(opts) }
 }
 
 fn sign_with(

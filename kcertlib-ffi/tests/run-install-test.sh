@@ -21,21 +21,10 @@ REPO="$(cd "$HERE/../.." && pwd)"
 [ "$#" -ge 1 ] && [ "$#" -le 2 ] || { echo "usage: $0 TARGET_DIR [TARBALL]  (e.g. target/release)" >&2; exit 2; }
 TARBALL="${2:-}"
 TARGET="$(cd "$1" 2>/dev/null && pwd)" || { echo "run-install-test: no such directory: $1" >&2; exit 2; }
-for tool in cc pkg-config readelf openssl make; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "run-install-test: $tool not found" >&2; exit 1; }
-done
+# shellcheck source=../../testing/installed-c-checks.sh
+. "$REPO/testing/installed-c-checks.sh"
+require_tools run-install-test cc pkg-config readelf openssl make ldd
 
-PASSED=0
-FAILED=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@" >"$WORK/check.log" 2>&1; then
-        PASSED=$((PASSED + 1)); echo "ok   $what"
-    else
-        FAILED=$((FAILED + 1)); echo "FAIL $what"; sed 's/^/    /' "$WORK/check.log"
-    fi
-}
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 PREFIX="$WORK/prefix"
@@ -51,7 +40,7 @@ check "the staged tree has every file under stage/opt/kcert, and kcert.pc names 
     cd '$WORK/stage/opt/kcert' && test -f include/kcert.h -a -f lib/libkcert.a -a -L lib/libkcert.so &&
     grep -qx 'prefix=/opt/kcert' lib/pkgconfig/kcert.pc && ! grep -q '$WORK' lib/pkgconfig/kcert.pc"
 
-major=$(sed -n 's/^#define KCERT_VERSION_MAJOR \([0-9]*\)$/\1/p' "$PREFIX/include/kcert.h")
+major=$(header_major "$PREFIX/include/kcert.h")
 real=$(cd "$LIB" && ls libkcert.so.*.*.* 2>/dev/null)
 check "libkcert.so -> libkcert.so.$major -> $real, a regular file" bash -c "
     [ \"\$(readlink '$LIB/libkcert.so')\" = libkcert.so.$major ] &&
@@ -92,17 +81,7 @@ check "a program using KCERT_VERSION_* builds with pkg-config flags only" \
     cc -std=c11 -Wall -Wextra -Werror -o "$WORK/version" "$WORK/version.c" $(pkg-config --cflags --libs kcert)
 check "KCERT_VERSION_MAJOR.MINOR.PATCH equals kcert_version()" env LD_LIBRARY_PATH="$LIB" "$WORK/version"
 
-rm -f "$REPO/examples/c/build/kcert-inspect-installed"
-check "examples/c builds with pkg-config only (make installed)" make -s -C "$REPO/examples/c" installed
-inspect="$REPO/examples/c/build/kcert-inspect-installed"
-check "kcert-inspect needs libkcert.so.$major and has no path into the build tree" bash -c "
-    readelf -d '$inspect' | grep -q 'NEEDED.*\[libkcert.so.$major\]' && ! readelf -d '$inspect' | grep -Eq 'R(UN)?PATH'"
-check "the loader resolves libkcert.so.$major from the prefix" bash -c \
-    "LD_LIBRARY_PATH='$LIB' ldd '$inspect' | grep -q 'libkcert.so.$major => $LIB/libkcert.so.$major'"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/k.pem" \
-    -out "$WORK/valid.pem" -subj "/CN=installed-test" -days 2 >/dev/null 2>&1
-check "kcert-inspect runs against the installed library" bash -c "
-    LD_LIBRARY_PATH='$LIB' '$inspect' '$WORK/valid.pem' > '$WORK/inspect.out' && grep -q 'CN=installed-test' '$WORK/inspect.out'"
+check_installed_example "$major" "$LIB/pkgconfig" "$LIB" "$LIB/libkcert.so.$major"
 
 # --- the release tarball ------------------------------------------------------------------------
 if [ -n "$TARBALL" ]; then
@@ -123,5 +102,4 @@ if [ -n "$TARBALL" ]; then
         LD_LIBRARY_PATH='$top/lib' '$WORK/version-tarball'"
 fi
 
-echo "C-install: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+check_summary C-install

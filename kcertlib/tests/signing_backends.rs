@@ -2,16 +2,22 @@
 //! `testing/openssl-fixtures.sh` (RSA-2048, RSA-4096, P-256, P-384): what each re-signs is
 //! accepted by `openssl verify` and by our verification on every backend, ECDSA signatures of
 //! one implementation verify under the other, RSA PKCS#1 v1.5 signatures are identical, and a
-//! key that is not the CA's is refused. Runs with and without the `aws-lc` feature.
+//! key that is not the CA's is refused. Which backend signs a key, and when a key signs with
+//! none: an RSA-1024 key (a size AWS-LC does not take) signs through RustCrypto, while a 2048-bit
+//! key with a wrong CRT coefficient (a size AWS-LC takes, but an inconsistent key) fails with
+//! `InvalidKey` on every path and never falls back to RustCrypto (whose `rsa` crate would ignore
+//! the coefficient and sign). Runs with and without the `aws-lc` feature.
 
 mod openssl_support;
 
 use std::process::Command;
 
+use der::{Decode, Encode};
 use kcertlib::signer::{Backend, Signer};
 use kcertlib::verify_signature_with;
 use kcertlib::*;
 use openssl_support::*;
+use pkcs1::{RsaPrivateKey, RsaPrivateKeyRef};
 
 const CAS: [&str; 4] = ["ca-rsa2048", "ca-rsa4096", "ca-p256", "ca-p384"];
 
@@ -127,7 +133,6 @@ fn rust_crypto_verifies_message(name: &str, spki: &[u8], sig: &[u8], message: &[
 #[cfg(feature = "aws-lc")]
 fn aws_lc_verifies(name: &str, spki: &[u8], sig: &[u8]) -> bool {
     use aws_lc_rs::signature as lc;
-    use der::Decode;
     let info = spki::SubjectPublicKeyInfoRef::from_der(spki).expect("spki");
     let point = info.subject_public_key.raw_bytes();
     let algorithm: &'static dyn lc::VerificationAlgorithm = if name == "ca-p256" {
@@ -263,13 +268,11 @@ fn private_key_signs_with_the_fastest_backend_that_takes_it() {
     }
 }
 
-#[test]
-fn a_key_aws_lc_refuses_still_signs_through_rust_crypto() {
-    // RSA-1024: RustCrypto accepts it, AWS-LC signs 2048..=8192 bits only.
-    let dir = tempfile::tempdir().expect("tmp");
-    let key_path = dir.path().join("ca1024.key");
-    let cert_path = dir.path().join("ca1024.crt");
-    let ok = Command::new("openssl")
+/// A self-signed RSA-1024 CA made by openssl: (certificate, key).
+fn rsa1024_ca(dir: &std::path::Path) -> (Certificate, PrivateKey) {
+    let key_path = dir.join("ca1024.key");
+    let cert_path = dir.join("ca1024.crt");
+    let made = Command::new("openssl")
         .args([
             "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-days", "30",
         ])
@@ -283,19 +286,37 @@ fn a_key_aws_lc_refuses_still_signs_through_rust_crypto() {
         .output()
         .expect("openssl runs");
     assert!(
-        ok.status.success(),
+        made.status.success(),
         "{}",
-        String::from_utf8_lossy(&ok.stderr)
+        String::from_utf8_lossy(&made.stderr)
     );
-    let ca_key = PrivateKey::load_file(&key_path).expect("RSA-1024 key loads");
-    let ca_cert = Certificate::load_file(&cert_path).expect("cert")[0].clone();
+    let key = PrivateKey::load_file(&key_path).expect("RSA-1024 key loads");
+    let cert = Certificate::load_file(&cert_path).expect("cert")[0].clone();
+    (cert, key)
+}
+
+#[test]
+fn a_key_aws_lc_refuses_still_signs_through_rust_crypto() {
+    // RSA-1024: RustCrypto accepts it, AWS-LC signs 2048..=8192 bits only.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ca_cert, ca_key) = rsa1024_ca(dir.path());
     assert_eq!(ca_key.algorithm(), KeyAlgorithm::Rsa(1024));
     assert_eq!(ca_key.signing_backend(), Backend::RustCrypto);
     #[cfg(feature = "aws-lc")]
     {
         let err = ca_key.signer(Backend::AwsLc).err().expect("aws-lc refuses");
         assert_eq!(err.kind(), ErrorKind::UnsupportedAlgorithm, "{err}");
+        assert!(err.to_string().contains("2048 to 8192 bits"), "{err}");
     }
+    // The default signer and RustCrypto's give the same (deterministic PKCS#1 v1.5) signature.
+    let by_default = Signer::sign(&ca_key, MESSAGE).expect("signs");
+    let by_rust_crypto = ca_key
+        .signer(Backend::RustCrypto)
+        .expect("signer")
+        .sign(MESSAGE)
+        .expect("signs");
+    assert_eq!(by_default, by_rust_crypto);
+
     let issuer = Issuer::new(&ca_cert, &ca_key).expect("issuer");
     let new = resign(&cert("client.crt"), &issuer, &ResignOptions::default())
         .expect("re-signs through the fallback")
@@ -304,7 +325,60 @@ fn a_key_aws_lc_refuses_still_signs_through_rust_crypto() {
         verify_signature_with(&new, &ca_cert, backend).expect("verifies");
     }
     let p = write(dir.path(), "leaf.pem", &new.to_pem());
-    openssl_verify(&cert_path, &p).expect("openssl verify");
+    openssl_verify(&dir.path().join("ca1024.crt"), &p).expect("openssl verify");
+}
+
+/// openssl's `ca-rsa2048.key` with the low bit of its CRT coefficient flipped, written back in
+/// PKCS#1: the structure and public half are intact, the private half is inconsistent.
+fn ca_key_with_a_wrong_coefficient() -> PrivateKey {
+    let der = key("ca-rsa2048.key").to_der().expect("der");
+    let good = RsaPrivateKeyRef::from_der(&der).expect("PKCS#1");
+    let mut coefficient = good.coefficient.as_bytes().to_vec();
+    if let Some(last) = coefficient.last_mut() {
+        *last ^= 1;
+    }
+    let bad = RsaPrivateKey {
+        coefficient: pkcs1::UintRef::new(&coefficient).expect("uint"),
+        ..good
+    }
+    .to_der()
+    .expect("encodes");
+    PrivateKey::from_der(&bad).expect("structure and public half load")
+}
+
+#[test]
+fn an_inconsistent_rsa_2048_key_fails_typed_and_never_falls_back() {
+    let ca = cert("ca-rsa2048.crt");
+    let bad = ca_key_with_a_wrong_coefficient();
+    assert!(bad.matches(&ca), "the public half is the CA's");
+    assert_eq!(bad.signing_backend(), Backend::fastest());
+
+    // The default signer, twice (the refusal is cached, not turned into a fallback).
+    for attempt in 1..=2 {
+        let err = Signer::sign(&bad, MESSAGE).expect_err("must not sign");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::InvalidKey,
+            "attempt {attempt}: {err}"
+        );
+    }
+    // Every backend refuses it: aws-lc when loading it, RustCrypto at its CRT check.
+    for backend in backends() {
+        let err = match bad.signer(backend) {
+            Ok(signer) => signer.sign(MESSAGE).expect_err("must not sign"),
+            Err(e) => e,
+        };
+        assert_eq!(err.kind(), ErrorKind::InvalidKey, "{backend}: {err}");
+    }
+    // Through the API a renewal uses: no certificate comes out.
+    let issuer = Issuer::new(&ca, &bad).expect("the pair matches");
+    let err = resign(&cert("client.crt"), &issuer, &ResignOptions::default())
+        .expect_err("no certificate is signed");
+    assert_eq!(err.kind(), ErrorKind::InvalidKey, "{err}");
+
+    // The intact key signs, on the default backend.
+    let good = key("ca-rsa2048.key");
+    assert!(Signer::sign(&good, MESSAGE).is_ok());
 }
 
 #[test]

@@ -2,14 +2,16 @@
 
 use std::ffi::c_char;
 use std::path::Path;
-use std::time::Duration;
 
 use kcertlib::handoff::{ExportOptions, export_requests};
-use kcertlib::time::check_duration;
 use kcertlib::{Threads, Timestamp};
 
-use crate::args::{OutPtr, handle, text, update_options};
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::args::{OutPtr, text};
+use crate::options_handle::{
+    OptionsHandle, free_options, new_options, options_or_default, set_option, set_seconds_option,
+    set_text_option,
+};
+use crate::panic::ffi_status;
 use crate::result::kcert_result;
 
 /// Options of an export (opaque). Defaults: every leaf whose CA key is not on the node and
@@ -19,11 +21,19 @@ pub struct kcert_export_options {
     core: ExportOptions,
 }
 
+impl OptionsHandle for kcert_export_options {
+    type Core = ExportOptions;
+
+    fn core(&self) -> ExportOptions {
+        self.core.clone()
+    }
+}
+
 /// A new export options handle with the defaults. Free it with `kcert_export_options_free`.
 /// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 #[unsafe(no_mangle)]
 pub extern "C" fn kcert_export_options_new() -> *mut kcert_export_options {
-    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+    new_options()
 }
 
 /// Adds an entry to export, by its inventory name (`kubelet-client-current`, ...). With no name
@@ -38,14 +48,13 @@ pub unsafe extern "C" fn kcert_export_options_add_only(
     opts: *mut kcert_export_options,
     name: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_export_options| {
-        // SAFETY: this export's contract makes `name` NULL or NUL-terminated.
-        let name = unsafe { text(name, "name") }?;
-        o.core.only.push(name.to_string());
-        Ok(())
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe {
+        set_text_option(opts, name, "name", |o, name| {
+            o.core.only.push(name.to_string());
+            Ok(())
+        })
+    }
 }
 
 /// Exports only entries whose `notAfter` falls within `seconds` from now (expired ones
@@ -61,10 +70,8 @@ pub unsafe extern "C" fn kcert_export_options_set_expiring_within_seconds(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            let window = Duration::from_secs(seconds);
-            o.core.expiring_within = Some(check_duration("an expiring-within window", window)?);
-            Ok(())
+        set_seconds_option(opts, seconds, "an expiring-within window", |o, window| {
+            o.core.expiring_within = Some(window)
         })
     }
 }
@@ -80,12 +87,7 @@ pub unsafe extern "C" fn kcert_export_options_set_csr(
     csr: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.csr = csr;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.csr = csr) }
 }
 
 /// Takes `unix_seconds` as "now" for the expiry decisions instead of reading the clock.
@@ -100,9 +102,8 @@ pub unsafe extern "C" fn kcert_export_options_set_now(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.now = Some(Timestamp::from_unix(unix_seconds));
-            Ok(())
+        set_option(opts, |o| {
+            o.core.now = Some(Timestamp::from_unix(unix_seconds))
         })
     }
 }
@@ -119,9 +120,8 @@ pub unsafe extern "C" fn kcert_export_options_set_threads(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize);
-            Ok(())
+        set_option(opts, |o| {
+            o.core.threads = Threads::from_count(threads as usize)
         })
     }
 }
@@ -133,13 +133,9 @@ pub unsafe extern "C" fn kcert_export_options_set_threads(
 /// `opts` is NULL or a `kcert_export_options` from `kcert_export_options_new` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_export_options_free(opts: *mut kcert_export_options) {
-    ffi_boundary((), || {
-        if !opts.is_null() {
-            // SAFETY: the caller guarantees `opts` came from `kcert_export_options_new` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
-    });
+    // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_export_options_new`
+    // (`new_options`) not freed yet.
+    unsafe { free_options(opts) }
 }
 
 /// Step 1 of renewing a node that does not hold its CA key, run on the node: writes the
@@ -171,12 +167,8 @@ pub unsafe extern "C" fn kcert_export_requests(
         let out = unsafe { OutPtr::new(out_json, "out_json") }?;
         // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
         let root = unsafe { text(root, "root") }?;
-        let options = if opts.is_null() {
-            ExportOptions::default()
-        } else {
-            // SAFETY: this export's contract makes `opts` a live handle.
-            unsafe { handle(opts, "opts") }?.core.clone()
-        };
+        // SAFETY: this export's contract makes `opts` NULL or a live handle.
+        let options = unsafe { options_or_default(opts) };
         let requests = export_requests(Path::new(root), &options)?;
         out.write_string(requests.to_json());
         Ok(())

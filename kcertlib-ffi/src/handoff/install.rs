@@ -1,13 +1,16 @@
 //! Step 3, on the node: `kcert_install_signed` and its options handle.
 
 use std::ffi::c_char;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kcertlib::handoff::{InstallOptions, SignedSet, install_signed};
 use kcertlib::{Threads, Timestamp};
 
-use crate::args::{OutPtr, handle, text, update_options};
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::args::{OutPtr, text};
+use crate::options_handle::{
+    OptionsHandle, free_options, new_options, options_or_default, set_option, set_path_option,
+};
+use crate::panic::ffi_status;
 use crate::result::kcert_result;
 
 /// Options of an installation (opaque). Defaults: not a dry run, backups under
@@ -18,12 +21,20 @@ pub struct kcert_install_options {
     core: InstallOptions,
 }
 
+impl OptionsHandle for kcert_install_options {
+    type Core = InstallOptions;
+
+    fn core(&self) -> InstallOptions {
+        self.core.clone()
+    }
+}
+
 /// A new installation options handle with the defaults. Free it with
 /// `kcert_install_options_free`. Returns NULL only if a panic was caught (see
 /// `kcert_last_error_message`).
 #[unsafe(no_mangle)]
 pub extern "C" fn kcert_install_options_new() -> *mut kcert_install_options {
-    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+    new_options()
 }
 
 /// A dry run checks every certificate and writes nothing; the report says what would change.
@@ -37,12 +48,7 @@ pub unsafe extern "C" fn kcert_install_options_set_dry_run(
     dry_run: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.dry_run = dry_run;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.dry_run = dry_run) }
 }
 
 /// Sets where the originals are backed up (the directory must not exist or be empty); NULL
@@ -56,17 +62,8 @@ pub unsafe extern "C" fn kcert_install_options_set_backup_dir(
     opts: *mut kcert_install_options,
     dir: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_install_options| {
-        o.core.backup_dir = if dir.is_null() {
-            None
-        } else {
-            // SAFETY: this export's contract makes `dir` NUL-terminated.
-            Some(PathBuf::from(unsafe { text(dir, "dir") }?))
-        };
-        Ok(())
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe { set_path_option(opts, dir, "dir", |o, dir| o.core.backup_dir = dir) }
 }
 
 /// Takes `unix_seconds` as "now" for the checks of the new certificates' validity instead of
@@ -81,9 +78,8 @@ pub unsafe extern "C" fn kcert_install_options_set_now(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.now = Some(Timestamp::from_unix(unix_seconds));
-            Ok(())
+        set_option(opts, |o| {
+            o.core.now = Some(Timestamp::from_unix(unix_seconds))
         })
     }
 }
@@ -99,12 +95,7 @@ pub unsafe extern "C" fn kcert_install_options_set_user_kubeconfigs(
     refresh: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.user_kubeconfigs = refresh;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.user_kubeconfigs = refresh) }
 }
 
 /// Sets how many threads work; 0 (the default) means one per core. NULL `opts` returns
@@ -119,9 +110,8 @@ pub unsafe extern "C" fn kcert_install_options_set_threads(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize);
-            Ok(())
+        set_option(opts, |o| {
+            o.core.threads = Threads::from_count(threads as usize)
         })
     }
 }
@@ -133,13 +123,9 @@ pub unsafe extern "C" fn kcert_install_options_set_threads(
 /// `opts` is NULL or a `kcert_install_options` from `kcert_install_options_new` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_install_options_free(opts: *mut kcert_install_options) {
-    ffi_boundary((), || {
-        if !opts.is_null() {
-            // SAFETY: the caller guarantees `opts` came from `kcert_install_options_new` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
-    });
+    // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_install_options_new`
+    // (`new_options`) not freed yet.
+    unsafe { free_options(opts) }
 }
 
 /// Step 3, on the node: checks every certificate of `signed_text` (the text
@@ -180,12 +166,8 @@ pub unsafe extern "C" fn kcert_install_signed(
         let root = unsafe { text(root, "root") }?;
         // SAFETY: this export's contract makes `signed_text` NULL or NUL-terminated.
         let signed_text = unsafe { text(signed_text, "signed_text") }?;
-        let options = if opts.is_null() {
-            InstallOptions::default()
-        } else {
-            // SAFETY: this export's contract makes `opts` a live handle.
-            unsafe { handle(opts, "opts") }?.core.clone()
-        };
+        // SAFETY: this export's contract makes `opts` NULL or a live handle.
+        let options = unsafe { options_or_default(opts) };
         let signed = SignedSet::parse(signed_text)?;
         let report = install_signed(Path::new(root), &signed, &options)?;
         out.write_string(report.to_json());

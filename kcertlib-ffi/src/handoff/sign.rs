@@ -7,8 +7,12 @@ use std::path::Path;
 use kcertlib::Threads;
 use kcertlib::handoff::{RequestSet, SignOptions, sign_requests};
 
-use crate::args::{OutPtr, handle, text, update_options};
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::args::{OutPtr, text};
+use crate::options_handle::{
+    OptionsHandle, free_options, new_options, options_or_default, set_option, set_text_option,
+    update_options,
+};
+use crate::panic::ffi_status;
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
 
@@ -20,7 +24,9 @@ pub struct kcert_sign_options {
     core: SignOptions,
 }
 
-impl kcert_sign_options {
+impl OptionsHandle for kcert_sign_options {
+    type Core = SignOptions;
+
     fn core(&self) -> SignOptions {
         self.core.clone().with_validity(self.validity.policy())
     }
@@ -30,7 +36,7 @@ impl kcert_sign_options {
 /// Returns NULL only if a panic was caught (see `kcert_last_error_message`).
 #[unsafe(no_mangle)]
 pub extern "C" fn kcert_sign_options_new() -> *mut kcert_sign_options {
-    ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+    new_options()
 }
 
 /// Sets the lifetime of the new certificates: `notAfter = now + days` (kept within the CA's
@@ -89,13 +95,12 @@ pub unsafe extern "C" fn kcert_sign_options_set_not_before(
     opts: *mut kcert_sign_options,
     rule: *const c_char,
 ) -> kcert_result {
-    let change = |o: &mut kcert_sign_options| {
-        // SAFETY: this export's contract makes `rule` NULL or NUL-terminated.
-        let rule = unsafe { text(rule, "rule") }?;
-        o.validity.set_not_before_text(rule)
-    };
     // SAFETY: same contract as this export.
-    unsafe { update_options(opts, change) }
+    unsafe {
+        set_text_option(opts, rule, "rule", |o, rule| {
+            o.validity.set_not_before_text(rule)
+        })
+    }
 }
 
 /// Takes `unix_seconds` as "now" for the new validity instead of reading the clock.
@@ -109,12 +114,7 @@ pub unsafe extern "C" fn kcert_sign_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.validity.set_now(unix_seconds);
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.validity.set_now(unix_seconds)) }
 }
 
 /// Carries the signing side's current certificate of each CA used along in the result, for
@@ -128,12 +128,7 @@ pub unsafe extern "C" fn kcert_sign_options_set_include_ca(
     include_ca: bool,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        update_options(opts, |o| {
-            o.core.include_ca = include_ca;
-            Ok(())
-        })
-    }
+    unsafe { set_option(opts, |o| o.core.include_ca = include_ca) }
 }
 
 /// Sets how many threads scan and sign; 0 (the default) means one per core. NULL `opts`
@@ -148,9 +143,8 @@ pub unsafe extern "C" fn kcert_sign_options_set_threads(
 ) -> kcert_result {
     // SAFETY: same contract as this export.
     unsafe {
-        update_options(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize);
-            Ok(())
+        set_option(opts, |o| {
+            o.core.threads = Threads::from_count(threads as usize)
         })
     }
 }
@@ -162,13 +156,9 @@ pub unsafe extern "C" fn kcert_sign_options_set_threads(
 /// `opts` is NULL or a `kcert_sign_options` from `kcert_sign_options_new` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_sign_options_free(opts: *mut kcert_sign_options) {
-    ffi_boundary((), || {
-        if !opts.is_null() {
-            // SAFETY: the caller guarantees `opts` came from `kcert_sign_options_new` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
-    });
+    // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_sign_options_new`
+    // (`new_options`) not freed yet.
+    unsafe { free_options(opts) }
 }
 
 /// Step 2, where the CA keys are: re-signs each request of `requests_json` (the text
@@ -205,12 +195,8 @@ pub unsafe extern "C" fn kcert_sign_requests(
         let ca_root = unsafe { text(ca_root, "ca_root") }?;
         // SAFETY: this export's contract makes `requests_json` NULL or NUL-terminated.
         let requests_json = unsafe { text(requests_json, "requests_json") }?;
-        let options = if opts.is_null() {
-            SignOptions::default()
-        } else {
-            // SAFETY: this export's contract makes `opts` a live handle.
-            unsafe { handle(opts, "opts") }?.core()
-        };
+        // SAFETY: this export's contract makes `opts` NULL or a live handle.
+        let options = unsafe { options_or_default(opts) };
         let requests = RequestSet::from_json(requests_json)?;
         let signed = sign_requests(Path::new(ca_root), &requests, &options)?;
         out.write_string(signed.to_json());
