@@ -2,12 +2,15 @@
 """W3 (RSA-2048 CA) and W4 (P-256 CA) from Python: re-sign every leaf of resign.pem with a new
 validity, keeping everything else.
 
-    .venv/bin/python benches/compare/python_resign.py --lib kcert|cryptography --ca rsa|p256 \\
-        --work target/compare-work [--reps 3]
+    .venv/bin/python benches/compare/python_resign.py --lib kcert|kcert-one-shot|cryptography \\
+        --ca rsa|p256 --work target/compare-work [--reps 3]
 
-``kcert``: ``kcert.resign(cert, ca_cert, ca_key)``. ``cryptography``: what a Python user writes,
-a ``CertificateBuilder`` copying subject, public key and every extension (the authority key
-identifier pointed at the CA), new serial and validity, signed with the CA key and SHA-256.
+``kcert``: ``kcert.Issuer(ca_cert, ca_key).resign(cert)``, one issuer for every leaf, as a
+script re-signing many certificates with one CA writes it; ``kcert-one-shot``:
+``kcert.resign(cert, ca_cert, ca_key)``, which checks the CA again on every call.
+``cryptography``: what a Python user writes, a ``CertificateBuilder`` copying subject, public key
+and every extension (the authority key identifier pointed at the CA), new serial and validity,
+signed with the CA key and SHA-256.
 Outputs of the last run are checked (signature, subject, SAN count) outside the timing.
 """
 
@@ -22,22 +25,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import Checksum, emit, time_runs_cpu  # noqa: E402
 
 
-def run_kcert(work: Path, ca: str, reps: int):
+def run_kcert(work: Path, ca: str, reps: int, one_shot: bool):
     import kcert
 
     leaves = kcert.load_certificates(work / "resign.pem")
     ca_cert = kcert.load_certificates(work / f"ca-{ca}.crt")[0]
     ca_key = kcert.PrivateKey.load(work / f"ca-{ca}.key")
+    issuer = kcert.Issuer(ca_cert, ca_key)
+    if one_shot:
+        variant = "resign, issuer per call"
+
+        def resign_all(batch):
+            return [kcert.resign(c, ca_cert, ca_key) for c in batch]
+    else:
+        variant = "Issuer.resign"
+
+        def resign_all(batch):
+            return [issuer.resign(c) for c in batch]
+
     # Warm-up (not timed), as kcert-bench does: the first signature seeds AWS-LC's random number
     # generator once per process, no per-certificate cost (openssl speed does not count it).
-    for c in leaves[:200]:
-        kcert.resign(c, ca_cert, ca_key)
-    runs, cpu, out = time_runs_cpu(reps, lambda: [kcert.resign(c, ca_cert, ca_key) for c in leaves])
+    resign_all(leaves[:200])
+    runs, cpu, out = time_runs_cpu(reps, lambda: resign_all(leaves))
     sum_ = Checksum()
     for old, new in zip(leaves, out):
         assert new.subject == old.subject and new.issuer == ca_cert.subject
         sum_.add(len(new.dns_names) + len(new.ip_addresses), 0, new.common_name or "")
-    return "kcertlib-python", "resign", len(leaves), runs, cpu, sum_, kcert.__version__
+    return "kcertlib-python", variant, len(leaves), runs, cpu, sum_, kcert.__version__
 
 
 def run_cryptography(work: Path, ca: str, reps: int):
@@ -85,13 +99,15 @@ def run_cryptography(work: Path, ca: str, reps: int):
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--lib", choices=["kcert", "cryptography"], required=True)
+    p.add_argument("--lib", choices=["kcert", "kcert-one-shot", "cryptography"], required=True)
     p.add_argument("--ca", choices=["rsa", "p256"], required=True)
     p.add_argument("--work", type=Path, required=True)
     p.add_argument("--reps", type=int, default=3)
     a = p.parse_args()
-    run = run_kcert if a.lib == "kcert" else run_cryptography
-    tool, variant, n, runs, cpu, sum_, version = run(a.work, a.ca, a.reps)
+    if a.lib == "cryptography":
+        tool, variant, n, runs, cpu, sum_, version = run_cryptography(a.work, a.ca, a.reps)
+    else:
+        tool, variant, n, runs, cpu, sum_, version = run_kcert(a.work, a.ca, a.reps, a.lib == "kcert-one-shot")
     workload = "W3" if a.ca == "rsa" else "W4"
     emit(tool, variant, workload, n, runs, sum_.to_json(timeless=True), {"ca": a.ca, "version": version},
          cpu=cpu)

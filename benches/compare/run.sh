@@ -99,6 +99,7 @@ for round in $(seq "$SIGN_ROUNDS"); do
         run "$BIN/kcert-bench" resign --work "$DATA" --ca "$ca" --reps "$REPS_SIGN" --threads 2
         run "$WORK/kcert_bench" resign "$DATA" "$ca" "$REPS_SIGN"
         run "$PY" "$HERE/python_resign.py" --lib kcert --ca "$ca" --work "$DATA" --reps "$REPS_SIGN"
+        run "$PY" "$HERE/python_resign.py" --lib kcert-one-shot --ca "$ca" --work "$DATA" --reps "$REPS_SIGN"
         run "$WORK/kcertbench-go" resign "$DATA" "$ca" "$REPS_SIGN"
         run "$PY" "$HERE/python_resign.py" --lib cryptography --ca "$ca" --work "$DATA" --reps "$REPS_SIGN"
     done
