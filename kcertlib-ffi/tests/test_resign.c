@@ -27,6 +27,25 @@ static kcert_cert *parse_text(const char *pem) {
     return cert;
 }
 
+/* The fixture file `name` as a certificate / key handle (the caller frees it). */
+static kcert_cert *load_cert(const char *name) {
+    size_t len;
+    uint8_t *data = harness_read(fixtures, name, &len);
+    kcert_cert *cert = NULL;
+    EXPECT_OK(kcert_cert_parse(data, len, &cert));
+    free(data);
+    return cert;
+}
+
+static kcert_key *load_key(const char *name) {
+    size_t len;
+    uint8_t *data = harness_read(fixtures, name, &len);
+    kcert_key *key = NULL;
+    EXPECT_OK(kcert_key_parse(data, len, &key));
+    free(data);
+    return key;
+}
+
 static char *subject_of(const kcert_cert *cert) {
     char *s = NULL;
     EXPECT_OK(kcert_cert_subject(cert, &s));
@@ -221,26 +240,16 @@ static void test_not_before_modes_with_pinned_now(void) {
 }
 
 static void test_rotation_with_handles(void) {
-    size_t len;
-    unsigned char *data;
     kcert_cert *leaf = NULL, *ca = NULL, *out_cert = NULL;
     kcert_key *ca_key = NULL, *old_key = NULL, *new_key = NULL;
     kcert_resign_options *opts = kcert_resign_options_new();
     bool matches = false;
     char *text = NULL;
 
-    data = harness_read(fixtures, "etcd.crt", &len);
-    EXPECT_OK(kcert_cert_parse(data, len, &leaf));
-    free(data);
-    data = harness_read(fixtures, "ca-p256.crt", &len);
-    EXPECT_OK(kcert_cert_parse(data, len, &ca));
-    free(data);
-    data = harness_read(fixtures, "ca-p256.key", &len);
-    EXPECT_OK(kcert_key_parse(data, len, &ca_key));
-    free(data);
-    data = harness_read(fixtures, "etcd.key", &len);
-    EXPECT_OK(kcert_key_parse(data, len, &old_key));
-    free(data);
+    leaf = load_cert("etcd.crt");
+    ca = load_cert("ca-p256.crt");
+    ca_key = load_key("ca-p256.key");
+    old_key = load_key("etcd.key");
 
     /* Without rotation, *out_new_key is set to NULL. */
     new_key = SENTINEL;
@@ -338,28 +347,15 @@ static void test_ca_extends_itself(void) {
  * the handles may be freed; each kcert_issuer_resign gives what kcert_resign gives. The last
  * result is written for run-c-tests.sh to verify with openssl. */
 static void test_issuer_handle(void) {
-    uint8_t *data;
-    size_t len;
-    kcert_cert *leaf = NULL, *ca = NULL, *out_cert = NULL, *first = NULL;
-    kcert_key *ca_key = NULL, *leaf_key = NULL, *new_key = SENTINEL;
+    kcert_cert *leaf = load_cert("etcd.crt"), *ca = load_cert("ca-p256.crt");
+    kcert_key *ca_key = load_key("ca-p256.key"), *leaf_key = load_key("etcd.key");
+    kcert_cert *out_cert = NULL, *first = NULL;
+    kcert_key *new_key = SENTINEL;
     kcert_issuer *issuer = NULL, *untouched = SENTINEL;
     kcert_resign_options *opts = kcert_resign_options_new();
     char *s1 = NULL, *s2 = NULL, *text = NULL;
     bool matches = false;
     int i;
-
-    data = harness_read(fixtures, "etcd.crt", &len);
-    EXPECT_OK(kcert_cert_parse(data, len, &leaf));
-    free(data);
-    data = harness_read(fixtures, "ca-p256.crt", &len);
-    EXPECT_OK(kcert_cert_parse(data, len, &ca));
-    free(data);
-    data = harness_read(fixtures, "ca-p256.key", &len);
-    EXPECT_OK(kcert_key_parse(data, len, &ca_key));
-    free(data);
-    data = harness_read(fixtures, "etcd.key", &len);
-    EXPECT_OK(kcert_key_parse(data, len, &leaf_key));
-    free(data);
 
     /* The checks of kcert_resign, made once: a key that is not the CA's, a leaf as CA. */
     EXPECT_FAIL(kcert_issuer_new(ca, leaf_key, &untouched), KCERT_KEY_MISMATCH);
