@@ -59,25 +59,20 @@ pub fn take_cpu_runs() -> Vec<f64> {
     CPU_RUNS.with(|c| std::mem::take(&mut *c.borrow_mut()))
 }
 
-/// User + system CPU seconds of this process so far (`/proc/self/stat` fields 14 and 15, in
-/// USER_HZ = 100 ticks per second on Linux; 0 when unreadable).
+/// User + system CPU seconds of this process so far, all threads, in nanoseconds' resolution:
+/// `CLOCK_PROCESS_CPUTIME_ID`, the clock of the C side and of Python's `time.process_time`
+/// (0 when the clock cannot be read).
 pub fn process_cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if status != 0 {
         return 0.0;
-    };
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // `rest` starts at field 3 (state), so utime (14) and stime (15) are at 11 and 12.
-    (ticks(11) + ticks(12)) / 100.0
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
 /// One measured result, printed as a JSON line.
