@@ -68,7 +68,7 @@ seealso:
 EXAMPLES = r"""
 - name: Install what the control plane signed
   kcert.kubernetes.kcert_install:
-    src: /var/lib/kcert/handoff/signed.json
+    src: "{{ handoff.path }}/signed.json"
   register: installed
   notify: Restart kubelet
 """

@@ -34,7 +34,10 @@ options:
     type: path
     required: true
   dest:
-    description: The signed file to write (JSON). Its directory must exist.
+    description:
+      - The signed file to write (JSON, mode 0600). Its directory must exist, outside the
+        node's tree (a directory of the run's own, from M(ansible.builtin.tempfile)); a
+        directory reached through a symbolic link, or a link at O(dest), is refused.
     type: path
     required: true
   days:
@@ -76,8 +79,8 @@ seealso:
 EXAMPLES = r"""
 - name: Sign a worker's requests on the first control-plane node
   kcert.kubernetes.kcert_sign:
-    src: /var/lib/kcert/handoff/worker1/requests.json
-    dest: /var/lib/kcert/handoff/worker1/signed.json
+    src: "{{ handoff_on_ca_host.path }}/requests.json"
+    dest: "{{ handoff_on_ca_host.path }}/signed.json"
     days: 365
   delegate_to: "{{ groups['kube_control_plane'][0] }}"
   register: signing
