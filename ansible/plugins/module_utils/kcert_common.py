@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcertlib developers
 # License: MIT OR Apache-2.0
-"""What the kcert.kubernetes modules share: importing kcert, relative times, result keys, the
-result of a renewal (kcert_renew and kcert_install return the same) and turning kcert errors
-into a failed task."""
+"""What the kcert.kubernetes modules share: importing kcert, relative times, the options several
+modules take (argument spec and kcert arguments; their documentation is in doc_fragments/),
+result keys, the result of a renewal (kcert_renew and kcert_install return the same), turning
+kcert errors into a failed task, and writing the files in transit."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -94,6 +95,39 @@ def backdate_option(module, name):
             % (name, text)
         )
     return "%ds" % abs(seconds)
+
+
+def signing_options():
+    """The argument spec of the options documented by the C(kcert.kubernetes.kcert.signing)
+    fragment (C(days), C(backdate))."""
+    return dict(
+        days=dict(type="int", default=365),
+        backdate=dict(type="str", default="-1h"),
+    )
+
+
+def signing_arguments(module):
+    """Those options as keyword arguments of C(kcert.renew) and C(kcert.sign_requests)."""
+    return dict(days=module.params["days"], backdate=backdate_option(module, "backdate"))
+
+
+def transaction_options():
+    """The argument spec of the options documented by the C(kcert.kubernetes.kcert.transaction)
+    fragment (C(backup_dir), C(user_kubeconfigs))."""
+    return dict(
+        backup_dir=dict(type="path"),
+        user_kubeconfigs=dict(type="bool", default=True),
+    )
+
+
+def transaction_arguments(module):
+    """Those options, and check mode as C(dry_run), as keyword arguments of C(kcert.renew) and
+    C(kcert.install_signed)."""
+    return dict(
+        dry_run=module.check_mode,
+        backup_dir=module.params["backup_dir"],
+        user_kubeconfigs=module.params["user_kubeconfigs"],
+    )
 
 
 def snake_keys(value):
