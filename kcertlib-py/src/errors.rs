@@ -7,7 +7,7 @@
 use kcertlib::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 /// `kcert._errors.error_class`, imported once per interpreter.
 static ERROR_CLASS_FOR_CODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -34,40 +34,4 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
 /// An `InvalidArgument` core error, for argument checks that raise `kcert.InvalidArgumentError`.
 pub(crate) fn invalid_argument(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
-}
-
-/// `[(code, name), ...]` for every core error kind: the pytest table test proves each one maps
-/// to its own exception class.
-#[pyfunction]
-pub(crate) fn _error_kinds(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    PyList::new(
-        py,
-        ErrorKind::ALL.iter().map(|kind| (kind.code(), kind.name())),
-    )
-}
-
-/// Raises the exception for `code` through `to_py_err`, so tests exercise the real conversion
-/// for kinds that are hard to provoke from Python (`Locked`, `Panic`, ...).
-#[pyfunction]
-#[pyo3(signature = (code, message, path=None, entry=None))]
-pub(crate) fn _raise_error(
-    code: u32,
-    message: &str,
-    path: Option<&str>,
-    entry: Option<&str>,
-) -> PyResult<()> {
-    let kind = ErrorKind::from_code(code).ok_or_else(|| {
-        to_py_err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("no error kind has code {code}"),
-        ))
-    })?;
-    let mut err = Error::new(kind, message);
-    if let Some(p) = path {
-        err = err.with_path(p);
-    }
-    if let Some(e) = entry {
-        err = err.with_entry(e);
-    }
-    Err(to_py_err(err))
 }

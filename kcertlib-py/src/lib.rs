@@ -15,6 +15,8 @@ mod private_key;
 mod renewal;
 mod signing;
 mod source;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 mod validity_args;
 
 use pyo3::prelude::*;
@@ -45,7 +47,7 @@ fn kcert_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(handoff::export_requests, m)?)?;
     m.add_function(wrap_pyfunction!(handoff::sign_requests, m)?)?;
     m.add_function(wrap_pyfunction!(handoff::install_signed, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_error_kinds, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_raise_error, m)?)?;
+    #[cfg(feature = "test-hooks")]
+    test_hooks::register(m)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,14 @@ def test_public_names():
     for name in kcert.__all__:
         assert hasattr(kcert, name), name
     assert kcert.__version__ == kcert._kcert.__version__
+
+
+def test_test_hooks_are_where_the_build_puts_them():
+    # KCERT_TEST_HOOKS names the build under test: 1, run-python-tests.sh's (feature test-hooks);
+    # 0, the wheel that ships (scripts/test.sh), which must have none.
+    present = [hasattr(kcert._kcert, name) for name in ("_error_kinds", "_raise_error")]
+    expected = os.environ.get("KCERT_TEST_HOOKS")
+    if expected is not None:
+        assert present == [expected == "1"] * 2
+    # Never exported: neither __all__ nor the stubs name them.
+    assert [n for n in kcert._kcert.__all__ if n.startswith("_")] == ["__version__"]

@@ -103,7 +103,8 @@ play() { # play NAME PLAYBOOK [ansible-playbook args...]; PLAY_INVENTORY overrid
 
 # Evaluates a Python expression over a play's JSON: `task(prefix)` is the localhost result of
 # the first task whose name starts with prefix, `tasks(prefix)` all of them, `stats` the
-# localhost stats, `rc` the exit code. KCERT_Q_HOST names another host than localhost.
+# localhost stats, `rc` the exit code. KCERT_Q_HOST names another host than localhost;
+# KCERT_Q_PRINT=1 prints the expression's value instead (qv).
 q() { # q NAME EXPRESSION -> exit 0 iff the expression is true
     "$py" - "$work/$1.json" "$(cat "$work/$1.rc")" "$2" <<'PY'
 import json, os, re, sys
@@ -118,6 +119,9 @@ def task(prefix):
     found = tasks(prefix)
     return found[0] if found else {}
 stats = doc.get("stats", {}).get(host, {})
+if os.environ.get("KCERT_Q_PRINT") == "1":
+    print(eval(sys.argv[3]))
+    sys.exit(0)
 try:
     ok = bool(eval(sys.argv[3]))
 except (KeyError, IndexError, TypeError) as err:
@@ -128,6 +132,8 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 }
+
+qv() { KCERT_Q_PRINT=1 q "$@"; } # qv NAME EXPRESSION -> prints the expression's value
 
 entry_status() { # entry_status ROOT NAME -> prints the entry's status from a fresh scan
     "$py" -c 'import sys, kcert; print(kcert.scan(sys.argv[1])[sys.argv[2]].status)' "$1" "$2"
@@ -433,25 +439,35 @@ make_worker() { # make_worker CONTROL_PLANE WORKER
 }
 make_tree "$work/hw-cp" kubeadm
 make_worker "$work/hw-cp" "$work/hw-worker"
-workers_inventory="$work/workers.ini"
-{
-    echo "[kube_control_plane]"
-    echo "cp ansible_connection=local ansible_python_interpreter=$py kcert_root=$work/hw-cp"
-    echo "[kube_node]"
-    echo "worker ansible_connection=local ansible_python_interpreter=$py kcert_root=$work/hw-worker"
-} > "$workers_inventory"
-play_workers() { # play_workers NAME [ansible-playbook args...]
+workers_inventory() { # workers_inventory CONTROL_PLANE WORKER -> the inventory file of the two
+    local file="$work/workers-$(basename "$2").ini"
+    {
+        echo "[kube_control_plane]"
+        echo "cp ansible_connection=local ansible_python_interpreter=$py kcert_root=$1"
+        echo "[kube_node]"
+        echo "worker ansible_connection=local ansible_python_interpreter=$py kcert_root=$2"
+    } > "$file"
+    echo "$file"
+}
+WORKERS_INVENTORY=$(workers_inventory "$work/hw-cp" "$work/hw-worker")
+play_workers() { # play_workers NAME [ansible-playbook args...]; WORKERS_INVENTORY is the inventory
     local name=$1
     shift
-    ANSIBLE_STDOUT_CALLBACK=kcert_json "$venv/bin/ansible-playbook" -i "$workers_inventory" \
+    ANSIBLE_STDOUT_CALLBACK=kcert_json "$venv/bin/ansible-playbook" -i "$WORKERS_INVENTORY" \
         -e ansible_become=false kcert.kubernetes.renew_workers "$@" > "$work/$name.json" 2> "$work/$name.log"
     echo $? > "$work/$name.rc"
 }
 wq() { KCERT_Q_HOST=worker q "$@"; }
+wqv() { KCERT_Q_HOST=worker qv "$@"; }
 export_names='{r["name"] for r in task("Export the requests")["requests"]}'
-play_workers workers1 -e "kcert_fetch_dir=$work/hw-moved" -e kcert_keep_handoff_files=true
-check "renew_workers succeeds, working inside the test's trees" wq workers1 \
-    'rc == 0 and stats["failures"] == 0 and task("Export the requests")["dest"].startswith("'"$work"'/hw-worker/")'
+WORKER_TRANSIT='task("Make a directory on the worker")["path"]'
+CA_TRANSIT='task("Make a directory on the CA host")["path"]'
+# Kept (kcert_keep_handoff_files) under the test's own temp dir (kcert_handoff_dir), to look at.
+mkdir -p "$work/transit"
+play_workers workers1 -e "kcert_fetch_dir=$work/hw-moved" -e kcert_keep_handoff_files=true \
+    -e "kcert_handoff_dir=$work/transit"
+check "renew_workers succeeds; the files in transit lie in directories of the run, outside both trees" wq workers1 \
+    'rc == 0 and stats["failures"] == 0 and task("Export the requests")["dest"] == '"$WORKER_TRANSIT"' + "/requests.json" and all(d.startswith("'"$work"'/transit/kcert-handoff") for d in ('"$WORKER_TRANSIT, $CA_TRANSIT"'))'
 check "the worker exports kubelet-client-current" wq workers1 '"kubelet-client-current" in '"$export_names"
 check "the control plane signs it, refusing nothing" wq workers1 \
     '"kubelet-client-current" in task("Sign the requests")["signed"] and task("Sign the requests")["refused"] == []'
@@ -468,29 +484,62 @@ leaf = x509.load_pem_x509_certificate(kcert.scan(sys.argv[1])["kubelet-client-cu
 ca = x509.load_pem_x509_certificate(open(sys.argv[2] + "/etc/kubernetes/pki/ca.crt", "rb").read())
 leaf.verify_directly_issued_by(ca)
 sys.exit(0 if leaf.not_valid_before_utc <= datetime.now(timezone.utc) < leaf.not_valid_after_utc else 1)' "$work/hw-worker" "$work/hw-cp"
+worker_transit=$(wqv workers1 "$WORKER_TRANSIT")
+ca_transit=$(wqv workers1 "$CA_TRANSIT")
 moved=("$work/hw-moved/worker/requests.json" "$work/hw-moved/worker/signed.json"
-    "$work/hw-cp/var/lib/kcert/handoff/worker/requests.json" "$work/hw-cp/var/lib/kcert/handoff/worker/signed.json"
-    "$work/hw-worker/var/lib/kcert/handoff/requests.json" "$work/hw-worker/var/lib/kcert/handoff/signed.json")
+    "$ca_transit/requests.json" "$ca_transit/signed.json"
+    "$worker_transit/requests.json" "$worker_transit/signed.json")
 check "every file that moved is there and holds a certificate" bash -c \
     'for f in "$@"; do grep -q "BEGIN CERTIFICATE" "$f" || { echo "    missing or empty: $f"; exit 1; }; done' _ "${moved[@]}"
+check "the nodes' directories in transit are 0700, their files 0600" bash -c \
+    '[ "$(stat -c %a "$1" "$2")" = "700
+700" ] && [ "$(stat -c %a "$1"/*.json "$2"/*.json | sort -u)" = 600 ]' _ "$worker_transit" "$ca_transit"
 check "no file that moved holds a private key" bash -c \
     'for f in "$@"; do [ -s "$f" ] || exit 1; done; ! grep -l "PRIVATE KEY" "$@"' _ "${moved[@]}"
 check "no task result holds a private key" bash -c "! grep -q 'PRIVATE KEY' '$work/workers1.json'"
 
 play_workers workers2 -e "kcert_fetch_dir=$work/hw-moved2"
-check "second run: nothing exported or installed, the stale request file removed" wq workers2 \
-    'rc == 0 and task("Export the requests")["requests"] == [] and task("Install the signed").get("skipped") is True and task("Renew what the worker").get("changed") is False and not os.path.exists("'"$work"'/hw-worker/var/lib/kcert/handoff/requests.json")'
+check "second run: nothing exported or installed, the worker's directory in transit removed" wq workers2 \
+    'rc == 0 and task("Export the requests")["requests"] == [] and task("Install the signed").get("skipped") is True and task("Renew what the worker").get("changed") is False and not os.path.exists('"$WORKER_TRANSIT"')'
 play_workers workers3 -e "kcert_fetch_dir=$work/hw-moved3"
 check "third run changes nothing" wq workers3 'rc == 0 and stats["changed"] == 0'
 
+echo "== renew_workers writes nothing through a link planted where the files in transit once lay"
+# Both trees are untrusted: var/lib/kcert/handoff, in each, is a link to a directory outside.
+make_tree "$work/hl-cp" kubeadm
+make_worker "$work/hl-cp" "$work/hl-worker"
+for node in hl-cp hl-worker; do
+    mkdir -p "$work/$node/var/lib/kcert" "$work/$node-outside"
+    chmod 0755 "$work/$node-outside"
+    ln -s "$work/$node-outside" "$work/$node/var/lib/kcert/handoff"
+done
+WORKERS_INVENTORY=$(workers_inventory "$work/hl-cp" "$work/hl-worker")
+play_workers planted
+check "renew_workers succeeds with the links planted, and installs" wq planted \
+    'rc == 0 and stats["failures"] == 0 and "kubelet-client-current" in {r["name"] for r in task("Install the signed")["renewed"]}'
+check "nothing written where the links point: empty, mode unchanged" bash -c \
+    'for d in "$@"; do [ -z "$(ls -A "$d")" ] && [ "$(stat -c %a "$d")" = 755 ] || { echo "    written through: $d"; exit 1; }; done' \
+    _ "$work/hl-cp-outside" "$work/hl-worker-outside"
+check "the directories in transit of the worker, the CA host and the controller are removed" wq planted \
+    'not any(os.path.exists(d) for d in ('"$WORKER_TRANSIT, $CA_TRANSIT"', task("Make a directory on the controller")["path"]))'
+
+echo "== renew_workers removes the files in transit when a step fails"
+make_worker "$work/hl-cp" "$work/hl-worker"
+play_workers failing -e kcert_backdate=+1h
+check "a failing signing fails the worker" wq failing \
+    'rc != 0 and task("Sign the requests").get("failed") is True and "in the future" in task("Sign the requests")["msg"]'
+check "after the failure, the directories in transit of the worker, the CA host and the controller are removed" wq failing \
+    'all(d.startswith("/") for d in ('"$WORKER_TRANSIT, $CA_TRANSIT"')) and not any(os.path.exists(d) for d in ('"$WORKER_TRANSIT, $CA_TRANSIT"', task("Make a directory on the controller")["path"]))'
+WORKERS_INVENTORY=$(workers_inventory "$work/hw-cp" "$work/hw-worker")
+
 echo "== renew_workers in check mode changes nothing"
 make_worker "$work/hw-cp" "$work/hw-worker"
-mkdir -p "$work/hw-worker/var/lib/kcert/handoff"
 hash_before=$(tree_hash "$work/hw-worker")
 play_workers workers_check --check -e "kcert_fetch_dir=$work/hw-moved-check"
 check "check mode succeeds and reports the requests" wq workers_check \
     'rc == 0 and "kubelet-client-current" in '"$export_names"' and task("Export the requests")["changed"] is True'
 check "check mode left the worker byte-identical" test "$hash_before" = "$(tree_hash "$work/hw-worker")"
+check "check mode left no directory in transit behind" wq workers_check 'not os.path.exists('"$WORKER_TRANSIT"')'
 
 if [ "$failed" -gt 0 ]; then
     echo "logs kept in the output above; last stderr:"

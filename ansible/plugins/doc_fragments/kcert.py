@@ -31,3 +31,38 @@ notes:
     C(w), C(d), C(h), C(m), C(s) (C(+30d), C(-1d), C(32w1d2h)), a bare number of seconds, or
     kcert's C(30d), C(10y) (a year is 365 days).
 """
+
+    # Options of the modules that sign (kcert_renew, kcert_sign); their argument spec is
+    # kcert_common.signing_options().
+    SIGNING = r"""
+options:
+  days:
+    description: Lifetime of the new certificates, in days (kept within each CA's validity).
+    type: int
+    default: 365
+  backdate:
+    description:
+      - Where the new notBefore lies, before now - C(-1h) (community.crypto's form) or C(1h)
+        (how far before now), C(-365d) - or C(ca) for the CA's own notBefore, as kubeadm before
+        1.31 and RKE do. A time after now (C(+1h)) is refused.
+    type: str
+    default: -1h
+"""
+
+    # Options of the modules that write a node's certificates as one transaction (kcert_renew,
+    # kcert_install); their argument spec is kcert_common.transaction_options().
+    TRANSACTION = r"""
+options:
+  backup_dir:
+    description:
+      - The directory the originals are backed up in, with the manifest; it must not exist, or
+        be empty. Default C(<root>/var/lib/kcert/backups/<timestamp>).
+    type: path
+  user_kubeconfigs:
+    description:
+      - Also renew users' copies of the node's credentials, the kubeconfigs in C(root/.kube/)
+        and C(home/*/.kube/) whose embedded client certificate has the key of a renewed one
+        (owner and mode kept). C(false) leaves them alone (C(kcert renew --no-copies)).
+    type: bool
+    default: true
+"""

@@ -1,16 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcertlib developers
 # License: MIT OR Apache-2.0
-"""What the kcert.kubernetes modules share: importing kcert, relative times, result keys, the
-result of a renewal (kcert_renew and kcert_install return the same) and turning kcert errors
-into a failed task."""
+"""What the kcert.kubernetes modules share: importing kcert, relative times, the options several
+modules take (argument spec and kcert arguments; their documentation is in doc_fragments/),
+result keys, the result of a renewal (kcert_renew and kcert_install return the same), turning
+kcert errors into a failed task, and writing the files in transit."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import os
 import re
+import stat
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -92,6 +95,39 @@ def backdate_option(module, name):
             % (name, text)
         )
     return "%ds" % abs(seconds)
+
+
+def signing_options():
+    """The argument spec of the options documented by the C(kcert.kubernetes.kcert.signing)
+    fragment (C(days), C(backdate))."""
+    return dict(
+        days=dict(type="int", default=365),
+        backdate=dict(type="str", default="-1h"),
+    )
+
+
+def signing_arguments(module):
+    """Those options as keyword arguments of C(kcert.renew) and C(kcert.sign_requests)."""
+    return dict(days=module.params["days"], backdate=backdate_option(module, "backdate"))
+
+
+def transaction_options():
+    """The argument spec of the options documented by the C(kcert.kubernetes.kcert.transaction)
+    fragment (C(backup_dir), C(user_kubeconfigs))."""
+    return dict(
+        backup_dir=dict(type="path"),
+        user_kubeconfigs=dict(type="bool", default=True),
+    )
+
+
+def transaction_arguments(module):
+    """Those options, and check mode as C(dry_run), as keyword arguments of C(kcert.renew) and
+    C(kcert.install_signed)."""
+    return dict(
+        dry_run=module.check_mode,
+        backup_dir=module.params["backup_dir"],
+        user_kubeconfigs=module.params["user_kubeconfigs"],
+    )
 
 
 def snake_keys(value):
@@ -190,43 +226,102 @@ def read_text(module, path, what):
 
 
 def write_text(module, path, text, same):
-    """Writes C(text) to C(path) (mode 0600, as the kcert command writes these files; atomically)
-    unless C(same(old_text)) says the file
-    already holds the same content; writes nothing in check mode. Returns whether the file
-    changed (or, in check mode, would)."""
-    if os.path.isfile(path):
-        try:
-            with open(path, "r") as handle:
-                if same(handle.read()):
-                    return False
-        except (IOError, OSError, UnicodeDecodeError):
-            pass  # unreadable: replaced below
-    if module.check_mode:
+    """Writes C(text) to C(path), mode 0600 (as the kcert command writes these files), atomically,
+    unless C(same(old_text)) says the file already holds the same content; writes nothing in
+    check mode. Returns whether the file changed (or, in check mode, would).
+
+    The directory may lie in a tree that is not trusted (a node's root): the write is refused
+    when the directory resolves elsewhere or C(path) is a symbolic link, and then goes through a
+    descriptor of the checked directory, never by name."""
+    path, name, dir_fd = _open_directory_of(module, path)
+    try:
+        old = _read_at(dir_fd, name)
+        if old is not None and same(old):
+            return False
+        if not module.check_mode:
+            _replace_at(module, dir_fd, path, text)
         return True
-    directory = os.path.dirname(os.path.abspath(path))
+    finally:
+        os.close(dir_fd)
+
+
+def _read_at(dir_fd, name):
+    """The text of regular file C(name) in C(dir_fd), or None when it is missing, not a regular
+    file or unreadable (then it is replaced)."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "r") as handle:
+            return handle.read()
+    except (IOError, OSError, UnicodeDecodeError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _replace_at(module, dir_fd, path, text):
+    """Writes C(text) to a fresh 0600 file beside C(path) in C(dir_fd) (C(O_EXCL), no link
+    followed), then renames it over C(path): readers see the old file or the new one, never a
+    partial one."""
+    name = os.path.basename(path)
+    temp = ".%s.kcert-%d-%s.tmp" % (name, os.getpid(), binascii.hexlify(os.urandom(6)).decode())
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)
+        try:
+            os.fchmod(fd, 0o600)  # exact, whatever the umask
+            with os.fdopen(os.dup(fd), "w") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            os.close(fd)
+        os.rename(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except (IOError, OSError) as err:
+        try:
+            os.unlink(temp, dir_fd=dir_fd)
+        except OSError:
+            pass
+        module.fail_json(msg="%s: cannot write: %s" % (path, err))
+
+
+def remove_file(module, path):
+    """Removes C(path) when it exists (not in check mode), refusing a directory reached through a
+    symbolic link as C(write_text) does. Returns whether it existed."""
+    if not os.path.lexists(path):
+        return False
+    path, name, dir_fd = _open_directory_of(module, path)
+    try:
+        try:
+            os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        except OSError:
+            return False
+        if not module.check_mode:
+            try:
+                os.unlink(name, dir_fd=dir_fd)
+            except OSError as err:
+                module.fail_json(msg="%s: cannot remove: %s" % (path, err))
+        return True
+    finally:
+        os.close(dir_fd)
+
+
+def _open_directory_of(module, path):
+    """C((path, name, dir_fd)): C(path) made absolute, its last component and a descriptor of its
+    directory. Fails the task when the directory is missing or resolves elsewhere (a symbolic
+    link on the way) or C(path) itself is a symbolic link."""
+    path = os.path.abspath(path)
+    directory, name = os.path.split(path)
     if not os.path.isdir(directory):
         module.fail_json(msg="%s: the directory %s does not exist" % (path, directory))
-    # The default handoff directory lies inside the node's tree, which is untrusted: a symlink
-    # planted on the way must not carry the write elsewhere.
     if os.path.realpath(directory) != directory or os.path.islink(path):
         module.fail_json(
             msg="%s: refusing to write through a symbolic link (%s resolves to %s)"
             % (path, directory, os.path.realpath(directory)))
-    temp = os.path.join(module.tmpdir, os.path.basename(path) + ".tmp")
-    with open(temp, "w") as handle:
-        handle.write(text)
-    os.chmod(temp, 0o600)
-    module.atomic_move(temp, os.path.abspath(path))
-    return True
-
-
-def remove_file(module, path):
-    """Removes C(path) when it exists (not in check mode). Returns whether it existed."""
-    if not os.path.lexists(path):
-        return False
-    if not module.check_mode:
-        try:
-            os.unlink(path)
-        except OSError as err:
-            module.fail_json(msg="%s: cannot remove: %s" % (path, err))
-    return True
+    try:
+        return path, name, os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as err:
+        module.fail_json(msg="%s: cannot open the directory %s: %s" % (path, directory, err))

@@ -29,7 +29,9 @@ options:
     default: /
   dest:
     description:
-      - The request file to write (JSON). Its directory must exist.
+      - The request file to write (JSON, mode 0600). Its directory must exist, outside the
+        node's tree (a directory of the run's own, from M(ansible.builtin.tempfile)); a
+        directory reached through a symbolic link, or a link at O(dest), is refused.
       - Left untouched when it already holds the same requests, so the task is idempotent.
       - When nothing needs exporting, no file is written and an existing one is removed, so a
         stale request is never signed.
@@ -70,15 +72,22 @@ seealso:
 """
 
 EXAMPLES = r"""
+# A directory of the run's own, outside the node's tree (mode 0700), removed afterwards.
+- name: Make a directory for the files in transit
+  ansible.builtin.tempfile:
+    state: directory
+    prefix: kcert-handoff.
+  register: handoff
+
 - name: Export what expires within 30 days
   kcert.kubernetes.kcert_export:
-    dest: /var/lib/kcert/handoff/requests.json
+    dest: "{{ handoff.path }}/requests.json"
     expiring_within: +30d
   register: export
 
 - name: Bring the requests to the controller
   ansible.builtin.fetch:
-    src: /var/lib/kcert/handoff/requests.json
+    src: "{{ handoff.path }}/requests.json"
     dest: "handoff/{{ inventory_hostname }}/requests.json"
     flat: true
   when: export.requests | length > 0
@@ -89,7 +98,7 @@ dest:
   description: The request file.
   returned: always
   type: str
-  sample: /var/lib/kcert/handoff/requests.json
+  sample: /tmp/kcert-handoff.x1y2z3/requests.json
 requests:
   description: The certificates exported.
   returned: always

@@ -34,19 +34,9 @@ options:
     description: The signed file (on the node).
     type: path
     required: true
-  backup_dir:
-    description:
-      - The directory the originals are backed up in, with the manifest; it must not exist, or
-        be empty. Default C(<root>/var/lib/kcert/backups/<timestamp>).
-    type: path
-  user_kubeconfigs:
-    description:
-      - Also refresh users' copies of the node's renewed credentials (C(root/.kube),
-        C(home/*/.kube)).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - kcert.kubernetes.kcert
+  - kcert.kubernetes.kcert.transaction
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -68,7 +58,7 @@ seealso:
 EXAMPLES = r"""
 - name: Install what the control plane signed
   kcert.kubernetes.kcert_install:
-    src: /var/lib/kcert/handoff/signed.json
+    src: "{{ handoff.path }}/signed.json"
   register: installed
   notify: Restart kubelet
 """
@@ -141,30 +131,22 @@ from ansible_collections.kcert.kubernetes.plugins.module_utils.kcert_common impo
     read_text,
     renewal_result,
     require_kcert,
+    transaction_arguments,
+    transaction_options,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            root=dict(type="path", default="/"),
-            src=dict(type="path", required=True),
-            backup_dir=dict(type="path"),
-            user_kubeconfigs=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
+    argument_spec = dict(
+        root=dict(type="path", default="/"),
+        src=dict(type="path", required=True),
     )
+    argument_spec.update(transaction_options())
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_kcert(module)
-    p = module.params
-    signed = read_text(module, p["src"], "signed file")
+    signed = read_text(module, module.params["src"], "signed file")
     report = fail_on_kcert_error(
-        module,
-        kcert.install_signed,
-        p["root"],
-        signed,
-        dry_run=module.check_mode,
-        backup_dir=p["backup_dir"],
-        user_kubeconfigs=p["user_kubeconfigs"],
+        module, kcert.install_signed, module.params["root"], signed, **transaction_arguments(module)
     )
     module.exit_json(**renewal_result(module, report))
 

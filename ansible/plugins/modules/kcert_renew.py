@@ -37,17 +37,6 @@ options:
         (expired ones included), e.g. C(+30d), C(30d), C(4w). Makes the task idempotent.
         Without it every selected leaf is renewed on every run.
     type: str
-  days:
-    description: Lifetime of the renewed certificates, in days (kept within each CA's validity).
-    type: int
-    default: 365
-  backdate:
-    description:
-      - Where the new notBefore lies, before now - C(-1h) (community.crypto's form) or C(1h)
-        (how far before now), C(-365d) - or C(ca) for the CA's own notBefore, as kubeadm before
-        1.31 and RKE do. A time after now (C(+1h)) is refused.
-    type: str
-    default: -1h
   rotate_keys:
     description: Give each renewed certificate a new key of the same algorithm.
     type: bool
@@ -73,13 +62,6 @@ options:
       - A malformed name fails the task before anything is written.
     type: list
     elements: str
-  user_kubeconfigs:
-    description:
-      - Also renew users' copies of the node's credentials, the kubeconfigs in C(root/.kube/)
-        and C(home/*/.kube/) whose embedded client certificate has the key of a renewed one
-        (owner and mode kept). C(false) leaves them alone (C(kcert renew --no-copies)).
-    type: bool
-    default: true
   rke_state:
     description:
       - RKE1's C(cluster.rkestate), a path under O(root) (a relative path is taken from O(root)).
@@ -89,14 +71,11 @@ options:
         folders, C(opt/rke/), C(etc/rke/)); when none holds the node's certificates the
         result's warnings say so. A path outside O(root) fails the task.
     type: path
-  backup_dir:
-    description:
-      - The directory the originals are backed up in, with the manifest; it must not exist, or
-        be empty. Default C(<root>/var/lib/kcert/backups/<timestamp>).
-    type: path
 extends_documentation_fragment:
   - kcert.kubernetes.kcert
   - kcert.kubernetes.kcert.relative_time
+  - kcert.kubernetes.kcert.signing
+  - kcert.kubernetes.kcert.transaction
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -215,53 +194,48 @@ backups:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kcert.kubernetes.plugins.module_utils.kcert_common import (
-    backdate_option,
     fail_on_kcert_error,
     kcert,
     renewal_result,
     require_kcert,
+    signing_arguments,
+    signing_options,
+    transaction_arguments,
+    transaction_options,
     window_option,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            root=dict(type="path", default="/"),
-            expiring_within=dict(type="str"),
-            days=dict(type="int", default=365),
-            backdate=dict(type="str", default="-1h"),
-            rotate_keys=dict(type="bool", default=False),
-            include_ca=dict(type="bool", default=False),
-            only=dict(type="list", elements="str"),
-            add_sans=dict(type="list", elements="str"),
-            user_kubeconfigs=dict(type="bool", default=True),
-            rke_state=dict(type="path"),
-            backup_dir=dict(type="path"),
-        ),
-        supports_check_mode=True,
+    argument_spec = dict(
+        root=dict(type="path", default="/"),
+        expiring_within=dict(type="str"),
+        rotate_keys=dict(type="bool", default=False),
+        include_ca=dict(type="bool", default=False),
+        only=dict(type="list", elements="str"),
+        add_sans=dict(type="list", elements="str"),
+        rke_state=dict(type="path"),
     )
+    argument_spec.update(signing_options())
+    argument_spec.update(transaction_options())
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_kcert(module)
     p = module.params
+    arguments = signing_arguments(module)
+    arguments.update(transaction_arguments(module))
     report = fail_on_kcert_error(
         module,
         kcert.renew,
         p["root"],
-        days=p["days"],
-        backdate=backdate_option(module, "backdate"),
         only=p["only"],
         expiring_within=window_option(module, "expiring_within"),
         rotate_keys=p["rotate_keys"],
         include_ca=p["include_ca"],
-        dry_run=module.check_mode,
-        backup_dir=p["backup_dir"],
         add_sans=p["add_sans"],
-        user_kubeconfigs=p["user_kubeconfigs"],
         rke_state=p["rke_state"],
+        **arguments
     )
-
-    result = renewal_result(module, report)
-    module.exit_json(**result)
+    module.exit_json(**renewal_result(module, report))
 
 
 if __name__ == "__main__":

@@ -34,20 +34,12 @@ options:
     type: path
     required: true
   dest:
-    description: The signed file to write (JSON). Its directory must exist.
+    description:
+      - The signed file to write (JSON, mode 0600). Its directory must exist, outside the
+        node's tree (a directory of the run's own, from M(ansible.builtin.tempfile)); a
+        directory reached through a symbolic link, or a link at O(dest), is refused.
     type: path
     required: true
-  days:
-    description: Lifetime of the new certificates, in days (kept within each CA's validity).
-    type: int
-    default: 365
-  backdate:
-    description:
-      - Where the new notBefore lies, before now - C(-1h) (community.crypto's form) or C(1h)
-        (how far before now) - or C(ca) for the CA's own notBefore. A time after now (C(+1h))
-        is refused.
-    type: str
-    default: -1h
   include_ca:
     description:
       - Carry this node's current certificate of each CA used along, for the node to install
@@ -57,6 +49,7 @@ options:
 extends_documentation_fragment:
   - kcert.kubernetes.kcert
   - kcert.kubernetes.kcert.relative_time
+  - kcert.kubernetes.kcert.signing
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -76,8 +69,8 @@ seealso:
 EXAMPLES = r"""
 - name: Sign a worker's requests on the first control-plane node
   kcert.kubernetes.kcert_sign:
-    src: /var/lib/kcert/handoff/worker1/requests.json
-    dest: /var/lib/kcert/handoff/worker1/signed.json
+    src: "{{ handoff_on_ca_host.path }}/requests.json"
+    dest: "{{ handoff_on_ca_host.path }}/signed.json"
     days: 365
   delegate_to: "{{ groups['kube_control_plane'][0] }}"
   register: signing
@@ -108,28 +101,26 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kcert.kubernetes.plugins.module_utils.kcert_common import (
-    backdate_option,
     fail_on_kcert_error,
     kcert,
     read_text,
     require_kcert,
+    signing_arguments,
+    signing_options,
     snake_keys,
     write_text,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            ca_root=dict(type="path", default="/"),
-            src=dict(type="path", required=True),
-            dest=dict(type="path", required=True),
-            days=dict(type="int", default=365),
-            backdate=dict(type="str", default="-1h"),
-            include_ca=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
+    argument_spec = dict(
+        ca_root=dict(type="path", default="/"),
+        src=dict(type="path", required=True),
+        dest=dict(type="path", required=True),
+        include_ca=dict(type="bool", default=False),
     )
+    argument_spec.update(signing_options())
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_kcert(module)
     p = module.params
     requests = read_text(module, p["src"], "request file")
@@ -138,9 +129,8 @@ def main():
         kcert.sign_requests,
         p["ca_root"],
         requests,
-        days=p["days"],
-        backdate=backdate_option(module, "backdate"),
         include_ca=p["include_ca"],
+        **signing_arguments(module)
     )
     result = json.loads(text)
     signed = [s.get("name") for s in result.get("signed", [])]

@@ -49,8 +49,6 @@ __all__ = [
     "export_requests",
     "sign_requests",
     "install_signed",
-    "_error_kinds",
-    "_raise_error",
 ]
 
 #: What ``load_certificates`` and ``PrivateKey.load`` accept: bytes (PEM or DER), ``str``
@@ -710,11 +708,3 @@ def install_signed(
     certificate it replaces, :class:`kcert.InvalidArgumentError` when ``signed`` is unreadable
     or names an entry the node does not have; otherwise as :func:`renew`.
     """
-
-def _error_kinds() -> List[Tuple[int, str]]:
-    """Every core error kind as ``(code, name)``, for the binding's table test."""
-
-def _raise_error(
-    code: int, message: str, path: Optional[str] = None, entry: Optional[str] = None
-) -> None:
-    """Raises the exception of ``code`` through the native conversion, for tests."""
