@@ -27,6 +27,7 @@ mod check;
 mod edits;
 mod files;
 mod kube_copies;
+mod kube_text;
 mod kubelet_serving;
 mod pem_text;
 mod rke_states;

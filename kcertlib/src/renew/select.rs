@@ -99,10 +99,6 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
             threads: options.threads,
         },
     )?;
-    if options.user_kubeconfigs {
-        let copies = super::kube_copies::find(root, &inventory, now, options.warn_within);
-        inventory.entries.extend(copies);
-    }
     let states = super::rke_states::find(
         root,
         &inventory,
@@ -111,6 +107,18 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
         options.warn_within,
     )?;
     inventory.entries.extend(states.entries);
+    // After the states: a user's copy may be of the state's kube-admin (rke's
+    // kube_config_<cluster>.yml beside the state, or that file copied to ~/.kube/config).
+    if options.user_kubeconfigs {
+        let copies = super::kube_copies::find(
+            root,
+            &inventory,
+            &states.admin_kubeconfigs,
+            now,
+            options.warn_within,
+        );
+        inventory.entries.extend(copies);
+    }
     let mut plan = Plan {
         root: inventory.root.clone(),
         dir: root.clone(),
@@ -328,9 +336,10 @@ fn rke_state_notes(plan: &mut Plan, states: &[PathBuf]) {
         .iter()
         .filter(|a| a.kind == EntryKind::Leaf)
         .filter(|a| {
-            plan.inventory
-                .get(&a.name)
-                .is_some_and(|e| e.distribution == crate::inventory::Distribution::Rke1)
+            plan.inventory.get(&a.name).is_some_and(|e| {
+                e.distribution == crate::inventory::Distribution::Rke1
+                    && !matches!(e.cert, Location::RkeState { .. })
+            })
         })
         .filter(|a| {
             !plan
