@@ -436,3 +436,36 @@ fn an_unreadable_state_kubeconfig_leaves_the_state_as_it_was() {
         "nothing renewed"
     );
 }
+
+#[test]
+fn a_kube_config_beside_the_state_that_links_out_of_the_root_is_not_followed() {
+    let (_dir, root, _) = tree(FixtureLayout::Rke1);
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("kube_config_cluster.yml");
+    std::fs::rename(root.join(ADMIN_KUBECONFIG), &target).expect("move out");
+    std::os::unix::fs::symlink(&target, root.join(ADMIN_KUBECONFIG)).expect("link");
+    let before = std::fs::read_to_string(&target).expect("read");
+    let report = renew::renew(&root, &RenewOptions::default()).expect("renew");
+    assert!(
+        report
+            .renewed
+            .iter()
+            .any(|r| r.name == "root/cluster.rkestate:kube-admin"),
+        "kube-admin is still renewed in the state"
+    );
+    assert!(
+        !report.renewed.iter().any(|r| r.name == ADMIN_KUBECONFIG),
+        "the link is not a copy"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        before,
+        "nothing outside the root is written"
+    );
+    assert!(
+        std::fs::symlink_metadata(root.join(ADMIN_KUBECONFIG))
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+}

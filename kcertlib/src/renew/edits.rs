@@ -2,6 +2,9 @@
 //! copy of its CA) lives is edited at the text level, so only the replaced PEM blocks or base64
 //! values differ from the original bytes. Several edits to one file (a leaf and its CA chain, a
 //! kubeconfig's user and cluster data) accumulate on one text, keyed by the file's real path.
+//! An RKE1 cluster state is edited as JSON string values (`rke_state`); the kubeconfigs it keeps
+//! in those strings (`config`, kube-admin's with embedded data) are edited as kubeconfig text
+//! (`kube_text`, the same code as kubeconfig files) wherever they embed a replaced certificate.
 //!
 //! kubelet's `kubelet-client-current.pem` symlink is renewed the way kubelet rotates it: the
 //! renewed content goes to a new `kubelet-client-<date>.pem` beside the old one, and the link is
