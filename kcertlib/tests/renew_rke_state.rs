@@ -469,3 +469,39 @@ fn a_kube_config_beside_the_state_that_links_out_of_the_root_is_not_followed() {
             .is_symlink()
     );
 }
+
+/// Without kube-ca's key, kube-admin (kept only in the state) is skipped with where to renew
+/// it, and not exported: an install matches what it is given against the node's own
+/// certificates, so a request for it could never be installed.
+#[test]
+fn without_the_ca_key_kube_admin_is_skipped_and_not_exported() {
+    use kcertlib::handoff::{
+        ExportOptions, InstallOptions, SignOptions, export_requests, install_signed, sign_requests,
+    };
+    let (_dir, signing, _) = tree(FixtureLayout::Rke1);
+    let node_dir = tempfile::tempdir().expect("tempdir");
+    let node = std::fs::canonicalize(node_dir.path())
+        .expect("canon")
+        .join("node");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&signing)
+        .arg(&node)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    std::fs::remove_file(node.join(format!("{SSL}/kube-ca-key.pem"))).expect("remove key");
+    let plan = renew::plan(&node, &RenewOptions::default()).expect("plan");
+    let skipped = plan
+        .skipped
+        .iter()
+        .find(|s| s.name == "root/cluster.rkestate:kube-admin")
+        .unwrap_or_else(|| panic!("kube-admin skipped: {:?}", plan.skipped));
+    assert!(skipped.reason.contains("--rke-state"), "{}", skipped.reason);
+    let requests = export_requests(&node, &ExportOptions::default()).expect("export");
+    let names: Vec<&str> = requests.requests.iter().map(|r| r.name.as_str()).collect();
+    assert!(names.contains(&"kube-apiserver"), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("kube-admin")), "{names:?}");
+    let signed = sign_requests(&signing, &requests, &SignOptions::default()).expect("sign");
+    install_signed(&node, &signed, &InstallOptions::default()).expect("install");
+}

@@ -558,10 +558,20 @@ fn preflight_leaf(
         // Signed elsewhere: the certificate was checked against this CA when it was matched.
     } else if !plan.ca_keys.contains_key(&ca_name) {
         let external = ca.externally_managed || leaf.externally_managed;
+        // A certificate kept only in an RKE state (kube-admin) is not exported: an install
+        // matches what it is given against the node's own certificates, and the state is
+        // renewed where rke runs, with the CA key.
+        let state_only = matches!(leaf.cert, Location::RkeState { .. });
         if (external || ca.key.is_none())
+            && !state_only
             && let Some(exportable) = &mut plan.exportable
         {
             exportable.insert(leaf.name.clone());
+        }
+        if external && state_only {
+            return Err(format!(
+                "kept only in the RKE cluster state, and the key of CA {ca_name} is not on this node: renew it where that key is (kcert renew --rke-state FILE)"
+            ));
         }
         if external {
             return Err(format!(
