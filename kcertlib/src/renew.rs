@@ -27,6 +27,7 @@ mod check;
 mod edits;
 mod files;
 mod kube_copies;
+mod kube_text;
 mod kubelet_serving;
 mod pem_text;
 mod rke_states;
@@ -86,15 +87,18 @@ pub struct RenewOptions {
     pub add_sans: AltNames,
     /// Also refresh users' copies of the node's client credentials: kubeconfigs in
     /// `root/.kube/` and `home/*/.kube/` under the root whose embedded client certificate has
-    /// the key of a renewed certificate (default on). They are renewed with it, in the same
-    /// transaction, and reported as its copies.
+    /// the key of a renewed certificate (default on), and RKE1's `kube_config_<cluster>.yml`
+    /// beside a cluster state (a copy of the state's kube-admin). They are renewed with it, in
+    /// the same transaction, and reported as its copies.
     pub user_kubeconfigs: bool,
     /// RKE1's cluster state file (`cluster.rkestate`, beside `cluster.yml` where `rke up`
     /// runs): the certificates of this node renewed are renewed in it too, in the same
-    /// transaction, so a later `rke up` does not deploy the old ones again. A path under the
-    /// root (absolute, or relative to the root). `None`: looked for under the root on an RKE1
-    /// node (`root/`, `home/*/`, their `rke/`, `opt/rke/`, `etc/rke/`); when none holds the
-    /// renewed certificates the report warns.
+    /// transaction, so a later `rke up` does not deploy the old ones again. Its `kube-admin`,
+    /// which lives only there, is an entry of its own (`<state>:kube-admin`, signed by the
+    /// node's kube-ca), and every kubeconfig the state keeps (`config`) follows the
+    /// certificates it embeds. A path under the root (absolute, or relative to the root).
+    /// `None`: looked for under the root on an RKE1 node (`root/`, `home/*/`, their `rke/`,
+    /// `opt/rke/`, `etc/rke/`); when none holds the renewed certificates the report warns.
     pub rke_state: Option<PathBuf>,
     /// Test hooks (only with the `test-hooks` feature; see `crate::testing`).
     #[cfg(feature = "test-hooks")]

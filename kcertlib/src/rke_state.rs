@@ -6,6 +6,13 @@
 //! `rke up` deploys the desired bundle to the nodes, so a certificate renewed on a node but not
 //! in the state comes back at the next `rke up`.
 //!
+//! Each entry also has a `config`: kubeconfig text. For `kube-admin` it is the kubeconfig `rke`
+//! writes beside the state as `kube_config_<cluster>.yml` (`pki.GetKubeConfigX509WithData`),
+//! with the CA, the client certificate and its key embedded as base64 `*-data`; the components'
+//! (`pki.getKubeConfigX509`) only name the node's files, and the CAs, kube-apiserver, kube-etcd-*
+//! and kube-service-account-token have none. `kube-admin` is never deployed to a node: the state
+//! and that kubeconfig are its only homes.
+//!
 //! Edits replace those string values only (`json_text`); every other byte of the state stays.
 
 use crate::cert::Certificate;
@@ -16,6 +23,9 @@ pub(crate) const STATES: [&str; 2] = ["desiredState", "currentState"];
 const BUNDLE: &str = "certificatesBundle";
 const CERTIFICATE: &str = "certificatePEM";
 const KEY: &str = "keyPEM";
+const CONFIG: &str = "config";
+/// The administrator's certificate, kept only in the state (and its kubeconfig).
+pub(crate) const ADMIN: &str = "kube-admin";
 
 /// One certificate of a state's bundle.
 #[derive(Clone, Debug)]
@@ -109,6 +119,84 @@ pub(crate) fn with_key(text: &str, state: &str, name: &str, pem: &str) -> Result
     Ok(json_text::replace_string(text, &key.span, pem))
 }
 
+/// A non-empty `config` (kubeconfig text) of a bundle entry.
+#[derive(Clone, Debug)]
+pub(crate) struct BundleConfig {
+    /// `desiredState` or `currentState`.
+    pub state: &'static str,
+    /// The bundle key (`kube-admin`).
+    pub name: String,
+    /// The kubeconfig text.
+    pub config: StringValue,
+}
+
+impl BundleConfig {
+    /// Where the value is, for messages: `desiredState.certificatesBundle.kube-admin.config`.
+    pub fn field(&self) -> String {
+        field(self.state, &self.name)
+    }
+}
+
+/// `state.certificatesBundle.name.config`, for messages.
+pub(crate) fn field(state: &str, name: &str) -> String {
+    format!("{state}.{BUNDLE}.{name}.{CONFIG}")
+}
+
+/// Every non-empty `config` of the bundles of `text`, desired state first, in document order.
+///
+/// # Errors
+/// As `bundle`, and when an entry has two `config` members.
+pub(crate) fn configs(text: &str) -> Result<Vec<BundleConfig>, String> {
+    let values = json_text::string_values(text)?;
+    let mut out: Vec<BundleConfig> = Vec::new();
+    for state in STATES {
+        for v in values.iter().filter(|v| {
+            v.path.len() == 4 && v.path[0] == state && v.path[1] == BUNDLE && v.path[3] == CONFIG
+        }) {
+            let name = v.path[2].clone();
+            if out.iter().any(|c| c.state == state && c.name == name) {
+                return Err(format!("{} appears more than once", field(state, &name)));
+            }
+            if !v.value.is_empty() {
+                out.push(BundleConfig {
+                    state,
+                    name,
+                    config: v.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `config` of bundle entry `name` in `state`, when it has a non-empty one.
+///
+/// # Errors
+/// As `configs`.
+pub(crate) fn config(text: &str, state: &str, name: &str) -> Result<Option<String>, String> {
+    Ok(configs(text)?
+        .into_iter()
+        .find(|c| c.state == state && c.name == name)
+        .map(|c| c.config.value))
+}
+
+/// `text` with the `config` of entry `name` in `state` replaced by `config`.
+///
+/// # Errors
+/// When the entry has no (non-empty) `config`.
+pub(crate) fn with_config(
+    text: &str,
+    state: &str,
+    name: &str,
+    config: &str,
+) -> Result<String, String> {
+    let found = configs(text)?
+        .into_iter()
+        .find(|c| c.state == state && c.name == name)
+        .ok_or_else(|| format!("has no {}", field(state, name)))?;
+    Ok(json_text::replace_string(text, &found.config.span, config))
+}
+
 fn find(text: &str, state: &str, name: &str) -> Result<BundleCertificate, String> {
     bundle(text)?
         .into_iter()
@@ -155,5 +243,28 @@ mod tests {
         );
         assert!(with_key(STATE, "desiredState", "kube-b", "Q").is_err());
         assert!(with_certificate(STATE, "currentState", "kube-b", "Q").is_err());
+    }
+
+    #[test]
+    fn configs_are_listed_and_replaced_as_go_encodes_them() {
+        let text = "{\"desiredState\": {\"certificatesBundle\": {\"kube-admin\": {\"certificatePEM\": \"A\", \"config\": \"k: \\\"v\\\"\\n\"}, \"kube-ca\": {\"certificatePEM\": \"C\", \"config\": \"\"}}}}";
+        let found = configs(text).expect("valid");
+        assert_eq!(found.len(), 1, "an empty config is none");
+        assert_eq!(found[0].config.value, "k: \"v\"\n");
+        assert_eq!(
+            found[0].field(),
+            "desiredState.certificatesBundle.kube-admin.config"
+        );
+        let out = with_config(text, "desiredState", "kube-admin", "k: <w>\n").expect("edit");
+        assert_eq!(
+            out,
+            text.replace("k: \\\"v\\\"\\n", "k: \\u003cw\\u003e\\n")
+        );
+        assert_eq!(
+            config(&out, "desiredState", "kube-admin").expect("valid"),
+            Some("k: <w>\n".into())
+        );
+        assert!(with_config(text, "desiredState", "kube-ca", "x").is_err());
+        assert!(configs("{\"desiredState\": {\"certificatesBundle\": {\"a\": {\"config\": \"x\", \"config\": \"y\"}}}}").is_err());
     }
 }

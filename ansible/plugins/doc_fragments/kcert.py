@@ -62,7 +62,8 @@ options:
     description:
       - Also renew users' copies of the node's credentials, the kubeconfigs in C(root/.kube/)
         and C(home/*/.kube/) whose embedded client certificate has the key of a renewed one
-        (owner and mode kept). C(false) leaves them alone (C(kcert renew --no-copies)).
+        (owner and mode kept), and RKE1's C(kube_config_<cluster>.yml) beside the cluster
+        state. C(false) leaves them alone (C(kcert renew --no-copies)).
     type: bool
     default: true
 """

@@ -66,7 +66,9 @@ options:
     description:
       - RKE1's C(cluster.rkestate), a path under O(root) (a relative path is taken from O(root)).
         The node's renewed certificates are renewed in it too, in the same transaction, so a
-        later C(rke up) does not put the old ones back.
+        later C(rke up) does not put the old ones back; so is C(kube-admin), which lives only
+        there, with the kubeconfigs that embed it (the state's C(config), the
+        C(kube_config_<cluster>.yml) beside it).
       - By default it is looked for under O(root) (C(root/), C(home/*/), their C(rke/)
         folders, C(opt/rke/), C(etc/rke/)); when none holds the node's certificates the
         result's warnings say so. A path outside O(root) fails the task.

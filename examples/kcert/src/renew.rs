@@ -52,14 +52,16 @@ pub struct RenewArgs {
     #[arg(long = "add-san", value_name = "SAN,...", value_parser = alt_names)]
     pub add_san: Vec<AltNames>,
     /// Leave users' copies of the node's credentials alone (kubeconfigs in ROOT/root/.kube and
-    /// ROOT/home/*/.kube whose client certificate has the key of a renewed one; by default
-    /// they are renewed with it).
+    /// ROOT/home/*/.kube, and RKE1's kube_config_<cluster>.yml beside the cluster state, whose
+    /// client certificate has the key of a renewed one; by default they are renewed with it).
     #[arg(long)]
     pub no_copies: bool,
     /// RKE1's cluster state (the cluster.rkestate beside cluster.yml, where `rke up` runs; it
     /// must be under --root): the node's renewed certificates are renewed in it too, so a later
-    /// `rke up` does not deploy the old ones again. Default: looked for in ROOT/root,
-    /// ROOT/home/*, their rke/ directories, ROOT/opt/rke and ROOT/etc/rke.
+    /// `rke up` does not deploy the old ones again, and so is kube-admin, which lives only
+    /// there, with the kubeconfigs that embed it (the state's config and kube_config_<cluster>.yml
+    /// beside it). Default: looked for in ROOT/root, ROOT/home/*, their rke/ directories,
+    /// ROOT/opt/rke and ROOT/etc/rke.
     #[arg(long, value_name = "FILE")]
     pub rke_state: Option<PathBuf>,
     /// Renew CAs too (same key and subject), refreshing every copy and re-signing their leaves.

@@ -614,10 +614,12 @@ def renew(
     ``add_sans`` (e.g. ``"DNS:lb.example.com,IP:10.0.0.10"``, or a list of such) adds subject
     alternative names to what is renewed (names already there are not repeated); only serving
     certificates take them, so name those in ``only``. ``user_kubeconfigs`` (default on) also
-    refreshes users' copies of the node's credentials in ``root/.kube`` and ``home/*/.kube``.
+    refreshes users' copies of the node's credentials in ``root/.kube`` and ``home/*/.kube``
+    (and RKE1's ``kube_config_<cluster>.yml`` beside the cluster state).
     ``rke_state`` names RKE1's ``cluster.rkestate`` (a path under ``root``; relative paths are
     taken from ``root``): the node's renewed certificates are renewed in it too, so a later
-    ``rke up`` does not restore the old ones; by default it is looked for under ``root`` and
+    ``rke up`` does not restore the old ones, and so is its ``kube-admin`` with the kubeconfigs
+    that embed it; by default it is looked for under ``root`` and
     :attr:`RenewalReport.warnings` says when none holds them.
     Runs with the GIL released.
 

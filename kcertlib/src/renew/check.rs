@@ -71,6 +71,23 @@ pub(super) enum Place {
     /// The `certificatePEM` and `keyPEM` of bundle entry `name` in one state (`desiredState`,
     /// `currentState`) of an RKE1 cluster state file.
     RkeState { state: &'static str, name: String },
+    /// `inner` (a kubeconfig place) in the kubeconfig text of the `config` of bundle entry
+    /// `name` in one state of an RKE1 cluster state file.
+    RkeStateConfig {
+        state: &'static str,
+        name: String,
+        inner: Box<Place>,
+    },
+}
+
+impl Check<'_> {
+    fn place(&self) -> &Place {
+        match self {
+            Check::Renewed { place, .. } | Check::Copy { place, .. } | Check::Key { place, .. } => {
+                place
+            }
+        }
+    }
 }
 
 /// A renewed certificate with what it must agree with.
@@ -119,12 +136,22 @@ pub(super) fn staged(staged: &StagedFile<'_>, checks: &Checks<'_>, now: Timestam
 }
 
 fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()> {
+    // A kubeconfig inside an RKE state is checked as the kubeconfig it is.
+    let config;
+    let (text, place) = match check.place() {
+        Place::RkeStateConfig { state, name, inner } => {
+            let field = rke_state::field(state, name);
+            config = zeroize::Zeroizing::new(
+                rke_state::config(text, state, name)
+                    .map_err(|why| staged_json(path, why))?
+                    .ok_or_else(|| staged_json(path, format!("{field} is empty")))?,
+            );
+            (config.as_str(), inner.as_ref())
+        }
+        place => (text, place),
+    };
     match check {
-        Check::Renewed {
-            entry,
-            place,
-            signed,
-        } => {
+        Check::Renewed { entry, signed, .. } => {
             let found = certificate_at(text, place, path)?;
             if crate::fsx::sha256_hex(found.as_der()) != signed.new_sha256 {
                 return Err(failed(
@@ -138,7 +165,7 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
             }
             verify_renewed(&found, signed, now).map_err(|why| failed(entry, path, &why))
         }
-        Check::Copy { entry, place, der } => {
+        Check::Copy { entry, der, .. } => {
             let present = match place {
                 Place::KubeconfigClusters => Kubeconfig::parse(text, path)?
                     .clusters()
@@ -161,6 +188,7 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                     .ok()
                     .and_then(|t| pem_text::contains_certificate(&t, der).ok())
                     .unwrap_or(false),
+                Place::RkeStateConfig { .. } => false,
             };
             if present {
                 Ok(())
@@ -172,7 +200,7 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                 ))
             }
         }
-        Check::Key { entry, place, spki } => {
+        Check::Key { entry, spki, .. } => {
             let pem = match place {
                 Place::KubeconfigUser(user) => user_data(text, path, user, Field::Key)?,
                 Place::SecretJson => secret_key(text, path)?,
@@ -180,6 +208,7 @@ fn run(check: &Check<'_>, text: &str, path: &Path, now: Timestamp) -> Result<()>
                     .map_err(|why| staged_json(path, why))?
                     .ok_or_else(|| staged_json(path, format!("{name} has no keyPEM")))?,
                 Place::Pem | Place::KubeconfigClusters => text.to_string(),
+                Place::RkeStateConfig { .. } => return Err(nested(path)),
             };
             let pem = zeroize::Zeroizing::new(pem);
             let key = PrivateKey::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))?;
@@ -333,8 +362,17 @@ fn certificate_at(text: &str, place: &Place, path: &Path) -> Result<Certificate>
             });
         }
         Place::Pem | Place::KubeconfigClusters => text.to_string(),
+        Place::RkeStateConfig { .. } => return Err(nested(path)),
     };
     Certificate::from_pem(pem.as_bytes()).map_err(|e| e.with_path(path))
+}
+
+/// A state's kubeconfig holds no state: a check planned that way is a bug, reported, not run.
+fn nested(path: &Path) -> Error {
+    staged_json(
+        path,
+        "a kubeconfig inside an RKE state holds no RKE state".into(),
+    )
 }
 
 /// dynamiclistener compares the fingerprint annotation to decide whether the Secret changed

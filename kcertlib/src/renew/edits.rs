@@ -2,6 +2,9 @@
 //! copy of its CA) lives is edited at the text level, so only the replaced PEM blocks or base64
 //! values differ from the original bytes. Several edits to one file (a leaf and its CA chain, a
 //! kubeconfig's user and cluster data) accumulate on one text, keyed by the file's real path.
+//! An RKE1 cluster state is edited as JSON string values (`rke_state`); the kubeconfigs it keeps
+//! in those strings (`config`, kube-admin's with embedded data) are edited as kubeconfig text
+//! (`kube_text`, the same code as kubeconfig files) wherever they embed a replaced certificate.
 //!
 //! kubelet's `kubelet-client-current.pem` symlink is renewed the way kubelet rotates it: the
 //! renewed content goes to a new `kubelet-client-<date>.pem` beside the old one, and the link is
@@ -11,9 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use base64ct::{Base64, Encoding};
-
 use super::check::{Check, Checks, Place, SignedCert};
+use super::kube_text::{self, UserField, replace_user_data};
 use super::select::Plan;
 use super::sign::SignedAction;
 use super::{files, pem_text};
@@ -22,7 +24,7 @@ use crate::error::{Error, ErrorKind, Result, ResultExt};
 use crate::fsx::{self, Follow, RootDir};
 use crate::inventory::{Entry, EntryKind, Location};
 use crate::key::PrivateKey;
-use crate::kubeconfig::{self, Kubeconfig};
+use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
 use crate::txn::{Expect, FileChange, Guard};
 use crate::{rke_state, tls_secret};
@@ -266,6 +268,7 @@ impl<'p> Editor<'p> {
         // The identity to look for: the copy's certificate (possibly older than the node's).
         let old = holder.certificate.as_ref().unwrap_or(s.old);
         let mut states = Vec::new();
+        let mut config_places = Vec::new();
         let source = self.edit(state, &holder.name, |text| {
             states = super::rke_states::states_holding(text, name, old)?;
             if states.is_empty() {
@@ -273,6 +276,18 @@ impl<'p> Editor<'p> {
                     ErrorKind::Layout,
                     format!("bundle entry {name:?} no longer holds the certificate to renew (changed since the scan?)"),
                 ));
+            }
+            // The certificates replaced (the states may hold different ones of one identity):
+            // the kubeconfigs of the state that embed them follow (kube-admin's `config`).
+            let mut olds: Vec<Vec<u8>> = Vec::new();
+            for st in &states {
+                let der = rke_state::certificate(text, st, name)
+                    .map_err(|why| Error::new(ErrorKind::Layout, why))?
+                    .as_der()
+                    .to_vec();
+                if !olds.contains(&der) {
+                    olds.push(der);
+                }
             }
             let mut out = text.to_string();
             for st in &states {
@@ -283,8 +298,51 @@ impl<'p> Editor<'p> {
                         .map_err(|why| Error::new(ErrorKind::Layout, why))?;
                 }
             }
+            for old_der in &olds {
+                let (edited, places) = replace_in_state_configs(
+                    &out,
+                    state,
+                    old_der,
+                    new_der,
+                    key_pem.as_ref().map(|k| k.as_str()),
+                )?;
+                out = edited;
+                config_places.extend(places);
+            }
             Ok(out)
         })?;
+        for place in config_places {
+            let Place::RkeStateConfig { inner, .. } = &place else {
+                continue;
+            };
+            if matches!(**inner, Place::KubeconfigUser(_)) {
+                self.check(
+                    &source,
+                    Check::Renewed {
+                        entry: holder.name.clone(),
+                        place: place.clone(),
+                        signed: Arc::clone(signed),
+                    },
+                );
+                self.check(
+                    &source,
+                    Check::Key {
+                        entry: holder.name.clone(),
+                        place,
+                        spki: Arc::clone(spki),
+                    },
+                );
+            } else {
+                self.check(
+                    &source,
+                    Check::Copy {
+                        entry: holder.name.clone(),
+                        place,
+                        der: new_der.to_vec(),
+                    },
+                );
+            }
+        }
         for st in states {
             let place = Place::RkeState {
                 state: st,
@@ -409,12 +467,15 @@ impl<'p> Editor<'p> {
                 })
                 .map(|b| (b.state, b.name))
                 .collect();
-            if holding.is_empty() {
+            // The kubeconfigs kept in the state (kube-admin's `config`) embed it too.
+            let (with_configs, config_places) =
+                replace_in_state_configs(&text, &path, old_der, new_der, None).at_entry(name)?;
+            if holding.is_empty() && config_places.is_empty() {
                 continue;
             }
             let source = self
-                .edit(&path, name, |text| {
-                    let mut out = text.to_string();
+                .edit(&path, name, |_| {
+                    let mut out = with_configs;
                     for (state, bundle_name) in &holding {
                         out = rke_state::with_certificate(&out, state, bundle_name, &new_pem)
                             .map_err(|why| Error::new(ErrorKind::Layout, why))?;
@@ -422,6 +483,16 @@ impl<'p> Editor<'p> {
                     Ok(out)
                 })
                 .at_entry(name)?;
+            for place in config_places {
+                self.check(
+                    &source,
+                    Check::Copy {
+                        entry: name.clone(),
+                        place,
+                        der: new_der.to_vec(),
+                    },
+                );
+            }
             for (state, bundle_name) in holding {
                 self.check(
                     &source,
@@ -478,53 +549,26 @@ impl<'p> Editor<'p> {
             let Ok(parsed) = Kubeconfig::parse(&text, &path) else {
                 continue;
             };
-            let has_old = |data: Option<&[u8]>| {
-                data.and_then(|d| std::str::from_utf8(d).ok())
-                    .is_some_and(|t| pem_text::contains_certificate(t, old_der).unwrap_or(false))
-            };
-            let in_clusters = parsed
-                .clusters()
-                .iter()
-                .any(|c| has_old(c.certificate_authority_data.as_deref()));
             // A client certificate's chain may carry the CA too (k3s.yaml's admin user).
-            let users: Vec<String> = parsed
-                .users()
-                .into_iter()
-                .filter(|u| has_old(u.client_certificate_data.as_deref()))
-                .map(|u| u.name)
-                .collect();
-            if !in_clusters && users.is_empty() {
+            if !kube_text::holding(&parsed, old_der).any() {
                 continue;
             }
             let holder = self.holder_name(plan, &path, name);
-            if in_clusters {
-                let source = self
-                    .edit(&path, &holder, |text| {
-                        replace_cluster_ca(text, &path, old_der, new_der)
-                    })
-                    .at_entry(&holder)?;
+            let mut found = kube_text::Holding::default();
+            let source = self
+                .edit(&path, &holder, |text| {
+                    let (out, holding) =
+                        kube_text::replace_everywhere(text, &path, old_der, new_der)?;
+                    found = holding;
+                    Ok(out)
+                })
+                .at_entry(&holder)?;
+            for place in kubeconfig_places(&found) {
                 self.check(
                     &source,
                     Check::Copy {
                         entry: holder.clone(),
-                        place: Place::KubeconfigClusters,
-                        der: new_der.to_vec(),
-                    },
-                );
-            }
-            for user in users {
-                let source = self
-                    .edit(&path, &holder, |text| {
-                        replace_user_data(text, &path, &user, UserField::Certificate, |pem| {
-                            Ok(pem_text::replace_certificate(pem, old_der, new_der)?.0)
-                        })
-                    })
-                    .at_entry(&holder)?;
-                self.check(
-                    &source,
-                    Check::Copy {
-                        entry: holder.clone(),
-                        place: Place::KubeconfigUser(user),
+                        place,
                         der: new_der.to_vec(),
                     },
                 );
@@ -738,6 +782,69 @@ impl<'p> Editor<'p> {
     }
 }
 
+/// `text`, an RKE state read from `path`, with the certificate `old_der` replaced by `new_der`
+/// in every bundle entry's `config` (kubeconfig text) that embeds it, and with `key_pem` as the
+/// `client-key-data` of each user whose client certificate it was (a rotated key); the places
+/// replaced, for the checks.
+///
+/// # Errors
+/// `Layout` when the state does not parse; `Kubeconfig` when a `config` is not a kubeconfig or
+/// holds a bad value, naming the state file and the `config` (`desiredState.certificatesBundle.
+/// kube-admin.config`): nothing is half edited.
+fn replace_in_state_configs(
+    text: &str,
+    path: &Path,
+    old_der: &[u8],
+    new_der: &[u8],
+    key_pem: Option<&str>,
+) -> Result<(String, Vec<Place>)> {
+    let configs = rke_state::configs(text)
+        .map_err(|why| Error::new(ErrorKind::Layout, why).with_path(path))?;
+    let mut out = text.to_string();
+    let mut places = Vec::new();
+    for c in configs {
+        let field = c.field();
+        let in_config =
+            |e: Error| Error::new(e.kind(), format!("{field}: {}", e.message())).with_path(path);
+        let value = zeroize::Zeroizing::new(c.config.value);
+        let (config, holding) =
+            kube_text::replace_everywhere(&value, path, old_der, new_der).map_err(in_config)?;
+        if !holding.any() {
+            continue;
+        }
+        let mut config = zeroize::Zeroizing::new(config);
+        if let Some(pem) = key_pem {
+            for user in &holding.users {
+                config = zeroize::Zeroizing::new(
+                    replace_user_data(&config, path, user, UserField::Key, |_| Ok(pem.to_string()))
+                        .map_err(in_config)?,
+                );
+            }
+        }
+        out = rke_state::with_config(&out, c.state, &c.name, &config)
+            .map_err(|why| Error::new(ErrorKind::Layout, why).with_path(path))?;
+        places.extend(
+            kubeconfig_places(&holding)
+                .into_iter()
+                .map(|inner| Place::RkeStateConfig {
+                    state: c.state,
+                    name: c.name.clone(),
+                    inner: Box::new(inner),
+                }),
+        );
+    }
+    Ok((out, places))
+}
+
+/// The check places of a kubeconfig's embedded copies.
+fn kubeconfig_places(holding: &kube_text::Holding) -> Vec<Place> {
+    let clusters = holding.clusters.then_some(Place::KubeconfigClusters);
+    clusters
+        .into_iter()
+        .chain(holding.users.iter().cloned().map(Place::KubeconfigUser))
+        .collect()
+}
+
 fn replace_certificate(text: &str, old_der: &[u8], new_der: &[u8], path: &Path) -> Result<String> {
     let (out, replaced) = pem_text::replace_certificate(text, old_der, new_der)?;
     if replaced == 0 {
@@ -768,113 +875,6 @@ fn replace_secret_chain(
 
 fn secret_error(path: &Path, why: String) -> Error {
     Error::new(ErrorKind::Layout, why).with_path(path)
-}
-
-#[derive(Clone, Copy)]
-enum UserField {
-    Certificate,
-    Key,
-}
-
-/// Re-encodes one user's embedded data after `change` edits its decoded PEM.
-fn replace_user_data(
-    text: &str,
-    path: &Path,
-    user: &str,
-    field: UserField,
-    change: impl FnOnce(&str) -> Result<String>,
-) -> Result<String> {
-    let parsed = Kubeconfig::parse(text, path)?;
-    let found = parsed.user(user).ok_or_else(|| {
-        Error::new(ErrorKind::Kubeconfig, format!("no user {user:?}")).with_path(path)
-    })?;
-    let (written, decoded, name) = match field {
-        UserField::Certificate => (
-            found.client_certificate_data_base64.as_deref(),
-            found.client_certificate_data.as_deref(),
-            "client-certificate-data",
-        ),
-        UserField::Key => (
-            found.client_key_data_base64.as_deref(),
-            found.client_key_data.as_deref(),
-            "client-key-data",
-        ),
-    };
-    let (Some(written), Some(decoded)) = (written, decoded) else {
-        return Err(Error::new(
-            ErrorKind::Kubeconfig,
-            format!("user {user:?} has no {name}"),
-        )
-        .with_path(path));
-    };
-    let decoded = zeroize::Zeroizing::new(String::from_utf8(decoded.to_vec()).map_err(|_| {
-        Error::new(
-            ErrorKind::Kubeconfig,
-            format!("{name} of user {user:?} is not PEM text"),
-        )
-        .with_path(path)
-    })?);
-    let new_pem = zeroize::Zeroizing::new(change(&decoded)?);
-    let new_base64 = Base64::encode_string(new_pem.as_bytes());
-    kubeconfig::replace_base64_value(text, written, &new_base64).map_err(|e| e.with_path(path))
-}
-
-/// Replaces the old CA in every cluster's `certificate-authority-data`.
-fn replace_cluster_ca(text: &str, path: &Path, old_der: &[u8], new_der: &[u8]) -> Result<String> {
-    let parsed = Kubeconfig::parse(text, path)?;
-    let mut out = text.to_string();
-    let mut done = BTreeSet::new();
-    for cluster in parsed.clusters() {
-        let (Some(written), Some(data)) = (
-            cluster.certificate_authority_data_base64.as_deref(),
-            cluster.certificate_authority_data.as_deref(),
-        ) else {
-            continue;
-        };
-        let Ok(pem) = std::str::from_utf8(data) else {
-            continue;
-        };
-        let (new_pem, replaced) = pem_text::replace_certificate(pem, old_der, new_der)?;
-        if replaced == 0 || !done.insert(written.to_string()) {
-            continue;
-        }
-        let new_base64 = Base64::encode_string(new_pem.as_bytes());
-        out = replace_every_value(&out, written, &new_base64, path)?;
-    }
-    Ok(out)
-}
-
-/// Every whole-token occurrence of `old` replaced (several clusters may share one CA value,
-/// which `kubeconfig::replace_base64_value` refuses as ambiguous).
-fn replace_every_value(text: &str, old: &str, new: &str, path: &Path) -> Result<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut replaced = 0;
-    while let Some(at) = first_token(rest, old) {
-        out.push_str(&rest[..at]);
-        out.push_str(new);
-        rest = &rest[at + old.len()..];
-        replaced += 1;
-    }
-    out.push_str(rest);
-    if replaced == 0 {
-        return Err(Error::new(
-            ErrorKind::Kubeconfig,
-            "certificate-authority-data value not found as written",
-        )
-        .with_path(path));
-    }
-    Ok(out)
-}
-
-fn first_token(text: &str, value: &str) -> Option<usize> {
-    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=';
-    let bytes = text.as_bytes();
-    text.match_indices(value).map(|(at, _)| at).find(|&at| {
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(at + value.len()).copied();
-        !before.is_some_and(is_b64) && !after.is_some_and(is_b64)
-    })
 }
 
 /// The kubeconfigs of the inventory plus those in the usual directories.

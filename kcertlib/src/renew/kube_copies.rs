@@ -8,6 +8,9 @@
 //! same transaction (and writes the new key into its `client-key-data` when keys rotate). The
 //! kubeconfig keeps its owner and mode, as every file the transaction replaces.
 //!
+//! The caller may name more kubeconfigs to look in (`extra`): rke's `kube_config_<cluster>.yml`
+//! beside an RKE1 cluster state, whose user holds the state's kube-admin credentials.
+//!
 //! Every read goes through the root's resolver (nothing outside the root is opened, links are
 //! followed only inside it), directories are listed one level deep, and unreadable or
 //! unparsable files are passed over: they are the users' own, not the node's layout.
@@ -23,10 +26,12 @@ use crate::key::same_public_key;
 use crate::kubeconfig::Kubeconfig;
 use crate::time::Timestamp;
 
-/// The entries for the credential copies found under `root`, to append to `inventory`.
+/// The entries for the credential copies found under `root` (and in `extra`), to append to
+/// `inventory`.
 pub(super) fn find(
     root: &RootDir,
     inventory: &Inventory,
+    extra: &[PathBuf],
     now: Timestamp,
     warn_within: std::time::Duration,
 ) -> Vec<Entry> {
@@ -49,7 +54,7 @@ pub(super) fn find(
         .map(|p| files::real_path(root, p).unwrap_or_else(|_| p.to_path_buf()))
         .collect();
     let mut out: Vec<Entry> = Vec::new();
-    for file in candidates(root) {
+    for file in candidates(root).into_iter().chain(extra.iter().cloned()) {
         let Ok(real) = files::real_path(root, &file) else {
             continue;
         };

@@ -11,6 +11,15 @@
 //! of a node leaf (in either state) is a copy of that leaf; a leaf without one gets a warning.
 //! Reads go through the root's resolver; found files that cannot be read or parsed are passed
 //! over with a warning, a named one is an error.
+//!
+//! `kube-admin` is deployed to no node: the state is its home. Its bundle entry becomes an
+//! entry of its own, signed by the node's CA (`kube-ca`, whose key a control-plane node keeps),
+//! renewed like any leaf. The kubeconfigs kept in the state (`config`; kube-admin's embeds its
+//! certificate, key and CA) are edited with the certificates they embed, so a state holding a
+//! `config` that is not a kubeconfig kcert can read is passed over (named: refused) before
+//! anything is signed. The `kube_config_<cluster>.yml` that `rke` writes beside the state from
+//! kube-admin's `config` is returned too: the caller adds it as a copy of kube-admin when users'
+//! copies are renewed (`kube_copies`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -20,9 +29,11 @@ use crate::cert::Certificate;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsx::{Follow, RootDir};
 use crate::inventory::{Distribution, Entry, EntryKind, EntryStatus, Inventory, Location};
-use crate::key::same_public_key;
-use crate::rke_state;
+use crate::key::{PrivateKey, same_public_key};
+use crate::kubeconfig::Kubeconfig;
+use crate::rke_state::{self, BundleCertificate};
 use crate::time::Timestamp;
+use crate::verify::verify_signature;
 
 /// Where `rke` is usually run from, relative to the root (`*` is every entry of the directory).
 const SEARCHED: &[&str] = &[
@@ -40,6 +51,9 @@ pub(super) struct Found {
     pub warnings: Vec<String>,
     /// The state files read (for the "no state holds it" warning).
     pub states: Vec<PathBuf>,
+    /// The `kube_config_<cluster>.yml` (or `.yaml`) beside each state whose kube-admin is an
+    /// entry: kubeconfigs that may hold a copy of it.
+    pub admin_kubeconfigs: Vec<PathBuf>,
 }
 
 /// The copies of `inventory`'s RKE1 leaves in the state files under `root` (or in `explicit`).
@@ -57,6 +71,7 @@ pub(super) fn find(
         entries: Vec::new(),
         warnings: Vec::new(),
         states: Vec::new(),
+        admin_kubeconfigs: Vec::new(),
     };
     let candidates = match explicit {
         Some(path) => vec![inside(root, path)?],
@@ -104,6 +119,15 @@ pub(super) fn find(
                 continue;
             }
         };
+        if let Err(why) = readable_configs(&text, &file) {
+            if explicit.is_some() {
+                return Err(Error::new(ErrorKind::InvalidArgument, why).with_path(&file));
+            }
+            found
+                .warnings
+                .push(format!("RKE state {}: passed over: {why}", file.display()));
+            continue;
+        }
         found.states.push(file.clone());
         let relative = file
             .strip_prefix(&inventory.root)
@@ -130,6 +154,22 @@ pub(super) fn find(
             let leaf = match same.iter().find(|e| e.name == item.name) {
                 Some(leaf) => *leaf,
                 None if same.len() == 1 => same[0],
+                None if item.name == rke_state::ADMIN && taken.insert(item.name.clone()) => {
+                    match admin_entry(inventory, &file, &relative, item, cert, now, warn_within) {
+                        Ok(entry) => {
+                            found.entries.push(entry);
+                            found
+                                .admin_kubeconfigs
+                                .extend(admin_kubeconfigs(root, &file));
+                        }
+                        Err(why) => found.warnings.push(format!(
+                            "RKE state {}: {}: left alone: {why}",
+                            file.display(),
+                            item.name
+                        )),
+                    }
+                    continue;
+                }
                 None => continue,
             };
             // One entry per bundle name; both states are edited through it.
@@ -160,6 +200,104 @@ pub(super) fn find(
         }
     }
     Ok(found)
+}
+
+/// The entry of the state's `kube-admin` certificate `cert` (bundle `item`): signed by a CA of
+/// the node, its key the state's `keyPEM`.
+///
+/// # Errors
+/// A sentence saying why it cannot be renewed here (no CA of the node signed it).
+fn admin_entry(
+    inventory: &Inventory,
+    file: &Path,
+    relative: &str,
+    item: &BundleCertificate,
+    cert: Certificate,
+    now: Timestamp,
+    warn_within: std::time::Duration,
+) -> std::result::Result<Entry, String> {
+    let issuer = cert.issuer_der().ok();
+    let ca = inventory
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Ca && e.copy_of.is_none())
+        .find(|e| {
+            e.certificate.as_ref().is_some_and(|ca| {
+                ca.subject_der().ok() == issuer && verify_signature(&cert, ca).is_ok()
+            })
+        })
+        .ok_or_else(|| {
+            format!(
+                "no CA certificate on this node signed it (issuer {:?})",
+                cert.issuer()
+            )
+        })?;
+    let mut problems = Vec::new();
+    let key_matches =
+        item.key_pem
+            .as_ref()
+            .and_then(|pem| match PrivateKey::from_pem(pem.value.as_bytes()) {
+                Ok(key) => Some(key.matches(&cert)),
+                Err(e) => {
+                    problems.push(format!("{}: keyPEM: {}", item.name, e.message()));
+                    None
+                }
+            });
+    let location = Location::RkeState {
+        state: file.to_path_buf(),
+        certificate: item.name.clone(),
+    };
+    Ok(Entry {
+        name: format!("{relative}:{}", item.name),
+        distribution: Distribution::Rke1,
+        kind: EntryKind::Leaf,
+        cert: location.clone(),
+        key: item.key_pem.as_ref().map(|_| location),
+        ca_name: Some(ca.name.clone()),
+        residual_seconds: Some(now.seconds_until(cert.not_after())),
+        status: EntryStatus::from(cert.status(now, warn_within)),
+        certificate: Some(cert),
+        externally_managed: ca.externally_managed,
+        key_matches,
+        chain_verifies: Some(true),
+        // The administrator's credential: no component restarts for it.
+        restart: Vec::new(),
+        problems,
+        copy_of: None,
+    })
+}
+
+/// `kube_config_<cluster>.yml` and `.yaml` beside the state `<cluster>.rkestate`, where they are
+/// regular files (rancher/rke `pki.GetLocalKubeConfig`: the prefix and the cluster file's name).
+fn admin_kubeconfigs(root: &RootDir, state: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(stem)) = (state.parent(), state.file_stem()) else {
+        return Vec::new();
+    };
+    let stem = stem.to_string_lossy();
+    ["yml", "yaml"]
+        .iter()
+        .map(|ext| dir.join(format!("kube_config_{stem}.{ext}")))
+        .filter(|path| is_regular(root, path))
+        .collect()
+}
+
+/// Every non-empty `config` of the state parses as a kubeconfig (they are edited with the
+/// certificates they embed, and one that cannot be read could hold one).
+///
+/// # Errors
+/// Naming the `config` and what is wrong with it.
+fn readable_configs(text: &str, file: &Path) -> std::result::Result<(), String> {
+    for config in rke_state::configs(text)? {
+        let field = config.field();
+        let value = zeroize::Zeroizing::new(config.config.value);
+        if let Err(e) = Kubeconfig::parse(&value, file) {
+            return Err(format!(
+                "{field}: not a kubeconfig kcert can read: {}",
+                e.message()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The states of bundle entry `name` in `text` whose certificate is `old`'s identity (public
@@ -237,16 +375,17 @@ fn candidates(root: &RootDir) -> Vec<PathBuf> {
                 continue;
             }
             let path = dir.join(&name);
-            let regular = root
-                .resolve(&path, Follow::Last)
-                .and_then(|p| p.lstat())
-                .is_ok_and(|s| {
-                    s.is_some_and(|s| rustix::fs::FileType::from_raw_mode(s.st_mode).is_file())
-                });
-            if regular {
+            if is_regular(root, &path) {
                 out.push(path);
             }
         }
     }
     out
+}
+
+/// Whether `path` is (or links, inside the root, to) a regular file.
+fn is_regular(root: &RootDir, path: &Path) -> bool {
+    root.resolve(path, Follow::Last)
+        .and_then(|p| p.lstat())
+        .is_ok_and(|s| s.is_some_and(|s| rustix::fs::FileType::from_raw_mode(s.st_mode).is_file()))
 }

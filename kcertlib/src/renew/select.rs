@@ -99,10 +99,6 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
             threads: options.threads,
         },
     )?;
-    if options.user_kubeconfigs {
-        let copies = super::kube_copies::find(root, &inventory, now, options.warn_within);
-        inventory.entries.extend(copies);
-    }
     let states = super::rke_states::find(
         root,
         &inventory,
@@ -111,6 +107,18 @@ pub(super) fn plan(root: &RootDir, options: &RenewOptions, source: &Source<'_>) 
         options.warn_within,
     )?;
     inventory.entries.extend(states.entries);
+    // After the states: a user's copy may be of the state's kube-admin (rke's
+    // kube_config_<cluster>.yml beside the state, or that file copied to ~/.kube/config).
+    if options.user_kubeconfigs {
+        let copies = super::kube_copies::find(
+            root,
+            &inventory,
+            &states.admin_kubeconfigs,
+            now,
+            options.warn_within,
+        );
+        inventory.entries.extend(copies);
+    }
     let mut plan = Plan {
         root: inventory.root.clone(),
         dir: root.clone(),
@@ -328,9 +336,10 @@ fn rke_state_notes(plan: &mut Plan, states: &[PathBuf]) {
         .iter()
         .filter(|a| a.kind == EntryKind::Leaf)
         .filter(|a| {
-            plan.inventory
-                .get(&a.name)
-                .is_some_and(|e| e.distribution == crate::inventory::Distribution::Rke1)
+            plan.inventory.get(&a.name).is_some_and(|e| {
+                e.distribution == crate::inventory::Distribution::Rke1
+                    && !matches!(e.cert, Location::RkeState { .. })
+            })
         })
         .filter(|a| {
             !plan
@@ -549,10 +558,20 @@ fn preflight_leaf(
         // Signed elsewhere: the certificate was checked against this CA when it was matched.
     } else if !plan.ca_keys.contains_key(&ca_name) {
         let external = ca.externally_managed || leaf.externally_managed;
+        // A certificate kept only in an RKE state (kube-admin) is not exported: an install
+        // matches what it is given against the node's own certificates, and the state is
+        // renewed where rke runs, with the CA key.
+        let state_only = matches!(leaf.cert, Location::RkeState { .. });
         if (external || ca.key.is_none())
+            && !state_only
             && let Some(exportable) = &mut plan.exportable
         {
             exportable.insert(leaf.name.clone());
+        }
+        if external && state_only {
+            return Err(format!(
+                "kept only in the RKE cluster state, and the key of CA {ca_name} is not on this node: renew it where that key is (kcert renew --rke-state FILE)"
+            ));
         }
         if external {
             return Err(format!(
