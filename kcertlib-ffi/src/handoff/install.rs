@@ -1,16 +1,15 @@
 //! Step 3, on the node: `kcert_install_signed` and its options handle.
 
 use std::ffi::c_char;
-use std::path::Path;
 
 use kcertlib::handoff::{InstallOptions, SignedSet, install_signed};
 use kcertlib::{Threads, Timestamp};
 
-use crate::args::{OutPtr, text};
+use crate::args::text;
+use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, options_or_default, set_option, set_path_option,
+    OptionsHandle, free_options, new_options, set_option, set_path_option,
 };
-use crate::panic::ffi_status;
 use crate::result::kcert_result;
 
 /// Options of an installation (opaque). Defaults: not a dry run, backups under
@@ -159,18 +158,14 @@ pub unsafe extern "C" fn kcert_install_signed(
     opts: *const kcert_install_options,
     out_report_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_report_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
-        // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
-        let root = unsafe { text(root, "root") }?;
+    let install = || {
+        // SAFETY: this export's contract makes `root` NULL or NUL-terminated and `opts` NULL or
+        // a live handle.
+        let (root, options) = unsafe { tree_arguments(root, "root", opts) }?;
         // SAFETY: this export's contract makes `signed_text` NULL or NUL-terminated.
-        let signed_text = unsafe { text(signed_text, "signed_text") }?;
-        // SAFETY: this export's contract makes `opts` NULL or a live handle.
-        let options = unsafe { options_or_default(opts) };
-        let signed = SignedSet::parse(signed_text)?;
-        let report = install_signed(Path::new(root), &signed, &options)?;
-        out.write_string(report.to_json());
-        Ok(())
-    })
+        let signed = SignedSet::parse(unsafe { text(signed_text, "signed_text") }?)?;
+        Ok(install_signed(root, &signed, &options)?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_report_json` NULL or writable.
+    unsafe { json_operation(out_report_json, "out_report_json", install) }
 }
