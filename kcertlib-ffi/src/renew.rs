@@ -9,7 +9,7 @@ use crate::args::path;
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
     OptionsHandle, free_options, new_options, set_option, set_path_option, set_seconds_option,
-    set_text_option, update_options,
+    set_text_option, set_threads_option, update_options,
 };
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
@@ -144,11 +144,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = kcertlib::Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Gives each renewed leaf a new key of the same algorithm, written in the old key's format.

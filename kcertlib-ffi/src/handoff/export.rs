@@ -3,11 +3,11 @@
 use std::ffi::c_char;
 
 use kcertlib::handoff::{ExportOptions, export_requests};
-use kcertlib::{Threads, Timestamp};
 
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_option, set_seconds_option, set_text_option,
+    OptionsHandle, free_options, new_options, set_now_option, set_option, set_seconds_option,
+    set_text_option, set_threads_option,
 };
 use crate::result::kcert_result;
 
@@ -98,11 +98,7 @@ pub unsafe extern "C" fn kcert_export_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.now = Some(Timestamp::from_unix(unix_seconds))
-        })
-    }
+    unsafe { set_now_option(opts, unix_seconds, |o| &mut o.core.now) }
 }
 
 /// Sets how many threads scan; 0 (the default) means one per core. NULL `opts` returns
@@ -116,11 +112,7 @@ pub unsafe extern "C" fn kcert_export_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Frees an export options handle. NULL handling: `kcert_export_options_free(NULL)` does

@@ -3,12 +3,12 @@
 use std::ffi::c_char;
 
 use kcertlib::handoff::{InstallOptions, SignedSet, install_signed};
-use kcertlib::{Threads, Timestamp};
 
 use crate::args::text;
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_option, set_path_option,
+    OptionsHandle, free_options, new_options, set_now_option, set_option, set_path_option,
+    set_threads_option,
 };
 use crate::result::kcert_result;
 
@@ -76,11 +76,7 @@ pub unsafe extern "C" fn kcert_install_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.now = Some(Timestamp::from_unix(unix_seconds))
-        })
-    }
+    unsafe { set_now_option(opts, unix_seconds, |o| &mut o.core.now) }
 }
 
 /// Whether users' kubeconfig copies of renewed credentials (`root/.kube`, `home/*/.kube`) are
@@ -108,11 +104,7 @@ pub unsafe extern "C" fn kcert_install_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Frees an installation options handle. NULL handling: `kcert_install_options_free(NULL)`

@@ -3,13 +3,13 @@
 
 use std::ffi::c_char;
 
-use kcertlib::Threads;
 use kcertlib::handoff::{RequestSet, SignOptions, sign_requests};
 
 use crate::args::text;
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_option, set_text_option, update_options,
+    OptionsHandle, free_options, new_options, set_option, set_text_option, set_threads_option,
+    update_options,
 };
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
@@ -140,11 +140,7 @@ pub unsafe extern "C" fn kcert_sign_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Frees a signing options handle. NULL handling: `kcert_sign_options_free(NULL)` does
