@@ -57,3 +57,63 @@ pub(crate) unsafe fn tree_arguments<'a, T: OptionsHandle>(
     let options = unsafe { options_or_default(opts) };
     Ok((root, options))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+    use std::ptr::NonNull;
+
+    use super::*;
+    use crate::handoff::export::kcert_export_options;
+    use crate::result::{KCERT_INVALID_ARGUMENT, KCERT_NULL_ARGUMENT, KCERT_OK};
+    use crate::strings::kcert_string_free;
+
+    #[test]
+    fn a_null_output_is_refused_before_the_operation_runs() {
+        let mut ran = false;
+        // SAFETY: a NULL output is within the contract.
+        let status = unsafe {
+            json_operation(std::ptr::null_mut(), "out_json", || {
+                ran = true;
+                Ok(String::new())
+            })
+        };
+        assert_eq!(status, KCERT_NULL_ARGUMENT);
+        assert!(!ran, "the operation ran although its output was NULL");
+    }
+
+    #[test]
+    fn the_output_is_written_only_when_the_operation_succeeds() {
+        // What a C caller's uninitialised variable may hold: never read, never freed.
+        let garbage = NonNull::<c_char>::dangling().as_ptr();
+        let mut out = garbage;
+        // SAFETY: `out` is a valid place for one pointer.
+        let status = unsafe {
+            json_operation(&mut out, "out_json", || {
+                Err(FfiError::invalid_argument("refused"))
+            })
+        };
+        assert_eq!(status, KCERT_INVALID_ARGUMENT);
+        assert_eq!(out, garbage, "a failing operation wrote its output");
+
+        // SAFETY: as above.
+        let status = unsafe { json_operation(&mut out, "out_json", || Ok("{}".to_string())) };
+        assert_eq!(status, KCERT_OK);
+        // SAFETY: on success `out` is a string of this library, read then freed once.
+        let text = unsafe { CStr::from_ptr(out) }.to_owned();
+        // SAFETY: as above.
+        unsafe { kcert_string_free(out) };
+        assert_eq!(text.to_str(), Ok("{}"));
+    }
+
+    #[test]
+    fn tree_arguments_name_the_null_root() {
+        // SAFETY: NULL root and options are within the contract.
+        let err = unsafe {
+            tree_arguments::<kcert_export_options>(std::ptr::null(), "ca_root", std::ptr::null())
+        }
+        .expect_err("a NULL root is refused");
+        assert_eq!(err.code(), KCERT_NULL_ARGUMENT);
+        assert!(err.message().contains("ca_root"), "{}", err.message());
+    }
+}
