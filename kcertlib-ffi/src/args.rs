@@ -4,6 +4,7 @@
 //! through `OutPtr::write`, so a failing call leaves the caller's variables untouched.
 
 use std::ffi::{CStr, c_char};
+use std::path::Path;
 use std::ptr::NonNull;
 
 use crate::error::FfiError;
@@ -98,4 +99,13 @@ pub(crate) unsafe fn text<'a>(s: *const c_char, argument: &str) -> Result<&'a st
             ),
         )
     })
+}
+
+/// A NUL-terminated UTF-8 path argument (a root directory, a manifest), borrowed as a `Path`.
+///
+/// # Safety
+/// As `text`.
+pub(crate) unsafe fn path<'a>(s: *const c_char, argument: &str) -> Result<&'a Path, FfiError> {
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { text(s, argument) }.map(Path::new)
 }

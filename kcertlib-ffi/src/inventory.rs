@@ -1,12 +1,11 @@
 //! `kcert_scan_json`: the certificate inventory of a node's file tree, as JSON.
 
 use std::ffi::c_char;
-use std::path::Path;
 
 use kcertlib::inventory::{ScanOptions, scan};
 
-use crate::args::{OutPtr, text};
-use crate::panic::ffi_status;
+use crate::args::path;
+use crate::operation::json_operation;
 use crate::result::kcert_result;
 
 /// Scans `root` (a node's `/`, or a copy of it) for the certificates of kubeadm, kubespray,
@@ -31,13 +30,11 @@ pub unsafe extern "C" fn kcert_scan_json(
     root: *const c_char,
     out_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_json, "out_json") }?;
+    let scan_tree = || {
         // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
-        let root = unsafe { text(root, "root") }?;
-        let inventory = scan(Path::new(root), &ScanOptions::default())?;
-        out.write_string(inventory.to_json());
-        Ok(())
-    })
+        let root = unsafe { path(root, "root") }?;
+        Ok(scan(root, &ScanOptions::default())?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_json` NULL or writable.
+    unsafe { json_operation(out_json, "out_json", scan_tree) }
 }

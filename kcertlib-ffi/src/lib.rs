@@ -20,6 +20,7 @@ pub mod issuer;
 pub mod key;
 pub mod last_error;
 pub mod live;
+mod operation;
 mod options_handle;
 mod panic;
 pub mod renew;

@@ -1,14 +1,13 @@
 //! `kcert_check_live_json`: what each component of a node serves on loopback, as JSON.
 
 use std::ffi::c_char;
-use std::path::Path;
 use std::time::Duration;
 
 use kcertlib::live::{LiveOptions, check_live};
 
-use crate::args::{OutPtr, text};
+use crate::args::{path, text};
 use crate::error::FfiError;
-use crate::panic::ffi_status;
+use crate::operation::json_operation;
 use crate::result::kcert_result;
 
 /// After a renewal and the restarts: scans `root`, dials each component of its layout on
@@ -43,11 +42,9 @@ pub unsafe extern "C" fn kcert_check_live_json(
     out_json: *mut *mut c_char,
     out_outdated: *mut usize,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_json, "out_json") }?;
+    let check = || {
         // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
-        let root = unsafe { text(root, "root") }?;
+        let root = unsafe { path(root, "root") }?;
         let mut options = LiveOptions::default();
         if !ports.is_null() {
             // SAFETY: non-NULL here, NUL-terminated by this export's contract.
@@ -57,12 +54,14 @@ pub unsafe extern "C" fn kcert_check_live_json(
         if timeout_ms > 0 {
             options = options.with_timeout(Duration::from_millis(u64::from(timeout_ms)));
         }
-        let report = check_live(Path::new(root), &options)?;
+        let report = check_live(root, &options)?;
         if !out_outdated.is_null() {
-            // SAFETY: non-NULL, and writable by this export's contract.
+            // SAFETY: non-NULL, and writable by this export's contract. Nothing fails after the
+            // check, so both outputs are written or neither.
             unsafe { out_outdated.write(report.outdated().count()) };
         }
-        out.write_string(report.to_json());
-        Ok(())
-    })
+        Ok(report.to_json())
+    };
+    // SAFETY: this export's contract makes `out_json` NULL or writable.
+    unsafe { json_operation(out_json, "out_json", check) }
 }

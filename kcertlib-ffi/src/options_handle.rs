@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use kcertlib::time::check_duration;
+use kcertlib::{Threads, Timestamp};
 
 use crate::args::{handle_mut, text};
 use crate::error::FfiError;
@@ -89,6 +90,37 @@ pub(crate) unsafe fn set_option<T>(opts: *mut T, change: impl FnOnce(&mut T)) ->
             Ok(())
         })
     }
+}
+
+/// The thread-count setter of every handle that has one: 0 means one per core, 1 the calling
+/// thread (`Threads::from_count`). `threads_of` is the handle's field.
+///
+/// # Safety
+/// As `update_options`.
+pub(crate) unsafe fn set_threads_option<T>(
+    opts: *mut T,
+    threads: u32,
+    threads_of: impl FnOnce(&mut T) -> &mut Threads,
+) -> kcert_result {
+    let threads = Threads::from_count(threads as usize);
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { set_option(opts, |o| *threads_of(o) = threads) }
+}
+
+/// The setter of a pinned "now" in Unix seconds, for handles whose core options hold it as
+/// `Option<Timestamp>` (`now_of` is that field); the validity handles pin it through
+/// `ValiditySettings::set_now` instead.
+///
+/// # Safety
+/// As `update_options`.
+pub(crate) unsafe fn set_now_option<T>(
+    opts: *mut T,
+    unix_seconds: i64,
+    now_of: impl FnOnce(&mut T) -> &mut Option<Timestamp>,
+) -> kcert_result {
+    let now = Timestamp::from_unix(unix_seconds);
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { set_option(opts, |o| *now_of(o) = Some(now)) }
 }
 
 /// A setter taking a span in seconds, checked against the core's 1000-year limit

@@ -2,16 +2,15 @@
 //! renewal options handle.
 
 use std::ffi::c_char;
-use std::path::Path;
 
 use kcertlib::renew::{RenewOptions, renew, rollback};
 
-use crate::args::{OutPtr, text};
+use crate::args::path;
+use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, options_or_default, set_option, set_path_option,
-    set_seconds_option, set_text_option, update_options,
+    OptionsHandle, free_options, new_options, set_option, set_path_option, set_seconds_option,
+    set_text_option, set_threads_option, update_options,
 };
-use crate::panic::ffi_status;
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
 
@@ -145,11 +144,7 @@ pub unsafe extern "C" fn kcert_renew_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = kcertlib::Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Gives each renewed leaf a new key of the same algorithm, written in the old key's format.
@@ -337,17 +332,14 @@ pub unsafe extern "C" fn kcert_renew(
     opts: *const kcert_renew_options,
     out_report_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_report_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
-        // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
-        let root = unsafe { text(root, "root") }?;
-        // SAFETY: this export's contract makes `opts` NULL or a live handle.
-        let options = unsafe { options_or_default(opts) };
-        let report = renew(Path::new(root), &options)?;
-        out.write_string(report.to_json());
-        Ok(())
-    })
+    let renew_tree = || {
+        // SAFETY: this export's contract makes `root` NULL or NUL-terminated and `opts` NULL or
+        // a live handle.
+        let (root, options) = unsafe { tree_arguments(root, "root", opts) }?;
+        Ok(renew(root, &options)?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_report_json` NULL or writable.
+    unsafe { json_operation(out_report_json, "out_report_json", renew_tree) }
 }
 
 /// Restores the files a renewal replaced, from the `manifest` path its report named.
@@ -367,13 +359,11 @@ pub unsafe extern "C" fn kcert_rollback(
     manifest: *const c_char,
     out_report_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_report_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
+    let roll_back = || {
         // SAFETY: this export's contract makes `manifest` NULL or NUL-terminated.
-        let manifest = unsafe { text(manifest, "manifest") }?;
-        let report = rollback(Path::new(manifest))?;
-        out.write_string(report.to_json());
-        Ok(())
-    })
+        let manifest = unsafe { path(manifest, "manifest") }?;
+        Ok(rollback(manifest)?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_report_json` NULL or writable.
+    unsafe { json_operation(out_report_json, "out_report_json", roll_back) }
 }

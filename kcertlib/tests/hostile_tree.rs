@@ -66,23 +66,13 @@ const BACKUPS: Expect = Expect {
     may_create: &[],
 };
 
-/// A genuine journal (from renewing a copy of this tree) in state `prepared`, tampered by
-/// `tamper`, planted as the journal (and over the in-tree manifest); then `recover` and, planted
-/// again, `renew`.
-fn planted_journal_case(tamper: impl Fn(&Hostile, &mut Value)) {
-    let mut h = Hostile::kubeadm();
-    let genuine = h.genuine_journal();
-    let mut v = genuine.value.clone();
-    assert!(
-        set_state(&mut v, "prepared") > 0,
-        "the genuine journal has no state field"
-    );
-    tamper(&h, &mut v);
-    genuine.plant(&h, &v);
-    h.seal();
-    h.recover(&JOURNAL);
-    genuine.plant(&h, &v);
-    h.renew(&JOURNAL);
+/// Runs `case` once per absolute spelling of a canary path (`/TMP/canary/x` and
+/// `/TMP/root/../canary/x`), each a variant of its own.
+fn each_absolute_form(case: impl Fn(Form)) {
+    for form in Form::ABSOLUTE_FORMS {
+        variant(format!("{form:?}"));
+        case(form);
+    }
 }
 
 fn retarget_or_fail(v: &mut Value, h: &Hostile, field: Field, victim: &Path, form: Form) {
@@ -94,41 +84,102 @@ fn retarget_or_fail(v: &mut Value, h: &Hostile, field: Field, victim: &Path, for
     );
 }
 
+/// Points each `(field, canary file)` of `targets` at that file, spelled in `form`.
+fn retarget_to_canaries(v: &mut Value, h: &Hostile, targets: &[(Field, &str)], form: Form) {
+    for &(field, canary) in targets {
+        retarget_or_fail(v, h, field, &h.canary_at(canary), form);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 1. Planted journals
 
+/// A genuine journal (from renewing a copy of this tree) in state `prepared`, as an
+/// interrupted renewal leaves it, for a case to tamper with and plant.
+struct PreparedJournal {
+    genuine: Genuine,
+    value: Value,
+    /// Planted owned by nobody and writable by anyone, as a journal nobody may have written.
+    nobody_writable: bool,
+}
+
+impl PreparedJournal {
+    /// Call before `seal`: it renews a copy of the tree and copies its backups into this one.
+    fn of(h: &Hostile) -> PreparedJournal {
+        let genuine = h.genuine_journal();
+        let mut value = genuine.value.clone();
+        assert!(
+            set_state(&mut value, "prepared") > 0,
+            "the genuine journal has no state field"
+        );
+        PreparedJournal {
+            genuine,
+            value,
+            nobody_writable: false,
+        }
+    }
+
+    /// Plants the (tampered) value as the journal and over the in-tree manifest.
+    fn plant(&self, h: &Hostile) {
+        self.genuine.plant(h, &self.value);
+        if self.nobody_writable {
+            let journal = h.at("var/lib/kcert/journal.json");
+            chown(&journal, NOBODY, NOBODY);
+            chmod(&journal, 0o666);
+        }
+    }
+
+    /// Plants the journal, seals the case and runs `recover`; then plants it again (recovery
+    /// consumed or refused it) and runs `renew`. Returns what `recover` did.
+    fn recover_then_renew(&self, h: &mut Hostile, exp: &Expect) -> Outcome {
+        self.plant(h);
+        h.seal();
+        let recovered = h.recover(exp);
+        self.plant(h);
+        h.renew(exp);
+        recovered
+    }
+}
+
+/// A prepared journal tampered by `tamper`, planted; then `recover` and, planted again,
+/// `renew`.
+fn planted_journal_case(tamper: impl Fn(&Hostile, &mut Value)) {
+    let mut h = Hostile::kubeadm();
+    let mut journal = PreparedJournal::of(&h);
+    tamper(&h, &mut journal.value);
+    journal.recover_then_renew(&mut h, &JOURNAL);
+}
+
 #[test]
 fn planted_journal_staged_outside_root_is_not_deleted() {
-    for form in Form::ABSOLUTE_FORMS {
-        variant(format!("{form:?}"));
+    each_absolute_form(|form| {
         planted_journal_case(|h, v| {
-            retarget_or_fail(v, h, Field::Staged, &h.canary_at(ROOT_OWNED), form);
+            retarget_to_canaries(v, h, &[(Field::Staged, ROOT_OWNED)], form);
         });
-    }
+    });
 }
 
 #[test]
 fn planted_journal_path_outside_root_is_not_overwritten() {
-    for form in Form::ABSOLUTE_FORMS {
-        variant(format!("{form:?}"));
+    each_absolute_form(|form| {
         planted_journal_case(|h, v| {
             // Its "new" hash is set to the victim's, so the victim looks like what the
             // interrupted transaction wrote and a naive recovery "puts the original back".
-            retarget_or_fail(v, h, Field::Path, &h.canary_at(TOOL), form);
+            retarget_to_canaries(v, h, &[(Field::Path, TOOL)], form);
         });
-    }
+    });
 }
 
 #[test]
 fn planted_journal_backup_and_manifest_outside_root_are_not_written() {
-    for form in Form::ABSOLUTE_FORMS {
-        variant(format!("{form:?}"));
-        planted_journal_case(|h, v| {
-            retarget_or_fail(v, h, Field::Backup, &h.canary_at(INNER), form);
-            retarget_or_fail(v, h, Field::BackupDir, &h.canary_at(DIR), form);
-            retarget_or_fail(v, h, Field::Manifest, &h.canary_at(NOBODY_FILE), form);
-        });
-    }
+    let targets = [
+        (Field::Backup, INNER),
+        (Field::BackupDir, DIR),
+        (Field::Manifest, NOBODY_FILE),
+    ];
+    each_absolute_form(|form| {
+        planted_journal_case(|h, v| retarget_to_canaries(v, h, &targets, form));
+    });
 }
 
 #[test]
@@ -136,15 +187,13 @@ fn planted_journal_cannot_create_set_id_files() {
     for mode in [0o4755, 0o6755] {
         variant(format!("mode {mode:o}"));
         let mut h = Hostile::kubeadm();
-        let genuine = h.genuine_journal();
+        let mut journal = PreparedJournal::of(&h);
         // A nobody-owned helper in the tree and a payload the attacker wants installed.
         let helper = h.at("usr/local/bin/kcert-helper");
         write_file(&helper, b"#!/bin/sh\necho helper\n", 0o755);
         chown(&helper, NOBODY, NOBODY);
         let payload = h.at("tmp/payload");
         write_file(&payload, b"#!/bin/sh\necho payload\n", 0o644);
-        let mut v = genuine.value.clone();
-        set_state(&mut v, "prepared");
         let forged = [
             Forged {
                 target: h.canary_at(TOOL),
@@ -162,71 +211,50 @@ fn planted_journal_cannot_create_set_id_files() {
             },
         ];
         assert_eq!(
-            forge_records(&mut v, &h.root, &forged),
+            forge_records(&mut journal.value, &h.root, &forged),
             2,
             "no record with a backup found in the genuine journal (format changed?)"
         );
-        genuine.plant(&h, &v);
-        h.seal();
         // A root-owned journal naming a tree file may be honoured (it looks genuine); the
         // helper may then get the payload, but never a set-id bit.
         let exp = Expect {
             may_change: &["usr/local/bin/kcert-helper"],
             ..JOURNAL
         };
-        h.recover(&exp);
-        genuine.plant(&h, &v);
-        h.renew(&exp);
+        journal.recover_then_renew(&mut h, &exp);
     }
 }
 
 #[test]
 fn planted_journal_with_relative_paths_stays_inside_the_root() {
     let mut h = Hostile::kubeadm();
-    let genuine = h.genuine_journal();
-    let mut v = genuine.value.clone();
-    set_state(&mut v, "prepared");
-    let form = Form::Relative;
-    retarget_or_fail(&mut v, &h, Field::Staged, &h.canary_at(ROOT_OWNED), form);
-    retarget_or_fail(&mut v, &h, Field::Path, &h.canary_at(TOOL), form);
-    retarget_or_fail(&mut v, &h, Field::BackupDir, &h.canary_at(DIR), form);
-    retarget_or_fail(&mut v, &h, Field::Manifest, &h.canary_at(NOBODY_FILE), form);
-    genuine.plant(&h, &v);
-    h.seal();
+    let mut journal = PreparedJournal::of(&h);
+    let targets = [
+        (Field::Staged, ROOT_OWNED),
+        (Field::Path, TOOL),
+        (Field::BackupDir, DIR),
+        (Field::Manifest, NOBODY_FILE),
+    ];
+    retarget_to_canaries(&mut journal.value, &h, &targets, Form::Relative);
     // `../canary/x` means the canary whether read against the root or against the working
     // directory, so the operations run in a child process whose working directory is the root.
     h.isolate(h.root.clone(), false);
-    h.recover(&JOURNAL);
-    genuine.plant(&h, &v);
-    h.renew(&JOURNAL);
+    journal.recover_then_renew(&mut h, &JOURNAL);
 }
 
 #[test]
 fn planted_journal_of_another_root_is_refused() {
     let mut h = Hostile::kubeadm();
-    let genuine = h.genuine_journal();
-    let mut v = genuine.value.clone();
-    set_state(&mut v, "prepared");
+    let mut journal = PreparedJournal::of(&h);
     // Claims TMP as its root, where the canary is "inside".
-    let tmp = h.tmp.clone();
-    retarget_or_fail(
-        &mut v,
-        &h,
-        Field::Staged,
-        &h.canary_at(ROOT_OWNED),
-        Form::Absolute,
-    );
-    retarget_or_fail(&mut v, &h, Field::Path, &h.canary_at(TOOL), Form::Absolute);
-    retarget_or_fail(&mut v, &h, Field::Root, &tmp, Form::Absolute);
-    genuine.plant(&h, &v);
-    h.seal();
-    let out = h.recover(&JOURNAL);
+    let targets = [(Field::Staged, ROOT_OWNED), (Field::Path, TOOL)];
+    retarget_to_canaries(&mut journal.value, &h, &targets, Form::Absolute);
+    retarget_or_fail(&mut journal.value, &h, Field::Root, &h.tmp, Form::Absolute);
+    let recovered = journal.recover_then_renew(&mut h, &JOURNAL);
     assert!(
-        out.error.is_some(),
+        recovered.error.is_some(),
         "recover must refuse a journal that belongs to another root"
     );
-    genuine.plant(&h, &v);
-    h.renew(&JOURNAL);
 }
 
 #[test]
@@ -243,15 +271,13 @@ fn journal_that_is_a_fifo_does_not_hang_recovery() {
 #[test]
 fn journal_owned_by_nobody_is_not_trusted() {
     let mut h = Hostile::kubeadm();
-    let genuine = h.genuine_journal();
+    let mut journal = PreparedJournal::of(&h);
     // A root-only file of the node that a nobody-owned journal asks kcert to "restore".
     let secret = h.at("etc/kcert-victim");
     write_file(&secret, b"root only\n", 0o600);
     let payload = h.at("tmp/payload");
     write_file(&payload, b"chosen by nobody\n", 0o644);
     chown(&payload, NOBODY, NOBODY);
-    let mut v = genuine.value.clone();
-    set_state(&mut v, "prepared");
     let forged = [Forged {
         target: secret,
         payload,
@@ -259,34 +285,36 @@ fn journal_owned_by_nobody_is_not_trusted() {
         uid: NOBODY,
         gid: NOBODY,
     }];
-    assert_eq!(forge_records(&mut v, &h.root, &forged), 1);
-    genuine.plant(&h, &v);
-    let journal = h.at("var/lib/kcert/journal.json");
-    chown(&journal, NOBODY, NOBODY);
-    chmod(&journal, 0o666);
-    h.seal();
+    assert_eq!(forge_records(&mut journal.value, &h.root, &forged), 1);
     // Nobody may write this journal: acting on it would let nobody rewrite any root file.
-    h.recover(&JOURNAL);
-    genuine.plant(&h, &v);
-    chown(&journal, NOBODY, NOBODY);
-    chmod(&journal, 0o666);
-    h.renew(&JOURNAL);
+    journal.nobody_writable = true;
+    journal.recover_then_renew(&mut h, &JOURNAL);
 }
 
 // ---------------------------------------------------------------------------------------------
 // 2. Tampered manifests given to rollback
 
-/// Renews the tree for real, tampers its manifest with `tamper`, and rolls it back.
-fn tampered_rollback_case(tamper: impl Fn(&Hostile, &mut Value), must_refuse: bool) {
-    let mut h = Hostile::kubeadm();
+/// Renews the tree for real, tampers its manifest with `tamper` and seals the case; returns
+/// the tree as it was before the renewal and the tampered manifest.
+fn plant_tampered_manifest(
+    h: &mut Hostile,
+    tamper: impl Fn(&Hostile, &mut Value),
+) -> (Snapshot, PathBuf) {
     let (pre, manifest, mut v) = h.renew_for_rollback();
-    tamper(&h, &mut v);
+    tamper(h, &mut v);
     write_file(
         &manifest,
         &serde_json::to_vec_pretty(&v).expect("json"),
         0o600,
     );
     h.seal();
+    (pre, manifest)
+}
+
+/// Renews the tree for real, tampers its manifest with `tamper`, and rolls it back.
+fn tampered_rollback_case(tamper: impl Fn(&Hostile, &mut Value), must_refuse: bool) {
+    let mut h = Hostile::kubeadm();
+    let (pre, manifest) = plant_tampered_manifest(&mut h, tamper);
     let out = h.rollback(&manifest, &pre, &MANIFEST);
     if must_refuse {
         assert!(
@@ -298,26 +326,24 @@ fn tampered_rollback_case(tamper: impl Fn(&Hostile, &mut Value), must_refuse: bo
 
 #[test]
 fn tampered_rollback_manifest_cannot_write_outside_root() {
-    for form in Form::ABSOLUTE_FORMS {
-        variant(format!("{form:?}"));
+    each_absolute_form(|form| {
         tampered_rollback_case(
-            |h, v| retarget_or_fail(v, h, Field::Path, &h.canary_at(TOOL), form),
+            |h, v| retarget_to_canaries(v, h, &[(Field::Path, TOOL)], form),
             true,
         );
-    }
+    });
 }
 
 #[test]
 fn tampered_rollback_manifest_cannot_restore_outside_files_into_the_tree() {
-    for form in Form::ABSOLUTE_FORMS {
-        variant(format!("{form:?}"));
+    each_absolute_form(|form| {
         // Backups named as a canary file whose hash the manifest gives: a naive rollback copies
         // the outside file into the tree (disclosure into a tree its owner reads).
         tampered_rollback_case(
-            |h, v| retarget_or_fail(v, h, Field::Backup, &h.canary_at(INNER), form),
+            |h, v| retarget_to_canaries(v, h, &[(Field::Backup, INNER)], form),
             true,
         );
-    }
+    });
 }
 
 #[test]
@@ -365,7 +391,7 @@ fn set_mode_and_owner(v: &mut Value, mode: u32, owner: u32, touched: &mut usize)
 fn tampered_rollback_manifest_with_root_at_tmp_is_refused() {
     tampered_rollback_case(
         |h, v| {
-            retarget_or_fail(v, h, Field::Path, &h.canary_at(TOOL), Form::Absolute);
+            retarget_to_canaries(v, h, &[(Field::Path, TOOL)], Form::Absolute);
             retarget_or_fail(v, h, Field::Root, &h.tmp, Form::Absolute);
         },
         true,
@@ -375,15 +401,10 @@ fn tampered_rollback_manifest_with_root_at_tmp_is_refused() {
 #[test]
 fn tampered_rollback_manifest_with_root_at_slash_is_refused() {
     let mut h = Hostile::kubeadm();
-    let (pre, manifest, mut v) = h.renew_for_rollback();
-    retarget_or_fail(&mut v, &h, Field::Path, &h.canary_at(TOOL), Form::Absolute);
-    retarget_or_fail(&mut v, &h, Field::Root, Path::new("/"), Form::Absolute);
-    write_file(
-        &manifest,
-        &serde_json::to_vec_pretty(&v).expect("json"),
-        0o600,
-    );
-    h.seal();
+    let (pre, manifest) = plant_tampered_manifest(&mut h, |h, v| {
+        retarget_to_canaries(v, h, &[(Field::Path, TOOL)], Form::Absolute);
+        retarget_or_fail(v, h, Field::Root, Path::new("/"), Form::Absolute);
+    });
     // A library that believed the manifest would lock and journal in the real /var/lib/kcert:
     // run it in a private mount namespace with a tmpfs over /var/lib, never on this machine's.
     h.isolate(h.root.clone(), true);
@@ -398,47 +419,49 @@ fn tampered_rollback_manifest_with_root_at_slash_is_refused() {
 // ---------------------------------------------------------------------------------------------
 // 3. The lock, the journal and the state directory
 
-#[test]
-fn lock_symlink_to_outside_file_is_not_followed() {
+/// Makes the root-relative `link` a symlink to `target` (creating the directory it is in),
+/// seals the case and runs the standard operations.
+fn standard_through_symlink(mut h: Hostile, link: &str, target: &Path, exp: &Expect) {
+    fs::create_dir_all(h.at(link).parent().expect("parent")).expect("mkdir");
+    symlink(target, &h.at(link));
+    h.seal();
+    h.standard(exp);
+}
+
+/// `standard_through_symlink` from `link` to the canary's `outside`, spelled absolute, then
+/// relative to the link's directory (a variant each).
+fn outside_symlink_case(link: &str, outside: &str, exp: &Expect) {
+    let link_dir = Path::new(link)
+        .parent()
+        .and_then(Path::to_str)
+        .expect("link in a directory");
     for relative in [false, true] {
         variant(if relative { "relative" } else { "absolute" });
-        let mut h = Hostile::kubeadm();
+        let h = Hostile::kubeadm();
         let target = if relative {
-            h.canary_relative_from("var/lib/kcert", ROOT_OWNED)
+            h.canary_relative_from(link_dir, outside)
         } else {
-            h.canary_at(ROOT_OWNED)
+            h.canary_at(outside)
         };
-        fs::create_dir_all(h.at("var/lib/kcert")).expect("mkdir");
-        symlink(&target, &h.at("var/lib/kcert/renew.lock"));
-        h.seal();
-        h.standard(&LOCK);
+        standard_through_symlink(h, link, &target, exp);
     }
+}
+
+#[test]
+fn lock_symlink_to_outside_file_is_not_followed() {
+    outside_symlink_case("var/lib/kcert/renew.lock", ROOT_OWNED, &LOCK);
 }
 
 #[test]
 fn dangling_lock_symlink_target_is_not_created() {
-    for relative in [false, true] {
-        variant(if relative { "relative" } else { "absolute" });
-        let mut h = Hostile::kubeadm();
-        let target = if relative {
-            h.canary_relative_from("var/lib/kcert", "created-by-kcert")
-        } else {
-            h.canary_at("created-by-kcert")
-        };
-        fs::create_dir_all(h.at("var/lib/kcert")).expect("mkdir");
-        symlink(&target, &h.at("var/lib/kcert/renew.lock"));
-        h.seal();
-        h.standard(&LOCK);
-    }
+    outside_symlink_case("var/lib/kcert/renew.lock", "created-by-kcert", &LOCK);
 }
 
 #[test]
 fn lock_symlink_to_outside_directory_is_not_followed() {
-    let mut h = Hostile::kubeadm();
-    fs::create_dir_all(h.at("var/lib/kcert")).expect("mkdir");
-    symlink(h.canary_at(DIR), &h.at("var/lib/kcert/renew.lock"));
-    h.seal();
-    h.standard(&LOCK);
+    let h = Hostile::kubeadm();
+    let target = h.canary_at(DIR);
+    standard_through_symlink(h, "var/lib/kcert/renew.lock", &target, &LOCK);
 }
 
 #[test]
@@ -450,54 +473,52 @@ fn journal_symlink_to_outside_file_is_not_followed() {
         } else {
             "to an outside plain file"
         });
-        let mut h = Hostile::kubeadm();
+        let h = Hostile::kubeadm();
         let target = if tampered {
-            let genuine = h.genuine_journal();
-            let mut v = genuine.value.clone();
-            set_state(&mut v, "prepared");
-            retarget_or_fail(
-                &mut v,
-                &h,
-                Field::Staged,
-                &h.canary_at(ROOT_OWNED),
-                Form::Absolute,
-            );
+            let mut journal = PreparedJournal::of(&h);
+            let targets = [(Field::Staged, ROOT_OWNED)];
+            retarget_to_canaries(&mut journal.value, &h, &targets, Form::Absolute);
             let copy = h.canary_at("journal-copy.json");
-            write_file(&copy, &serde_json::to_vec_pretty(&v).expect("json"), 0o600);
+            let json = serde_json::to_vec_pretty(&journal.value).expect("json");
+            write_file(&copy, &json, 0o600);
             copy
         } else {
             h.canary_at(ROOT_OWNED)
         };
-        fs::create_dir_all(h.at("var/lib/kcert")).expect("mkdir");
-        symlink(&target, &h.at("var/lib/kcert/journal.json"));
-        h.seal();
-        h.standard(&JOURNAL);
+        standard_through_symlink(h, "var/lib/kcert/journal.json", &target, &JOURNAL);
     }
 }
 
 #[test]
 fn state_dir_symlink_to_outside_directory_is_not_followed() {
-    for relative in [false, true] {
-        variant(if relative { "relative" } else { "absolute" });
-        let mut h = Hostile::kubeadm();
-        let target = if relative {
-            h.canary_relative_from("var/lib", EMPTY_DIR)
-        } else {
-            h.canary_at(EMPTY_DIR)
-        };
-        symlink(&target, &h.at("var/lib/kcert"));
-        h.seal();
-        h.standard(&STATE_DIR);
+    outside_symlink_case("var/lib/kcert", EMPTY_DIR, &STATE_DIR);
+}
+
+/// How a case makes a directory or file one that root must not trust.
+#[derive(Clone, Copy, Debug)]
+enum Weakness {
+    /// Mode 0777.
+    WorldWritable,
+    /// Owned by nobody:nobody.
+    OwnedByNobody,
+}
+
+impl Weakness {
+    fn apply(self, path: &Path) {
+        match self {
+            Weakness::WorldWritable => chmod(path, 0o777),
+            Weakness::OwnedByNobody => chown(path, NOBODY, NOBODY),
+        }
     }
 }
 
-/// After `standard`, a committed renewal must not have left `rel` writable by others or
-/// owned by someone else than root.
-fn assert_private_dir_after_commit(h: &Hostile, out: &Outcome, rel: &str) {
+/// After a committed renewal, `rel` must not be left writable by others or owned by someone
+/// else than root.
+fn assert_root_only_after_commit(h: &Hostile, out: &Outcome, rel: &str) {
     if !out.changed {
         return;
     }
-    let meta = fs::symlink_metadata(h.at(rel)).expect("dir still there");
+    let meta = fs::symlink_metadata(h.at(rel)).expect("still there");
     assert!(
         meta.uid() == 0 && meta.mode() & 0o022 == 0,
         "{} renewed through {rel} (mode {:o}, uid {}), which someone other than root owns or \
@@ -508,45 +529,37 @@ fn assert_private_dir_after_commit(h: &Hostile, out: &Outcome, rel: &str) {
     );
 }
 
+/// Creates the root-relative directory `rel` with `weakness`, runs the standard operations and
+/// checks that a committed renewal made the directory root's and private.
+fn untrusted_dir_case(rel: &str, weakness: Weakness, exp: &Expect) {
+    let mut h = Hostile::kubeadm();
+    let dir = h.at(rel);
+    fs::create_dir_all(&dir).expect("mkdir");
+    weakness.apply(&dir);
+    h.seal();
+    let out = h.standard(exp);
+    assert_root_only_after_commit(&h, &out, rel);
+}
+
 #[test]
 fn world_writable_state_dir_is_not_trusted() {
-    let mut h = Hostile::kubeadm();
-    let state = h.at("var/lib/kcert");
-    fs::create_dir_all(&state).expect("mkdir");
-    chmod(&state, 0o777);
-    h.seal();
-    let out = h.standard(&STATE_DIR);
-    assert_private_dir_after_commit(&h, &out, "var/lib/kcert");
+    untrusted_dir_case("var/lib/kcert", Weakness::WorldWritable, &STATE_DIR);
 }
 
 #[test]
 fn state_dir_owned_by_nobody_is_not_trusted() {
-    let mut h = Hostile::kubeadm();
-    let state = h.at("var/lib/kcert");
-    fs::create_dir_all(&state).expect("mkdir");
-    chown(&state, NOBODY, NOBODY);
-    h.seal();
-    let out = h.standard(&STATE_DIR);
-    assert_private_dir_after_commit(&h, &out, "var/lib/kcert");
+    untrusted_dir_case("var/lib/kcert", Weakness::OwnedByNobody, &STATE_DIR);
 }
 
 #[test]
 fn lock_owned_by_nobody_and_world_writable_is_not_kept() {
     let mut h = Hostile::kubeadm();
-    let lock = h.at("var/lib/kcert/renew.lock");
-    write_file(&lock, b"", 0o666);
-    chown(&lock, NOBODY, NOBODY);
+    let lock = "var/lib/kcert/renew.lock";
+    write_file(&h.at(lock), b"", 0o666);
+    Weakness::OwnedByNobody.apply(&h.at(lock));
     h.seal();
     let out = h.standard(&LOCK);
-    if out.changed {
-        let meta = fs::symlink_metadata(&lock).expect("lock");
-        assert!(
-            meta.uid() == 0 && meta.mode() & 0o022 == 0,
-            "renewed under a lock file nobody owns and anyone can write (mode {:o}, uid {})",
-            meta.mode() & 0o7777,
-            meta.uid()
-        );
-    }
+    assert_root_only_after_commit(&h, &out, lock);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -554,40 +567,33 @@ fn lock_owned_by_nobody_and_world_writable_is_not_kept() {
 
 #[test]
 fn world_writable_backups_dir_is_not_trusted() {
-    let mut h = Hostile::kubeadm();
-    let backups = h.at("var/lib/kcert/backups");
-    fs::create_dir_all(&backups).expect("mkdir");
-    chmod(&backups, 0o777);
-    h.seal();
-    let out = h.standard(&BACKUPS);
-    assert_private_dir_after_commit(&h, &out, "var/lib/kcert/backups");
+    untrusted_dir_case("var/lib/kcert/backups", Weakness::WorldWritable, &BACKUPS);
 }
 
 #[test]
 fn backups_dir_owned_by_nobody_is_not_trusted() {
-    let mut h = Hostile::kubeadm();
-    let backups = h.at("var/lib/kcert/backups");
-    fs::create_dir_all(&backups).expect("mkdir");
-    chown(&backups, NOBODY, NOBODY);
-    h.seal();
-    let out = h.standard(&BACKUPS);
-    assert_private_dir_after_commit(&h, &out, "var/lib/kcert/backups");
+    untrusted_dir_case("var/lib/kcert/backups", Weakness::OwnedByNobody, &BACKUPS);
 }
 
 #[test]
 fn backups_dir_symlink_to_outside_directory_is_not_followed() {
-    for relative in [false, true] {
-        variant(if relative { "relative" } else { "absolute" });
-        let mut h = Hostile::kubeadm();
-        let target = if relative {
-            h.canary_relative_from("var/lib/kcert", EMPTY_DIR)
-        } else {
-            h.canary_at(EMPTY_DIR)
-        };
-        fs::create_dir_all(h.at("var/lib/kcert")).expect("mkdir");
-        symlink(&target, &h.at("var/lib/kcert/backups"));
-        h.seal();
-        h.standard(&BACKUPS);
+    outside_symlink_case("var/lib/kcert/backups", EMPTY_DIR, &BACKUPS);
+}
+
+/// Renews with the explicit backup directory `backup_dir` (the case is sealed); when that
+/// committed, `check`s the manifest and rolls the renewal back.
+fn renew_into_backup_dir(h: &Hostile, backup_dir: PathBuf, exp: &Expect, check: impl Fn(&Path)) {
+    let pre = snapshot_tree(&h.root);
+    let out = h.renew_with(
+        RenewSpec {
+            backup_dir: Some(backup_dir),
+            ..RenewSpec::default()
+        },
+        exp,
+    );
+    if let (true, Some(manifest)) = (out.changed, &out.manifest) {
+        check(manifest);
+        h.rollback(manifest, &pre, exp);
     }
 }
 
@@ -603,55 +609,28 @@ fn explicit_backup_dir_through_a_symlink_is_not_followed() {
         may_create: &["var/backups"],
         ..Expect::default()
     };
-    let pre = snapshot_tree(&h.root);
-    let out = h.renew_with(
-        RenewSpec {
-            backup_dir: Some(backup_dir),
-            ..RenewSpec::default()
-        },
-        &exp,
-    );
-    if let (true, Some(manifest)) = (out.changed, &out.manifest) {
-        h.rollback(manifest, &pre, &exp);
-    }
+    renew_into_backup_dir(&h, backup_dir, &exp, |_| {});
 }
 
 #[test]
 fn explicit_backup_dir_world_writable_or_owned_by_nobody_is_not_trusted() {
-    for owned_by_nobody in [false, true] {
-        variant(if owned_by_nobody {
-            "owned by nobody"
-        } else {
-            "world-writable"
-        });
+    for weakness in [Weakness::WorldWritable, Weakness::OwnedByNobody] {
+        variant(format!("{weakness:?}"));
         let mut h = Hostile::kubeadm();
         // Pre-created, empty, so the option accepts it.
         let backup_dir = h.at("var/backups/kcert-explicit");
         fs::create_dir_all(&backup_dir).expect("mkdir");
-        if owned_by_nobody {
-            chown(&backup_dir, NOBODY, NOBODY);
-        } else {
-            chmod(&backup_dir, 0o777);
-        }
+        weakness.apply(&backup_dir);
         h.seal();
         let exp = Expect {
             names: &["kcert-explicit"],
             may_create: &["var/backups/kcert-explicit"],
             ..Expect::default()
         };
-        let pre = snapshot_tree(&h.root);
-        let out = h.renew_with(
-            RenewSpec {
-                backup_dir: Some(backup_dir),
-                ..RenewSpec::default()
-            },
-            &exp,
-        );
-        if let (true, Some(manifest)) = (out.changed, &out.manifest) {
-            // Keys were copied in there: it must be root's and private by now.
-            h.assert_backups_private(manifest);
-            h.rollback(manifest, &pre, &exp);
-        }
+        // Keys were copied in there: it must be root's and private by now.
+        renew_into_backup_dir(&h, backup_dir, &exp, |manifest| {
+            h.assert_backups_private(manifest)
+        });
     }
 }
 

@@ -1,17 +1,14 @@
 //! Step 1, on the node: `kcert_export_requests` and its options handle.
 
 use std::ffi::c_char;
-use std::path::Path;
 
 use kcertlib::handoff::{ExportOptions, export_requests};
-use kcertlib::{Threads, Timestamp};
 
-use crate::args::{OutPtr, text};
+use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, options_or_default, set_option, set_seconds_option,
-    set_text_option,
+    OptionsHandle, free_options, new_options, set_now_option, set_option, set_seconds_option,
+    set_text_option, set_threads_option,
 };
-use crate::panic::ffi_status;
 use crate::result::kcert_result;
 
 /// Options of an export (opaque). Defaults: every leaf whose CA key is not on the node and
@@ -101,11 +98,7 @@ pub unsafe extern "C" fn kcert_export_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.now = Some(Timestamp::from_unix(unix_seconds))
-        })
-    }
+    unsafe { set_now_option(opts, unix_seconds, |o| &mut o.core.now) }
 }
 
 /// Sets how many threads scan; 0 (the default) means one per core. NULL `opts` returns
@@ -119,11 +112,7 @@ pub unsafe extern "C" fn kcert_export_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Frees an export options handle. NULL handling: `kcert_export_options_free(NULL)` does
@@ -162,15 +151,12 @@ pub unsafe extern "C" fn kcert_export_requests(
     opts: *const kcert_export_options,
     out_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_json, "out_json") }?;
-        // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
-        let root = unsafe { text(root, "root") }?;
-        // SAFETY: this export's contract makes `opts` NULL or a live handle.
-        let options = unsafe { options_or_default(opts) };
-        let requests = export_requests(Path::new(root), &options)?;
-        out.write_string(requests.to_json());
-        Ok(())
-    })
+    let export = || {
+        // SAFETY: this export's contract makes `root` NULL or NUL-terminated and `opts` NULL or
+        // a live handle.
+        let (root, options) = unsafe { tree_arguments(root, "root", opts) }?;
+        Ok(export_requests(root, &options)?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_json` NULL or writable.
+    unsafe { json_operation(out_json, "out_json", export) }
 }

@@ -1,16 +1,15 @@
 //! Step 3, on the node: `kcert_install_signed` and its options handle.
 
 use std::ffi::c_char;
-use std::path::Path;
 
 use kcertlib::handoff::{InstallOptions, SignedSet, install_signed};
-use kcertlib::{Threads, Timestamp};
 
-use crate::args::{OutPtr, text};
+use crate::args::text;
+use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, options_or_default, set_option, set_path_option,
+    OptionsHandle, free_options, new_options, set_now_option, set_option, set_path_option,
+    set_threads_option,
 };
-use crate::panic::ffi_status;
 use crate::result::kcert_result;
 
 /// Options of an installation (opaque). Defaults: not a dry run, backups under
@@ -77,11 +76,7 @@ pub unsafe extern "C" fn kcert_install_options_set_now(
     unix_seconds: i64,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.now = Some(Timestamp::from_unix(unix_seconds))
-        })
-    }
+    unsafe { set_now_option(opts, unix_seconds, |o| &mut o.core.now) }
 }
 
 /// Whether users' kubeconfig copies of renewed credentials (`root/.kube`, `home/*/.kube`) are
@@ -109,11 +104,7 @@ pub unsafe extern "C" fn kcert_install_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Frees an installation options handle. NULL handling: `kcert_install_options_free(NULL)`
@@ -159,18 +150,14 @@ pub unsafe extern "C" fn kcert_install_signed(
     opts: *const kcert_install_options,
     out_report_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_report_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_report_json, "out_report_json") }?;
-        // SAFETY: this export's contract makes `root` NULL or NUL-terminated.
-        let root = unsafe { text(root, "root") }?;
+    let install = || {
+        // SAFETY: this export's contract makes `root` NULL or NUL-terminated and `opts` NULL or
+        // a live handle.
+        let (root, options) = unsafe { tree_arguments(root, "root", opts) }?;
         // SAFETY: this export's contract makes `signed_text` NULL or NUL-terminated.
-        let signed_text = unsafe { text(signed_text, "signed_text") }?;
-        // SAFETY: this export's contract makes `opts` NULL or a live handle.
-        let options = unsafe { options_or_default(opts) };
-        let signed = SignedSet::parse(signed_text)?;
-        let report = install_signed(Path::new(root), &signed, &options)?;
-        out.write_string(report.to_json());
-        Ok(())
-    })
+        let signed = SignedSet::parse(unsafe { text(signed_text, "signed_text") }?)?;
+        Ok(install_signed(root, &signed, &options)?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_report_json` NULL or writable.
+    unsafe { json_operation(out_report_json, "out_report_json", install) }
 }

@@ -2,17 +2,15 @@
 //! setters are the renewal's (`ValiditySettings`), so both sign with the same rules.
 
 use std::ffi::c_char;
-use std::path::Path;
 
-use kcertlib::Threads;
 use kcertlib::handoff::{RequestSet, SignOptions, sign_requests};
 
-use crate::args::{OutPtr, text};
+use crate::args::text;
+use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, options_or_default, set_option, set_text_option,
+    OptionsHandle, free_options, new_options, set_option, set_text_option, set_threads_option,
     update_options,
 };
-use crate::panic::ffi_status;
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
 
@@ -142,11 +140,7 @@ pub unsafe extern "C" fn kcert_sign_options_set_threads(
     threads: u32,
 ) -> kcert_result {
     // SAFETY: same contract as this export.
-    unsafe {
-        set_option(opts, |o| {
-            o.core.threads = Threads::from_count(threads as usize)
-        })
-    }
+    unsafe { set_threads_option(opts, threads, |o| &mut o.core.threads) }
 }
 
 /// Frees a signing options handle. NULL handling: `kcert_sign_options_free(NULL)` does
@@ -188,18 +182,14 @@ pub unsafe extern "C" fn kcert_sign_requests(
     opts: *const kcert_sign_options,
     out_json: *mut *mut c_char,
 ) -> kcert_result {
-    ffi_status(|| {
-        // SAFETY: this export's contract makes `out_json` NULL or writable.
-        let out = unsafe { OutPtr::new(out_json, "out_json") }?;
-        // SAFETY: this export's contract makes `ca_root` NULL or NUL-terminated.
-        let ca_root = unsafe { text(ca_root, "ca_root") }?;
+    let sign = || {
+        // SAFETY: this export's contract makes `ca_root` NULL or NUL-terminated and `opts` NULL
+        // or a live handle.
+        let (ca_root, options) = unsafe { tree_arguments(ca_root, "ca_root", opts) }?;
         // SAFETY: this export's contract makes `requests_json` NULL or NUL-terminated.
-        let requests_json = unsafe { text(requests_json, "requests_json") }?;
-        // SAFETY: this export's contract makes `opts` NULL or a live handle.
-        let options = unsafe { options_or_default(opts) };
-        let requests = RequestSet::from_json(requests_json)?;
-        let signed = sign_requests(Path::new(ca_root), &requests, &options)?;
-        out.write_string(signed.to_json());
-        Ok(())
-    })
+        let requests = RequestSet::from_json(unsafe { text(requests_json, "requests_json") }?)?;
+        Ok(sign_requests(ca_root, &requests, &options)?.to_json())
+    };
+    // SAFETY: this export's contract makes `out_json` NULL or writable.
+    unsafe { json_operation(out_json, "out_json", sign) }
 }

@@ -6,7 +6,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::test_support::*;
-use crate::txn::{self, FileChange, RootLock, TxnOptions, TxnState};
+use crate::txn::{self, FileChange, RootLock, TxnOptions, TxnOutcome, TxnState};
 use crate::{Error, ErrorKind};
 
 const OLD_DATED: &str = "var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem";
@@ -73,6 +73,12 @@ fn accept_all(_: &txn::StagedFile<'_>) -> crate::Result<()> {
     Ok(())
 }
 
+/// `changes` applied under the root's lock with the default options, every staged file
+/// accepted.
+fn apply_default(root: &Path, changes: &[FileChange]) -> crate::Result<TxnOutcome> {
+    apply_locked(root, changes, &TxnOptions::default(), accept_all)
+}
+
 fn read(root: &Path, rel: &str) -> Vec<u8> {
     fs::read(root.join(rel)).expect("read")
 }
@@ -81,13 +87,7 @@ fn read(root: &Path, rel: &str) -> Vec<u8> {
 fn commit_replaces_every_file_and_keeps_a_manifest() {
     let (_dir, root) = node_tree();
     let before = fingerprint(&root);
-    let outcome = apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect("apply");
+    let outcome = apply_default(&root, &renewal_changes(&root)).expect("apply");
 
     assert_eq!(
         read(&root, "etc/kubernetes/pki/apiserver.crt"),
@@ -170,13 +170,7 @@ fn owners_and_modes_are_kept() {
     std::os::unix::fs::chown(&key, Some(1234), Some(5678)).expect("chown");
     fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o640)).expect("chmod");
     std::os::unix::fs::lchown(root.join(CURRENT), Some(4321), Some(8765)).expect("lchown");
-    apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect("apply");
+    apply_default(&root, &renewal_changes(&root)).expect("apply");
     let meta = fs::metadata(&key).expect("meta");
     assert_eq!(
         (meta.uid(), meta.gid(), meta.mode() & 0o7777),
@@ -232,13 +226,8 @@ fn a_file_that_cannot_be_replaced_mid_rename_is_restored_around() {
     // Renaming over an immutable file fails with EPERM, even for root: a real fault on the
     // third of five renames.
     let guard = Immutable::set(&admin).expect("chattr +i works here (root on ext4/xfs)");
-    let err = apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect_err("rename over an immutable file fails");
+    let err = apply_default(&root, &renewal_changes(&root))
+        .expect_err("rename over an immutable file fails");
     drop(guard);
     assert_eq!(err.kind(), ErrorKind::Transaction);
     let text = err.to_string();
@@ -270,13 +259,8 @@ fn unwritable_directory_fails_cleanly() {
     } else {
         None
     };
-    let err = apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect_err("staging in an unwritable directory fails");
+    let err = apply_default(&root, &renewal_changes(&root))
+        .expect_err("staging in an unwritable directory fails");
     drop(_guard);
     fs::set_permissions(
         &kubelet_dir,
@@ -305,13 +289,7 @@ fn a_second_transaction_is_refused_while_the_lock_is_held() {
     let (_dir, root) = node_tree();
     let before = fingerprint(&root);
     let lock = RootLock::acquire(&root).expect("first lock");
-    let err = apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect_err("locked");
+    let err = apply_default(&root, &renewal_changes(&root)).expect_err("locked");
     assert_eq!(err.kind(), ErrorKind::Locked);
     let text = err.to_string();
     assert!(
@@ -324,26 +302,14 @@ fn a_second_transaction_is_refused_while_the_lock_is_held() {
     );
     assert_eq!(fingerprint(&root), before);
     drop(lock);
-    apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect("free again once released");
+    apply_default(&root, &renewal_changes(&root)).expect("free again once released");
 }
 
 #[test]
 fn rollback_restores_a_committed_transaction() {
     let (_dir, root) = node_tree();
     let before = fingerprint(&root);
-    let outcome = apply_locked(
-        &root,
-        &renewal_changes(&root),
-        &TxnOptions::default(),
-        accept_all,
-    )
-    .expect("apply");
+    let outcome = apply_default(&root, &renewal_changes(&root)).expect("apply");
     assert_ne!(fingerprint(&root), before);
     let rolled = txn::rollback(&outcome.manifest, None).expect("rollback");
     assert_eq!(rolled.restored.len(), 5);
@@ -395,41 +361,35 @@ fn writes_never_leave_the_root() {
     )
     .expect("symlink");
     let before = fingerprint(&root);
-    let err = apply_locked(
+    let err = apply_default(
         &root,
         &[FileChange::bytes(
             "escape",
             root.join("etc/kubernetes/pki/escape.crt"),
             b"x".to_vec(),
         )],
-        &TxnOptions::default(),
-        accept_all,
     )
     .expect_err("escape");
     assert_eq!(err.kind(), ErrorKind::PathEscape);
     assert!(!outside.exists());
     // A path outside the root, and a new link pointing out of it, are refused too.
-    let err = apply_locked(
+    let err = apply_default(
         &root,
         &[FileChange::bytes(
             "x",
             dir.path().join("../x.crt"),
             b"x".to_vec(),
         )],
-        &TxnOptions::default(),
-        accept_all,
     )
     .expect_err("outside");
     assert_eq!(err.kind(), ErrorKind::PathEscape);
-    let err = apply_locked(
+    let err = apply_default(
         &root,
         &[FileChange::symlink(
             "kubelet",
             root.join(CURRENT),
             "../../../../../../x",
         )],
-        &TxnOptions::default(),
-        accept_all,
     )
     .expect_err("link out");
     assert_eq!(err.kind(), ErrorKind::PathEscape);
@@ -437,15 +397,13 @@ fn writes_never_leave_the_root() {
 
     // An absolute link target is read inside the root, as the node sees it: writing through
     // kubelet's `current` link replaces the dated file under the root, never the host's.
-    apply_locked(
+    apply_default(
         &root,
         &[FileChange::bytes(
             "kubelet",
             root.join(CURRENT),
             b"through the link\n".to_vec(),
         )],
-        &TxnOptions::default(),
-        accept_all,
     )
     .expect("write through an absolute link");
     assert_eq!(read(&root, OLD_DATED), b"through the link\n");
@@ -460,27 +418,23 @@ fn writes_never_leave_the_root() {
 #[test]
 fn directories_and_duplicates_are_refused() {
     let (_dir, root) = node_tree();
-    let err = apply_locked(
+    let err = apply_default(
         &root,
         &[FileChange::bytes(
             "pki",
             root.join("etc/kubernetes/pki"),
             b"x".to_vec(),
         )],
-        &TxnOptions::default(),
-        accept_all,
     )
     .expect_err("directory");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     let crt = root.join("etc/kubernetes/pki/apiserver.crt");
-    let err = apply_locked(
+    let err = apply_default(
         &root,
         &[
             FileChange::bytes("a", &crt, b"1".to_vec()),
             FileChange::bytes("b", &crt, b"2".to_vec()),
         ],
-        &TxnOptions::default(),
-        accept_all,
     )
     .expect_err("duplicate");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
