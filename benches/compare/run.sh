@@ -4,6 +4,8 @@
 #
 #   benches/compare/run.sh            full run (100,000-cert bundle, 1 GiB stream; long)
 #   benches/compare/run.sh --quick    small sizes, a couple of minutes (checks the scripts)
+#   benches/compare/run.sh --sign     only the re-sign workloads W3/W4 (full size, 5 rounds;
+#                                     results in target/compare-work/results-sign/)
 #
 # KCERT_VARIANTS="LABEL=BIN ..." adds other kcert binaries (another revision, a build with
 # AWS_LC_SYS_NO_JITTER_ENTROPY=1) to W7 and W8, measured in the same rounds as this build's.
@@ -18,11 +20,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 cd "$REPO"
 
-QUICK=0
+QUICK=0 SIGN_ONLY=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --sign) SIGN_ONLY=1 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument: $arg" >&2; exit 64 ;;
     esac
 done
@@ -36,6 +39,7 @@ else
     COUNT=100000 FILES=10000 RESIGN=10000 SAMPLE=500 ETCD=1000 W7_ROUNDS=5 W8_HOSTS=1000
     ROUNDS=3 SIGN_ROUNDS=5 REPS_PARSE=2 REPS_SIGN=1 REPS_W5=3 STREAM_BYTES=$((1 << 30)) SPEED_SECONDS=3
 fi
+[ "$SIGN_ONLY" -eq 1 ] && OUT="$WORK/results-sign"
 PY="$REPO/.venv/bin/python"
 BIN="$REPO/target/release"
 say() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)" >&2; }
@@ -70,6 +74,7 @@ run() { "$@" | tee -a "$RAW" >&2; }
 
 # Every tool of a workload runs once per round; report.py takes per-round ratios, so a burst of
 # load from other processes on this shared machine hits a round, not one tool.
+if [ "$SIGN_ONLY" -eq 0 ]; then
 for round in $(seq "$ROUNDS"); do
     say "round $round/$ROUNDS W1: PEM bundle of $COUNT certificates"
     run "$BIN/kcert-bench" w1 --work "$DATA" --reps "$REPS_PARSE"
@@ -90,6 +95,7 @@ for round in $(seq "$ROUNDS"); do
 done
 say "W2 the shell way: openssl x509 over the first $SAMPLE files"
 run "$PY" "$HERE/openssl_cli.py" loop --work "$DATA" --sample "$SAMPLE" --reps 1
+fi
 
 for round in $(seq "$SIGN_ROUNDS"); do
     say "round $round/$SIGN_ROUNDS openssl speed (hardware baseline of W3/W4)"
@@ -105,6 +111,8 @@ for round in $(seq "$SIGN_ROUNDS"); do
     done
 done
 
+COPIES=1
+if [ "$SIGN_ONLY" -eq 0 ]; then
 say "W5: kubespray node with $ETCD etcd hosts: scan, renew, bare signatures; 2 threads and 1"
 run "$BIN/kcert-bench" w5 --work "$DATA" --reps "$REPS_W5" --threads 2
 run "$BIN/kcert-bench" w5 --work "$DATA" --reps "$REPS_W5" --threads 1
@@ -130,6 +138,8 @@ run "$PY" "$HERE/e2e_node.py" --kcert "$BIN/kcert" "${VARIANTS[@]}" --work "$WOR
 say "W8: peak RSS of renewing a kubespray node with $W8_HOSTS etcd hosts"
 run "$PY" "$HERE/renew_memory.py" --kcert "$BIN/kcert" "${VARIANTS[@]}" --work "$WORK/w8" \
     --etcd-hosts "$W8_HOSTS" --rounds 3 --markdown "$OUT/renew-memory.md"
+
+fi
 
 say "report"
 "$PY" "$HERE/report.py" --raw "$RAW" --expected "$DATA/expected.json" --out "$OUT" \
