@@ -15,9 +15,11 @@ from kcert import _errors, _kcert
 def hooks():
     """The native module's test hooks (`_error_kinds`, `_raise_error`): only in a wheel built with
     the test-hooks feature, as run-python-tests.sh builds it; the shipped wheel has none
-    (test_stubs.py checks which build is under test)."""
+    (test_stubs.py checks which build is under test). With KCERT_TEST_HOOKS=0 the tests that
+    use this fixture are deselected (conftest.py), so reaching it without hooks is an error."""
     if not hasattr(_kcert, "_raise_error"):
-        pytest.skip("the wheel under test has no test hooks (built without the test-hooks feature)")
+        pytest.fail("the wheel under test has no test hooks (built without the test-hooks feature); "
+                    "run with KCERT_TEST_HOOKS=0 to deselect the tests that need them")
     return _kcert
 
 
