@@ -85,10 +85,9 @@ fn k3s_fixture() {
 }
 
 /// The benchmark's shape: a kubespray node with 1,000 etcd hosts (3,000 host-mode leaves).
-/// Ignored by default (slow in debug builds); run with
-/// `cargo test --release --test inventory_fixtures -- --ignored --nocapture` to see the time.
+/// A few seconds in the release builds the suites use (scripts/test.sh); `--nocapture` shows
+/// the time.
 #[test]
-#[ignore]
 fn thousand_etcd_hosts_scan_completely() {
     let dir = tempfile::tempdir().expect("tempdir");
     let options = FixtureOptions::default()
