@@ -18,6 +18,7 @@ run.
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
 import concurrent.futures
 import ctypes
@@ -609,6 +610,8 @@ def check_renewed(ctx: Context, root: Path) -> list:
         c = by_name.get(name)
         if c is None and RKE_STATE_COPY.match(name):
             problems.extend(check_rke_state_copy(root, name))
+        elif c is None and RKE_ADMIN_KUBECONFIG.match(name):
+            problems.extend(check_rke_admin_kubeconfig(root, name))
         elif c is None:
             problems.append(f"check: {name} missing from the inventory")
         elif not (
@@ -631,12 +634,16 @@ RKE_STATE_COPY = re.compile(r"^(?P<state>.+\.rkestate):(?P<bundle>[^:/]+)$")
 
 def check_rke_state_copy(root: Path, name: str) -> list:
     """The state's bundle entry holds, in both desired and current state, exactly the node's
-    renewed certificate file (`etc/kubernetes/ssl/<bundle>.pem`)."""
+    renewed certificate file (`etc/kubernetes/ssl/<bundle>.pem`). A bundle entry with no node
+    file (kube-admin, whose home is the state) is judged on its own: `check_rke_state_only`."""
     m = RKE_STATE_COPY.match(name)
     assert m
+    node_file = root / "etc/kubernetes/ssl" / f"{m['bundle']}.pem"
     try:
         state = json.loads((root / m["state"]).read_text())
-        node = (root / "etc/kubernetes/ssl" / f"{m['bundle']}.pem").read_text()
+        if not node_file.exists():
+            return check_rke_state_only(root, name, state, m["bundle"])
+        node = node_file.read_text()
     except (OSError, ValueError) as e:
         return [f"check: {name}: {e}"]
     problems = []
@@ -645,6 +652,65 @@ def check_rke_state_copy(root: Path, name: str) -> list:
         if entry is not None and entry.get("certificatePEM") != node:
             problems.append(f"check: {name}: {which} does not hold the node's certificate")
     return problems
+
+
+def bundle_entries(state: dict, bundle: str) -> list:
+    """The bundle entry `bundle` of each of the state's two states that has one."""
+    found = (state.get(w, {}).get("certificatesBundle", {}).get(bundle) for w in ("desiredState", "currentState"))
+    return [e for e in found if e is not None]
+
+
+def openssl_ok(args: list, stdin: str) -> bool:
+    return subprocess.run(["openssl", *args], input=stdin, capture_output=True, text=True).returncode == 0
+
+
+def public_key(args: list, pem: str) -> str:
+    return subprocess.run(["openssl", *args], input=pem, capture_output=True, text=True).stdout
+
+
+def check_rke_state_only(root: Path, name: str, state: dict, bundle: str) -> list:
+    """A certificate that lives only in the state (kube-admin), judged by openssl: both states
+    hold the same certificate, valid now, signed by the node's kube-ca, of the state's key, and
+    the kubeconfig kept in the entry (`config`) embeds that certificate."""
+    entries = bundle_entries(state, bundle)
+    pems = {e.get("certificatePEM") for e in entries}
+    if len(pems) != 1:
+        return [f"check: {name}: the states hold {len(pems)} different certificates"]
+    pem = pems.pop() or ""
+    problems = []
+    ca = root / "etc/kubernetes/ssl/kube-ca.pem"
+    if not openssl_ok(["verify", "-CAfile", str(ca)], pem):
+        problems.append(f"check: {name}: does not verify against {ca.name} (openssl verify)")
+    if not openssl_ok(["x509", "-noout", "-checkend", "0"], pem):
+        problems.append(f"check: {name}: expired (openssl x509 -checkend 0)")
+    for entry in entries:
+        key = entry.get("keyPEM") or ""
+        if public_key(["x509", "-noout", "-pubkey"], pem) != public_key(["pkey", "-pubout"], key):
+            problems.append(f"check: {name}: keyPEM is not the certificate's key")
+        embedded = re.search(r"client-certificate-data:\s*(\S+)", entry.get("config") or "")
+        if embedded is None or base64.b64decode(embedded.group(1)).decode() != pem:
+            problems.append(f"check: {name}: its config does not embed the renewed certificate")
+    return problems
+
+
+# rke's local kubeconfig of the cluster `<cluster>.rkestate` (rancher/rke pki.GetLocalKubeConfig):
+# kube-admin's `config` from the state, written beside it.
+RKE_ADMIN_KUBECONFIG = re.compile(r"^(?P<dir>(?:.*/)?)kube_config_(?P<cluster>[^/]+)\.ya?ml$")
+
+
+def check_rke_admin_kubeconfig(root: Path, name: str) -> list:
+    """`kube_config_<cluster>.yml` is, byte for byte, the state's kube-admin `config` (in each
+    state that holds one), as rke writes it."""
+    m = RKE_ADMIN_KUBECONFIG.match(name)
+    assert m
+    try:
+        text = (root / name).read_text()
+        state = json.loads((root / f"{m['dir']}{m['cluster']}.rkestate").read_text())
+    except (OSError, ValueError) as e:
+        return [f"check: {name}: {e}"]
+    if not any(e.get("config") == text for e in bundle_entries(state, "kube-admin")):
+        return [f"check: {name}: is not the state's kube-admin config"]
+    return []
 
 
 def leftovers(root: Path) -> list:
