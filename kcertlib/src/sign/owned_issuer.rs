@@ -64,9 +64,4 @@ impl OwnedIssuer {
     pub fn certificate(&self) -> &Arc<Certificate> {
         &self.cert
     }
-
-    /// The CA key.
-    pub fn key(&self) -> &Arc<PrivateKey> {
-        &self.key
-    }
 }
