@@ -65,6 +65,9 @@ step "Fault injection: ENOSPC, EIO and SIGKILL at a sample of a real renewal's s
 python3 testing/fault-injection/run.py --sample 40 --kcert "$repo/target/release/kcert"
 python3 testing/fault-injection/run.py --sample 12 --target recover \
   --kcert "$repo/target/release/kcert"
+# RKE1 too: its renewal also writes the cluster state and kube-admin's kubeconfig beside it,
+# which the kubeadm tree does not have.
+python3 testing/fault-injection/run.py --sample 10 --layout rke1 --kcert "$repo/target/release/kcert"
 
 step "Streaming 1 GiB of PEM keeps peak RSS under 64 MiB"
 # --workspace: the same feature set as the run above, so nothing is rebuilt.

@@ -683,14 +683,24 @@ def check_rke_state_only(root: Path, name: str, state: dict, bundle: str) -> lis
         problems.append(f"check: {name}: does not verify against {ca.name} (openssl verify)")
     if not openssl_ok(["x509", "-noout", "-checkend", "0"], pem):
         problems.append(f"check: {name}: expired (openssl x509 -checkend 0)")
+    cert_key = public_key(["x509", "-noout", "-pubkey"], pem)
     for entry in entries:
-        key = entry.get("keyPEM") or ""
-        if public_key(["x509", "-noout", "-pubkey"], pem) != public_key(["pkey", "-pubout"], key):
+        # Two unreadable inputs both give empty output: an empty key never matches.
+        if not cert_key or public_key(["pkey", "-pubout"], entry.get("keyPEM") or "") != cert_key:
             problems.append(f"check: {name}: keyPEM is not the certificate's key")
-        embedded = re.search(r"client-certificate-data:\s*(\S+)", entry.get("config") or "")
-        if embedded is None or base64.b64decode(embedded.group(1)).decode() != pem:
+        if embedded_certificate(entry.get("config") or "") != pem:
             problems.append(f"check: {name}: its config does not embed the renewed certificate")
     return problems
+
+
+def embedded_certificate(kubeconfig: str) -> str | None:
+    """The PEM of a kubeconfig's (first) `client-certificate-data`, or None when there is none
+    or it is not base64 of text."""
+    data = re.search(r"client-certificate-data:\s*(\S+)", kubeconfig)
+    try:
+        return base64.b64decode(data.group(1), validate=True).decode() if data else None
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 # rke's local kubeconfig of the cluster `<cluster>.rkestate` (rancher/rke pki.GetLocalKubeConfig):
