@@ -8,6 +8,7 @@ use std::path::Path;
 use std::ptr::NonNull;
 
 use crate::error::FfiError;
+use crate::panic::ffi_boundary;
 use crate::result::KCERT_INVALID_UTF8;
 use crate::strings::into_c_string;
 
@@ -39,6 +40,21 @@ impl OutPtr<*mut c_char> {
     pub(crate) fn write_string(self, text: String) {
         self.write(into_c_string(text));
     }
+}
+
+/// Frees a handle this library handed out as a leaked `Box<T>` (certificates, keys, bundles,
+/// issuers, options); NULL does nothing. Inside the panic boundary: a panicking destructor
+/// does not cross into C.
+///
+/// # Safety
+/// `ptr` is NULL or a `Box<T>` this library leaked with `Box::into_raw`, not freed yet.
+pub(crate) unsafe fn free_handle<T>(ptr: *mut T) {
+    ffi_boundary((), || {
+        if !ptr.is_null() {
+            // SAFETY: the caller guarantees `ptr` is a leaked `Box<T>`, freed once.
+            drop(unsafe { Box::from_raw(ptr) });
+        }
+    });
 }
 
 /// The handle behind a `const` pointer argument.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use kcertlib::load::{self, LoadedCertificate};
 
-use crate::args::{OutPtr, bytes, handle, text};
+use crate::args::{OutPtr, bytes, free_handle, handle, text};
 use crate::cert::kcert_cert;
 use crate::error::FfiError;
 use crate::panic::{ffi_boundary, ffi_status};
@@ -173,11 +173,7 @@ impl kcert_bundle {
 /// freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_bundle_free(bundle: *mut kcert_bundle) {
-    ffi_boundary((), || {
-        if !bundle.is_null() {
-            // SAFETY: the caller guarantees `bundle` came from `kcert_bundle_parse` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(bundle) });
-        }
-    });
+    // SAFETY: this export's contract makes `bundle` NULL or a handle of this library not
+    // freed yet.
+    unsafe { free_handle(bundle) }
 }

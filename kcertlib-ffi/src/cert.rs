@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use kcertlib::{Certificate, Error, ErrorKind};
 
-use crate::args::{OutPtr, bytes, handle};
+use crate::args::{OutPtr, bytes, free_handle, handle};
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::result::kcert_result;
 
@@ -254,11 +254,7 @@ pub unsafe extern "C" fn kcert_cert_der(
 /// `cert` is NULL or an owned `kcert_cert` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_cert_free(cert: *mut kcert_cert) {
-    ffi_boundary((), || {
-        if !cert.is_null() {
-            // SAFETY: the caller guarantees `cert` came from `kcert_cert::new_owned` and is
-            // freed once.
-            drop(unsafe { Box::from_raw(cert) });
-        }
-    });
+    // SAFETY: this export's contract makes `cert` NULL or a handle of this library not
+    // freed yet.
+    unsafe { free_handle(cert) }
 }

@@ -4,10 +4,10 @@
 
 use kcertlib::OwnedIssuer;
 
-use crate::args::{OutPtr, handle};
+use crate::args::{OutPtr, free_handle, handle};
 use crate::cert::kcert_cert;
 use crate::key::kcert_key;
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::panic::ffi_status;
 use crate::resign::{kcert_resign_options, resign_to_handles};
 use crate::result::kcert_result;
 
@@ -85,11 +85,7 @@ pub unsafe extern "C" fn kcert_issuer_resign(
 /// `issuer` is NULL or a `kcert_issuer` from `kcert_issuer_new` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_issuer_free(issuer: *mut kcert_issuer) {
-    ffi_boundary((), || {
-        if !issuer.is_null() {
-            // SAFETY: the caller guarantees `issuer` came from `kcert_issuer_new` and is freed
-            // once.
-            drop(unsafe { Box::from_raw(issuer) });
-        }
-    });
+    // SAFETY: this export's contract makes `issuer` NULL or a handle of this library not
+    // freed yet.
+    unsafe { free_handle(issuer) }
 }

@@ -4,9 +4,9 @@ use std::ffi::c_char;
 
 use kcertlib::PrivateKey;
 
-use crate::args::{OutPtr, bytes, handle};
+use crate::args::{OutPtr, bytes, free_handle, handle};
 use crate::cert::kcert_cert;
-use crate::panic::{ffi_boundary, ffi_status};
+use crate::panic::ffi_status;
 use crate::result::kcert_result;
 use crate::strings::into_secret_c_string;
 
@@ -128,11 +128,7 @@ pub unsafe extern "C" fn kcert_key_to_pem(
 /// `key` is NULL or a `kcert_key` not freed yet.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kcert_key_free(key: *mut kcert_key) {
-    ffi_boundary((), || {
-        if !key.is_null() {
-            // SAFETY: the caller guarantees `key` came from `kcert_key::new_owned` and is freed
-            // once.
-            drop(unsafe { Box::from_raw(key) });
-        }
-    });
+    // SAFETY: this export's contract makes `key` NULL or a handle of this library not
+    // freed yet.
+    unsafe { free_handle(key) }
 }

@@ -34,20 +34,6 @@ pub(crate) fn new_options<T: OptionsHandle>() -> *mut T {
     ffi_boundary(std::ptr::null_mut(), || Box::into_raw(Box::<T>::default()))
 }
 
-/// Frees a handle `new_options` made; NULL does nothing.
-///
-/// # Safety
-/// `opts` is NULL or a handle of type `T` from `new_options` not freed yet.
-pub(crate) unsafe fn free_options<T: OptionsHandle>(opts: *mut T) {
-    ffi_boundary((), || {
-        if !opts.is_null() {
-            // SAFETY: the caller guarantees `opts` is the `Box<T>` `new_options` leaked and
-            // that it is freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
-    });
-}
-
 /// The core's options behind `opts`, or the core's defaults for NULL (every operation documents
 /// "`opts` NULL means the defaults").
 ///

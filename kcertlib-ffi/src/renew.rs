@@ -5,11 +5,11 @@ use std::ffi::c_char;
 
 use kcertlib::renew::{RenewOptions, renew, rollback};
 
-use crate::args::path;
+use crate::args::{free_handle, path};
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_option, set_path_option, set_seconds_option,
-    set_text_option, set_threads_option, update_options,
+    OptionsHandle, new_options, set_option, set_path_option, set_seconds_option, set_text_option,
+    set_threads_option, update_options,
 };
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
@@ -301,7 +301,7 @@ pub unsafe extern "C" fn kcert_renew_options_add_sans(
 pub unsafe extern "C" fn kcert_renew_options_free(opts: *mut kcert_renew_options) {
     // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_renew_options_new`
     // (`new_options`) not freed yet.
-    unsafe { free_options(opts) }
+    unsafe { free_handle(opts) }
 }
 
 /// Renews the certificates under `root` (a node's `/`, or a copy of it) as one transaction:

@@ -5,13 +5,12 @@ use std::ffi::c_char;
 
 use kcertlib::{Certificate, Issuer, KeyPolicy, PrivateKey, ResignOptions, Signed, resign};
 
-use crate::args::{OutPtr, handle, text};
+use crate::args::{OutPtr, free_handle, handle, text};
 use crate::cert::{first_certificate, kcert_cert};
 use crate::error::FfiError;
 use crate::key::kcert_key;
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, options_or_default, set_option, set_text_option,
-    update_options,
+    OptionsHandle, new_options, options_or_default, set_option, set_text_option, update_options,
 };
 use crate::panic::ffi_status;
 use crate::result::kcert_result;
@@ -178,7 +177,7 @@ pub unsafe extern "C" fn kcert_resign_options_set_rotate_key(
 pub unsafe extern "C" fn kcert_resign_options_free(opts: *mut kcert_resign_options) {
     // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_resign_options_new`
     // (`new_options`) not freed yet.
-    unsafe { free_options(opts) }
+    unsafe { free_handle(opts) }
 }
 
 fn sign_with(

@@ -4,10 +4,11 @@ use std::ffi::c_char;
 
 use kcertlib::handoff::{ExportOptions, export_requests};
 
+use crate::args::free_handle;
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_now_option, set_option, set_seconds_option,
-    set_text_option, set_threads_option,
+    OptionsHandle, new_options, set_now_option, set_option, set_seconds_option, set_text_option,
+    set_threads_option,
 };
 use crate::result::kcert_result;
 
@@ -124,7 +125,7 @@ pub unsafe extern "C" fn kcert_export_options_set_threads(
 pub unsafe extern "C" fn kcert_export_options_free(opts: *mut kcert_export_options) {
     // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_export_options_new`
     // (`new_options`) not freed yet.
-    unsafe { free_options(opts) }
+    unsafe { free_handle(opts) }
 }
 
 /// Step 1 of renewing a node that does not hold its CA key, run on the node: writes the

@@ -4,11 +4,10 @@ use std::ffi::c_char;
 
 use kcertlib::handoff::{InstallOptions, SignedSet, install_signed};
 
-use crate::args::text;
+use crate::args::{free_handle, text};
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_now_option, set_option, set_path_option,
-    set_threads_option,
+    OptionsHandle, new_options, set_now_option, set_option, set_path_option, set_threads_option,
 };
 use crate::result::kcert_result;
 
@@ -116,7 +115,7 @@ pub unsafe extern "C" fn kcert_install_options_set_threads(
 pub unsafe extern "C" fn kcert_install_options_free(opts: *mut kcert_install_options) {
     // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_install_options_new`
     // (`new_options`) not freed yet.
-    unsafe { free_options(opts) }
+    unsafe { free_handle(opts) }
 }
 
 /// Step 3, on the node: checks every certificate of `signed_text` (the text

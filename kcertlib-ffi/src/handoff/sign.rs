@@ -5,11 +5,10 @@ use std::ffi::c_char;
 
 use kcertlib::handoff::{RequestSet, SignOptions, sign_requests};
 
-use crate::args::text;
+use crate::args::{free_handle, text};
 use crate::operation::{json_operation, tree_arguments};
 use crate::options_handle::{
-    OptionsHandle, free_options, new_options, set_option, set_text_option, set_threads_option,
-    update_options,
+    OptionsHandle, new_options, set_option, set_text_option, set_threads_option, update_options,
 };
 use crate::result::kcert_result;
 use crate::validity_options::{ValiditySettings, kcert_not_before_mode};
@@ -152,7 +151,7 @@ pub unsafe extern "C" fn kcert_sign_options_set_threads(
 pub unsafe extern "C" fn kcert_sign_options_free(opts: *mut kcert_sign_options) {
     // SAFETY: this export's contract makes `opts` NULL or a handle from `kcert_sign_options_new`
     // (`new_options`) not freed yet.
-    unsafe { free_options(opts) }
+    unsafe { free_handle(opts) }
 }
 
 /// Step 2, where the CA keys are: re-signs each request of `requests_json` (the text
